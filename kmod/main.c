@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcopy: in-kernel file-to-socket transfers with measured copy statistics.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/init.h>
+#include <net/genetlink.h>
+
+#include "zcopy.h"
+
+static int __init zcopy_init(void)
+{
+	int ret;
+
+	ret = zcopy_chardev_init();
+	if (ret)
+		goto err_chardev;
+
+	ret = zcopy_genl_init();
+	if (ret)
+		goto err_genl;
+
+	pr_info("version %s loaded, ABI %u\n", ZCOPY_VERSION, ZCOPY_ABI_VERSION);
+	return 0;
+
+err_genl:
+	zcopy_chardev_exit();
+err_chardev:
+	return ret;
+}
+
+static void __exit zcopy_exit(void)
+{
+	zcopy_genl_exit();
+	zcopy_chardev_exit();
+}
+
+module_init(zcopy_init);
+module_exit(zcopy_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("In-kernel file-to-socket transfers with measured copy statistics");
+MODULE_AUTHOR("The zcopy developers");
+MODULE_VERSION(ZCOPY_VERSION);
+MODULE_ALIAS_GENL_FAMILY(ZCOPY_GENL_NAME);

@@ -1,0 +1,103 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make check: build for every required kernel with sparse and W=1, run the
+# static checks, the host tests and the VM suite on each kernel; print all
+# TAP and end with one "N passed, N failed" line.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+out=$top/build/check
+rm -rf "$out"
+mkdir -p "$out"
+
+passed=0
+failed=0
+skipped=0
+
+# Count the TAP result lines of a file: top-level "ok"/"not ok" only.
+count_tap() {
+	local p f s
+	p=$(grep -cE '^ok ' "$1" | head -n 1)
+	s=$(grep -cE '^ok .*# (SKIP|skip)' "$1" | head -n 1)
+	f=$(grep -cE '^not ok ' "$1" | head -n 1)
+	passed=$((passed + p - s))
+	skipped=$((skipped + s))
+	failed=$((failed + f))
+}
+
+# One TAP line for a step that is a test by itself (a build, a lint).
+step() {
+	local name=$1 log=$2
+	shift 2
+	if "$@" >"$log" 2>&1; then
+		echo "ok - $name" | tee -a "$out/steps.tap"
+	else
+		echo "not ok - $name" | tee -a "$out/steps.tap"
+		sed 's/^/# /' "$log" | tail -n 30
+	fi
+}
+
+# A build is clean when it succeeds and neither gcc nor sparse complains.
+build_clean() {
+	make --no-print-directory "$@" || return 1
+	! grep -qE 'warning:|error:' "$out/last-build.log"
+}
+
+module_clean() {
+	make --no-print-directory module KVER="$1" C=2 2>&1 |
+		tee "$out/last-build.log"
+	[[ ${PIPESTATUS[0]} -eq 0 ]] &&
+		! grep -qE 'warning:|error:' "$out/last-build.log"
+}
+
+start=$(date +%s)
+mapfile -t kernels < <(scripts/kernels.sh)
+
+echo "# zcopy check: kernels ${kernels[*]}"
+: >"$out/steps.tap"
+step "tool builds (-Wall -Wextra -Werror)" "$out/tool.log" make --no-print-directory tool
+step "selftests build" "$out/selftests.log" make --no-print-directory selftests
+for k in "${kernels[@]}"; do
+	if [[ $k == missing-* ]]; then
+		echo "not ok - kernel ${k#missing-} is installed (make deps)" |
+			tee -a "$out/steps.tap"
+		continue
+	fi
+	step "module builds on $k, W=1 and sparse clean" "$out/module-$k.log" \
+		module_clean "$k"
+done
+step "checkpatch --strict clean" "$out/checkpatch.log" make --no-print-directory checkpatch
+count_tap "$out/steps.tap"
+
+echo "# host: bats selftests/tool/host.bats"
+ZCOPYCTL=$top/build/tool/zcopyctl bats --tap selftests/tool/host.bats \
+	>"$out/host.tap" 2>&1
+cat "$out/host.tap"
+count_tap "$out/host.tap"
+
+for k in "${kernels[@]}"; do
+	[[ $k == missing-* ]] && continue
+	ko=$top/build/$k/mod/kmod/zcopy.ko
+	[[ -f $ko ]] || continue
+	echo "# vm $k"
+	selftests/vm/run.sh --kver "$k" --mode tests --out "$top/build/$k/vm" \
+		--module "$ko" --tool "$top/build/tool/zcopyctl" \
+		--tests "$top/build/selftests" --bats selftests/tool/vm \
+		>"$out/vm-$k.tap" 2>&1
+	rc=$?
+	cat "$out/vm-$k.tap"
+	count_tap "$out/vm-$k.tap"
+	if ((rc != 0)) && ! grep -q '^not ok ' "$out/vm-$k.tap"; then
+		echo "not ok - vm $k ended without a passing verdict (rc $rc)"
+		failed=$((failed + 1))
+	fi
+done
+
+echo "# make check took $(($(date +%s) - start)) s"
+if ((skipped)); then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+((failed == 0))

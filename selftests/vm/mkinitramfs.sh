@@ -1,0 +1,197 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# mkinitramfs.sh: build the guest's initramfs (cpio newc, zstd or gzip).
+#
+#   mkinitramfs.sh --kver KVER --output FILE --workdir DIR
+#       [--module zcopy.ko] [--tool zcopyctl] [--tests DIR] [--bats DIR]
+#       [--demo-script FILE]
+#
+# The guest is busybox-static plus the few real programs the tests need,
+# each with its shared libraries and ELF interpreter (ldd), and the kernel
+# modules the VM's devices need, decompressed, in dependency order.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+kver='' output='' workdir='' module='' tool='' tests='' bats='' demo=''
+while (($#)); do
+	case $1 in
+	--kver) kver=$2 ;;
+	--output) output=$2 ;;
+	--workdir) workdir=$2 ;;
+	--module) module=$2 ;;
+	--tool) tool=$2 ;;
+	--tests) tests=$2 ;;
+	--bats) bats=$2 ;;
+	--demo-script) demo=$2 ;;
+	*)
+		echo "mkinitramfs: unknown argument $1" >&2
+		exit 2
+		;;
+	esac
+	shift 2
+done
+: "${kver:?--kver}" "${output:?--output}" "${workdir:?--workdir}"
+
+# Modules the guest needs: disk, file system, NICs, the veth path. Their
+# dependencies come from modprobe; built-ins print "builtin" and are skipped.
+GUEST_MODULES=(virtio_pci virtio_blk virtio_net ext4 veth)
+
+# Real programs (busybox provides the rest). ethtool is optional.
+PROGRAMS=(/usr/bin/bash /usr/bin/jq /usr/sbin/ip /usr/bin/socat /usr/sbin/ethtool)
+
+root=$workdir/root
+rm -rf "$root"
+mkdir -p "$root"
+cd "$root"
+
+# Merged /usr like the host, so paths from ldd and shebangs work unchanged.
+mkdir -p usr/bin usr/sbin usr/lib usr/lib64 etc proc sys dev tmp run var \
+	root data zcopy/tests zcopy/bats zcopy/kmods
+ln -s usr/bin bin
+ln -s usr/sbin sbin
+ln -s usr/lib lib
+ln -s usr/lib64 lib64
+ln -s ../run var/run
+chmod 1777 tmp
+
+# Copy a host file to the same path in the image; -L writes through the
+# merged-/usr links above and dereferences the host's symlinks.
+put() {
+	mkdir -p "$root$(dirname "$1")"
+	cp -L "$1" "$root$1"
+}
+
+# Copy a dynamically linked ELF's libraries and interpreter.
+put_libs() {
+	local lib
+	# ldd fails on static binaries and scripts: nothing to add then.
+	while read -r lib; do
+		[[ -e $root$lib ]] || put "$lib"
+	done < <(ldd "$1" 2>/dev/null |
+		awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }')
+}
+
+put_prog() { # HOSTPATH [IMAGEPATH]
+	local dst=${2:-$1}
+	mkdir -p "$root$(dirname "$dst")"
+	cp -L "$1" "$root$dst"
+	chmod 0755 "$root$dst"
+	put_libs "$1"
+}
+
+for p in "${PROGRAMS[@]}"; do
+	if [[ -x $p ]]; then
+		put_prog "$p"
+	elif [[ $p != */ethtool ]]; then
+		echo "mkinitramfs: $p missing" >&2
+		exit 1
+	fi
+done
+
+# busybox applets as symlinks, never shadowing a real program copied above.
+cp /bin/busybox usr/bin/busybox
+while read -r applet; do
+	name=${applet##*/}
+	[[ -e usr/bin/$name || -e usr/sbin/$name ]] && continue
+	ln -s /usr/bin/busybox "usr/bin/$name"
+done < <(/bin/busybox --list)
+
+# bats-core and its libraries (bats-support, bats-assert).
+put /usr/bin/bats
+chmod 0755 usr/bin/bats
+mkdir -p usr/libexec usr/lib
+cp -a /usr/libexec/bats-core usr/libexec/
+cp -a /usr/lib/bats-core usr/lib/
+cp -a /usr/lib/bats usr/lib/
+
+# Project artefacts.
+if [[ -n $module ]]; then
+	cp "$module" zcopy/zcopy.ko
+fi
+if [[ -n $tool ]]; then
+	put_prog "$tool" /usr/bin/zcopyctl
+fi
+if [[ -n $tests && -d $tests ]]; then
+	find "$tests" -maxdepth 1 -type f -perm -u+x -print0 |
+		while IFS= read -r -d '' t; do
+			put_prog "$t" "/zcopy/tests/${t##*/}"
+		done
+fi
+if [[ -n $bats && -d $bats ]]; then
+	find "$bats" -maxdepth 1 -type f \( -name '*.bats' -o -name '*.bash' \) \
+		-exec cp {} zcopy/bats/ \;
+fi
+cp "${demo:-$here/guest/demo.sh}" zcopy/demo.sh
+chmod 0755 zcopy/demo.sh
+cp "$here/guest/init" init
+chmod 0755 init
+
+# Kernel modules: the devices' and whatever zcopy.ko itself depends on.
+mods=("${GUEST_MODULES[@]}")
+if [[ -n $module ]]; then
+	deps=$(/sbin/modinfo -F depends "$module" 2>/dev/null || true)
+	IFS=, read -r -a extra <<<"$deps"
+	mods+=("${extra[@]}")
+fi
+declare -A seen=()
+n=0
+: >zcopy/kmods/order
+for m in "${mods[@]}"; do
+	[[ -n $m ]] || continue
+	while read -r verb path _; do
+		[[ $verb == insmod ]] || continue # "builtin NAME"
+		[[ -z ${seen[$path]:-} ]] || continue
+		seen[$path]=1
+		base=${path##*/}
+		base=${base%.xz}
+		base=${base%.zst}
+		base=${base%.gz}
+		dst=$(printf '%02d-%s' "$n" "$base")
+		case $path in
+		*.xz) xz -dc "$path" >"zcopy/kmods/$dst" ;;
+		*.zst) zstd -qdc "$path" >"zcopy/kmods/$dst" ;;
+		*.gz) gzip -dc "$path" >"zcopy/kmods/$dst" ;;
+		*) cp "$path" "zcopy/kmods/$dst" ;;
+		esac
+		echo "$dst" >>zcopy/kmods/order
+		n=$((n + 1))
+	done < <(/sbin/modprobe -S "$kver" --show-depends "$m")
+done
+
+# Users for tests that drop privileges; files-only NSS.
+cat >etc/passwd <<'EOF'
+root:x:0:0:root:/root:/bin/bash
+nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin
+EOF
+cat >etc/group <<'EOF'
+root:x:0:
+nogroup:x:65534:
+EOF
+cat >etc/nsswitch.conf <<'EOF'
+passwd: files
+group: files
+hosts: files
+services: files
+protocols: files
+EOF
+cat >etc/hosts <<'EOF'
+127.0.0.1 localhost
+::1 localhost
+EOF
+for f in /etc/services /etc/protocols; do
+	[[ -f $f ]] && cp "$f" "etc/${f##*/}"
+done
+echo zcopy-vm >etc/hostname
+
+# zstd decompresses fastest in the guest; gzip is the fallback.
+tmp_out=$output.tmp
+if command -v zstd >/dev/null; then
+	find . -print0 | LC_ALL=C sort -z |
+		cpio --null -o -H newc --quiet -R 0:0 | zstd -q -T0 -9 >"$tmp_out"
+else
+	find . -print0 | LC_ALL=C sort -z |
+		cpio --null -o -H newc --quiet -R 0:0 | gzip -6 >"$tmp_out"
+fi
+mv "$tmp_out" "$output"

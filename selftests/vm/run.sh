@@ -1,0 +1,313 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot a Debian kernel in QEMU with zcopy.ko, the tool and the tests in an
+# initramfs, and report the guest's TAP. The module is never loaded on the
+# host. See README.md beside this file.
+#
+#   run.sh --kver KVER --mode tests|demo|shell --out DIR --module zcopy.ko
+#          --tool zcopyctl --tests DIR --bats DIR [--demo-script FILE]
+#
+# Environment: ZCOPY_VM_TIMEOUT (s, default 900), ZCOPY_VM_NET=hub (force
+# the hub backend), ZCOPY_VM_ACCEL=tcg|kvm (skip the probe),
+# ZCOPY_VM_TEST_TIMEOUT (per test program, s, default 300),
+# ZCOPY_VM_APPEND (extra kernel command line).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+t_start=${EPOCHREALTIME/./}
+
+usage() {
+	sed -n '8,9p' "${BASH_SOURCE[0]}" | sed 's/^#  //' >&2
+	exit 2
+}
+
+kver='' mode='' out='' module='' tool='' tests='' bats='' demo=''
+while (($#)); do
+	case $1 in
+	--kver | --mode | --out | --module | --tool | --tests | --bats | --demo-script)
+		(($# >= 2)) || usage
+		case $1 in
+		--kver) kver=$2 ;;
+		--mode) mode=$2 ;;
+		--out) out=$2 ;;
+		--module) module=$2 ;;
+		--tool) tool=$2 ;;
+		--tests) tests=$2 ;;
+		--bats) bats=$2 ;;
+		--demo-script) demo=$2 ;;
+		esac
+		shift 2
+		;;
+	-h | --help) usage ;;
+	*)
+		echo "run.sh: unknown argument $1" >&2
+		usage
+		;;
+	esac
+done
+[[ -n $kver && -n $out ]] || usage
+case $mode in
+tests | demo | shell) ;;
+*) usage ;;
+esac
+
+die() {
+	echo "vm $kver: $*" >&2
+	exit 1
+}
+
+kernel=/boot/vmlinuz-$kver
+[[ -r $kernel ]] || die "no readable $kernel"
+[[ -d /lib/modules/$kver/kernel ]] || die "no /lib/modules/$kver"
+# Tests must never run without the module.
+if [[ $mode != shell ]]; then
+	[[ -f $module ]] || die "--module: no file '$module'"
+	[[ -f $tool ]] || die "--tool: no file '$tool'"
+fi
+for d in "$tests" "$bats"; do
+	[[ -z $d || -d $d ]] || die "not a directory: $d"
+done
+[[ -z $demo || -f $demo ]] || die "--demo-script: no file '$demo'"
+
+timeout=${ZCOPY_VM_TIMEOUT:-900}
+test_timeout=${ZCOPY_VM_TEST_TIMEOUT:-300}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+secs() { # MICROSECONDS -> "12.3"
+	printf '%d.%d' $(($1 / 1000000)) $(($1 % 1000000 / 100000))
+}
+now_us() { echo "${EPOCHREALTIME/./}"; }
+
+netns='' qemu_pid=''
+
+cleanup() {
+	local i
+	if [[ -n $qemu_pid ]] && kill -0 "$qemu_pid" 2>/dev/null; then
+		kill "$qemu_pid" 2>/dev/null || true
+		for i in $(seq 30); do
+			kill -0 "$qemu_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -9 "$qemu_pid" 2>/dev/null || true
+		wait "$qemu_pid" 2>/dev/null || true
+	fi
+	rm -f "$out/qemu.pid"
+	if [[ -n $netns ]]; then
+		# Taps first: a device still held by a process would otherwise
+		# outlive the namespace's name.
+		for i in tap0 tap1 br0; do
+			ip -n "$netns" link del "$i" 2>/dev/null || true
+		done
+		ip netns del "$netns" 2>/dev/null || true
+		netns=
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# A run killed with SIGKILL cannot clean up: reap what it left, but only
+# ours: the qemu named in this DIR's pidfile, and zcopy-vm-PID namespaces
+# whose runner PID is gone.
+reap_stale() {
+	local pid ns
+	if [[ -f $out/qemu.pid ]]; then
+		pid=$(<"$out/qemu.pid")
+		if [[ $pid =~ ^[0-9]+$ && -r /proc/$pid/cmdline ]] &&
+			tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$out/qemu.pid"; then
+			echo "vm $kver: killing stale qemu $pid"
+			kill "$pid" 2>/dev/null || true
+		fi
+		rm -f "$out/qemu.pid"
+	fi
+	[[ $(id -u) -eq 0 ]] || return 0
+	while read -r ns _; do
+		[[ $ns =~ ^zcopy-vm-([0-9]+)$ ]] || continue
+		[[ -d /proc/${BASH_REMATCH[1]} ]] && continue
+		echo "vm $kver: removing stale namespace $ns"
+		ip netns del "$ns" 2>/dev/null || true
+	done < <(ip netns list 2>/dev/null)
+}
+reap_stale
+
+# --- build -------------------------------------------------------------------
+
+"$here/mkdisk.sh" "$out/disk.img"
+"$here/mkinitramfs.sh" --kver "$kver" --output "$out/initramfs.img" \
+	--workdir "$out/initramfs" \
+	${module:+--module "$module"} ${tool:+--tool "$tool"} \
+	${tests:+--tests "$tests"} ${bats:+--bats "$bats"} \
+	${demo:+--demo-script "$demo"}
+t_built=$(now_us)
+echo "# vm $kver: initramfs and disk ready in $(secs $((t_built - t_start)))s"
+
+# --- accelerator ---------------------------------------------------------------
+
+# KVM only if the CPU has vmx/svm and a short boot really runs: /dev/kvm can
+# exist on a CPU without them, and such a boot hangs. A kernel without root
+# fs panics at once and panic=-1 + -no-reboot ends QEMU.
+kvm_works() {
+	grep -qwE 'vmx|svm' /proc/cpuinfo || return 1
+	[[ -r /dev/kvm && -w /dev/kvm ]] || return 1
+	timeout -s KILL 15 qemu-system-x86_64 -accel kvm -machine q35 -m 256M \
+		-nodefaults -no-user-config -display none -no-reboot \
+		-kernel "$kernel" -append 'panic=-1 console=ttyS0' \
+		-serial stdio </dev/null 2>/dev/null | grep -q 'Kernel panic'
+}
+
+case ${ZCOPY_VM_ACCEL:-auto} in
+tcg) accel=tcg ;;
+kvm) accel=kvm ;;
+*) if kvm_works; then accel=kvm; else accel=tcg; fi ;;
+esac
+if [[ $accel == kvm ]]; then
+	accel_args=(-accel kvm -cpu host)
+else
+	accel_args=(-accel 'tcg,thread=multi')
+fi
+
+# --- network -------------------------------------------------------------------
+
+# Two taps with vnet headers on a bridge, all inside a namespace of our own,
+# so the guest's NICs offer SG/csum/TSO and nothing touches the host's net.
+setup_tap() {
+	local i
+	ip netns add "$netns"
+	ip -n "$netns" link set lo up
+	ip -n "$netns" link add br0 type bridge stp_state 0
+	for i in 0 1; do
+		ip -n "$netns" tuntap add dev "tap$i" mode tap vnet_hdr
+		ip -n "$netns" link set "tap$i" master br0
+		ip -n "$netns" link set "tap$i" up
+	done
+	ip -n "$netns" link set br0 up
+}
+
+net=tap reason=
+if [[ ${ZCOPY_VM_NET:-tap} == hub ]]; then
+	net=hub reason="ZCOPY_VM_NET=hub"
+elif [[ $(id -u) -ne 0 ]]; then
+	net=hub reason="not root"
+elif [[ ! -c /dev/net/tun ]]; then
+	net=hub reason="no /dev/net/tun"
+else
+	netns=zcopy-vm-$$
+	if ! err=$(setup_tap 2>&1); then
+		net=hub reason="tap setup failed: ${err//$'\n'/; }"
+		cleanup
+	fi
+fi
+
+macs=(52:54:00:5a:c0:01 52:54:00:5a:c0:02)
+net_args=()
+for i in 0 1; do
+	if [[ $net == tap ]]; then
+		net_args+=(-netdev "tap,id=n$i,ifname=tap$i,script=no,downscript=no,vhost=off,vnet_hdr=on")
+	else
+		net_args+=(-netdev "hubport,id=n$i,hubid=0")
+	fi
+	# Fixed slots: eth0 probes first; the guest still checks the MACs.
+	net_args+=(-device "virtio-net-pci,netdev=n$i,mac=${macs[i]},addr=$((3 + i))")
+done
+if [[ $net == tap ]]; then
+	echo "# vm $kver: network: tap (namespace $netns, bridge br0, tap0+tap1 with vnet_hdr)"
+else
+	echo "# vm $kver: network: hub fallback (no SG on virtio-net path): $reason"
+fi
+
+# --- qemu ----------------------------------------------------------------------
+
+append="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 quiet"
+append+=" zcopyvm.mode=$mode zcopyvm.net=$net zcopyvm.test_timeout=$test_timeout"
+append+=" ${ZCOPY_VM_APPEND:-}"
+
+qemu=(qemu-system-x86_64 -machine q35 "${accel_args[@]}" -smp 2 -m 1G
+	-nodefaults -no-user-config -display none -no-reboot
+	-pidfile "$out/qemu.pid"
+	-kernel "$kernel" -initrd "$out/initramfs.img" -append "$append"
+	-drive "file=$out/disk.img,format=raw,if=none,id=d0,snapshot=on"
+	-device 'virtio-blk-pci,drive=d0,addr=5'
+	"${net_args[@]}")
+ns_exec=()
+[[ -n $netns ]] && ns_exec=(ip netns exec "$netns")
+
+rm -f "$out/console.log" "$out/tap.log" "$out/qemu.log"
+
+if [[ $mode == shell ]]; then
+	echo "# vm $kver: shell; leave with poweroff (or Ctrl-A x)"
+	rc=0
+	"${ns_exec[@]}" "${qemu[@]}" -serial mon:stdio \
+		-serial "file:$out/tap.log" || rc=$?
+	exit "$rc"
+fi
+
+t_qemu=$(now_us)
+# `ip netns exec` execs QEMU, so $! is QEMU itself.
+"${ns_exec[@]}" "${qemu[@]}" -monitor none \
+	-serial "file:$out/console.log" -serial "file:$out/tap.log" \
+	</dev/null >"$out/qemu.log" 2>&1 &
+qemu_pid=$!
+
+boot_us='' timed_out=0
+deadline=$((t_qemu + timeout * 1000000))
+while kill -0 "$qemu_pid" 2>/dev/null; do
+	if [[ -z $boot_us ]] && grep -q '^zcopy-boot: ready' "$out/tap.log" 2>/dev/null; then
+		boot_us=$(($(now_us) - t_qemu))
+	fi
+	if (($(now_us) > deadline)); then
+		timed_out=1
+		break
+	fi
+	sleep 0.2
+done
+qemu_rc=0
+if ((timed_out)); then
+	cleanup
+else
+	wait "$qemu_pid" || qemu_rc=$?
+	qemu_pid=
+	cleanup
+fi
+t_end=$(now_us)
+if [[ -z $boot_us ]] && grep -q '^zcopy-boot: ready' "$out/tap.log" 2>/dev/null; then
+	boot_us=$((t_end - t_qemu)) # very short run: seen only after exit
+fi
+
+# --- verdict -------------------------------------------------------------------
+
+touch "$out/tap.log" "$out/console.log"
+tr -d '\r' <"$out/tap.log" | grep -vE '^zcopy-(boot|verdict):' || true
+verdict=$(tr -d '\r' <"$out/tap.log" | sed -n 's/^zcopy-verdict: //p' | tail -n 1)
+read -r n_pass n_fail n_skip < <(tr -d '\r' <"$out/tap.log" | awk '
+	/^not ok( |$)/ { f++; next }
+	/^ok( |$)/ { if (tolower($0) ~ /# skip/) s++; else p++ }
+	END { print p + 0, f + 0, s + 0 }')
+
+rc=0
+if [[ -z $verdict ]]; then
+	rc=1
+	if ((timed_out)); then
+		why="timeout after ${timeout}s (guest hung?)"
+	elif grep -q 'Kernel panic' "$out/console.log"; then
+		why="kernel panic"
+	else
+		why="QEMU exited ($qemu_rc) without a verdict (guest crash or QEMU error)"
+	fi
+	echo "not ok - vm $kver: no verdict: $why"
+	echo "# last 40 lines of $out/console.log:"
+	tr -d '\r' <"$out/console.log" | tail -n 40 | sed 's/^/# /'
+	if [[ -s $out/qemu.log ]]; then
+		echo "# $out/qemu.log:"
+		sed 's/^/# /' "$out/qemu.log"
+	fi
+elif [[ $verdict != pass ]] || ((n_fail)); then
+	rc=1
+fi
+
+boot=n/a
+[[ -n $boot_us ]] && boot=$(secs "$boot_us")s
+echo "vm $kver: boot $boot, total $(secs $((t_end - t_start)))s, network $net"
+echo "vm $kver: ${n_pass} passed, ${n_fail} failed, ${n_skip} skipped, verdict ${verdict:-none}"
+exit "$rc"

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the zcopy selftests: module loading, privilege
+ * dropping and generic netlink requests with errno and extack capture.
+ */
+#ifndef _ZCOPY_TEST_LIB_H
+#define _ZCOPY_TEST_LIB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <netlink/netlink.h>
+#include <linux/zcopy.h>
+
+#define ZCOPY_DEV_PATH	"/dev/zcopy"
+#define ZCOPY_NOBODY	65534
+
+/* Path of zcopy.ko: $ZCOPY_KO or the VM's /zcopy/zcopy.ko. */
+const char *zcopy_ko_path(void);
+bool zcopy_module_loaded(void);
+/* Return 0 or a negative errno of finit_module / delete_module. */
+int zcopy_load(const char *params);
+int zcopy_unload(void);
+/* Make sure the module is loaded with default parameters. */
+int zcopy_ensure_loaded(void);
+
+/* In a child: drop to nobody; returns 0 or -errno. */
+int zcopy_drop_privileges(void);
+
+struct zcopy_nl {
+	struct nl_sock *sk;
+	int family;
+};
+
+struct zcopy_nl_reply {
+	int error;		/* 0 or the kernel's negative errno */
+	char extack[256];	/* the kernel's extack message, if any */
+	struct nlattr *attrs[ZCOPY_A_MAX + 1];
+	struct nl_msg *msg;	/* last reply, kept for attrs[] */
+	int replies;
+};
+
+/* 0 or a negative errno; -ENOENT when the family does not resolve. */
+int zcopy_nl_open(struct zcopy_nl *nl);
+void zcopy_nl_close(struct zcopy_nl *nl);
+/*
+ * Send cmd with optional extra attributes (fill may be NULL) and wait for
+ * the reply or the ack. Returns reply->error.
+ */
+int zcopy_nl_request(struct zcopy_nl *nl, uint8_t cmd,
+		     int (*fill)(struct nl_msg *msg, void *arg), void *arg,
+		     struct zcopy_nl_reply *reply);
+void zcopy_nl_reply_free(struct zcopy_nl_reply *reply);
+
+struct zcopy_slab {
+	char name[64];
+	long active;
+};
+
+/* Active objects per slab cache; returns the number of caches read. */
+int zcopy_slab_read(struct zcopy_slab *slabs, int max);
+
+#endif /* _ZCOPY_TEST_LIB_H */

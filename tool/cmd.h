@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * zcopyctl: what every subcommand shares.
+ *
+ * A subcommand is one file defining one struct cmd; main.c lists them in
+ * its dispatch table.
+ */
+#ifndef ZCOPYCTL_CMD_H
+#define ZCOPYCTL_CMD_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+/* The exit status contract, see EXIT STATUS in zcopyctl.8. */
+enum {
+	EXIT_OK		= 0,
+	EXIT_FAIL	= 1,	/* runtime failure */
+	EXIT_USAGE	= 2,	/* bad command line */
+};
+
+struct cmd {
+	const char *name;
+	int (*run)(const struct cmd *cmd, int argc, char **argv);
+	const char *summary;		/* one line for "zcopyctl help" */
+	const char *synopsis;		/* what follows the name, e.g. "[-j]" */
+	const char *options_help;	/* one "  -x, --long  what" per line */
+	const char *optstring;		/* getopt_long() short options */
+	const struct option *longopts;
+};
+
+/* Status for the caller while cmd_getopt() still parses. */
+#define CMD_CONTINUE	(-1)
+
+/*
+ * getopt_long() over a command's own options, with uniform handling of
+ * -h/--help (usage on stdout, *status = EXIT_OK) and of unknown options
+ * or missing arguments (message on stderr, *status = EXIT_USAGE).
+ * Returns the next option for the caller, or -1 when parsing is over;
+ * *status is then CMD_CONTINUE if the command should go on.
+ */
+int cmd_getopt(const struct cmd *cmd, int argc, char **argv, int *status);
+
+/* Print "zcopyctl: <cmd>: <message>" and a hint; returns EXIT_USAGE. */
+int cmd_usage_error(const struct cmd *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* After the options: EXIT_USAGE if arguments remain, else CMD_CONTINUE. */
+int cmd_no_args(const struct cmd *cmd, int argc, char **argv);
+
+/* The usage of one command (synopsis, summary, options). */
+void cmd_print_usage(const struct cmd *cmd, FILE *f);
+
+/* "zcopyctl: <message>" on stderr, for runtime failures. */
+void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+extern const struct cmd cmd_version;
+extern const struct cmd cmd_stats;
+
+#endif /* ZCOPYCTL_CMD_H */

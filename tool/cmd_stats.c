@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcopyctl stats: the module-wide counters (ZCOPY_CMD_STATS).
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <linux/zcopy.h>
+#include <netlink/genl/genl.h>
+
+#include "cmd.h"
+#include "nl.h"
+#include "output.h"
+
+enum counter_unit {
+	COUNT,		/* shown as a plain number */
+	BYTES,		/* human-readable in text, exact in JSON */
+};
+
+/* One line per counter: adding one to the module means adding one here. */
+static const struct stats_counter {
+	int attr;
+	const char *name;
+	enum counter_unit unit;
+} stats_counters[] = {
+	{ ZCOPY_STATS_A_JOBS_SUBMITTED,		"jobs_submitted",	COUNT },
+	{ ZCOPY_STATS_A_JOBS_QUEUED,		"jobs_queued",		COUNT },
+	{ ZCOPY_STATS_A_JOBS_RUNNING,		"jobs_running",		COUNT },
+	{ ZCOPY_STATS_A_JOBS_DONE,		"jobs_done",		COUNT },
+	{ ZCOPY_STATS_A_JOBS_FAILED,		"jobs_failed",		COUNT },
+	{ ZCOPY_STATS_A_JOBS_CANCELLED,		"jobs_cancelled",	COUNT },
+	{ ZCOPY_STATS_A_JOBS_COPY,		"jobs_copy",		COUNT },
+	{ ZCOPY_STATS_A_JOBS_MMAP,		"jobs_mmap",		COUNT },
+	{ ZCOPY_STATS_A_JOBS_SENDFILE,		"jobs_sendfile",	COUNT },
+	{ ZCOPY_STATS_A_JOBS_SG,		"jobs_sg",		COUNT },
+	{ ZCOPY_STATS_A_BYTES_SENT,		"bytes_sent",		BYTES },
+	{ ZCOPY_STATS_A_CPU_COPY_BYTES,		"cpu_copy_bytes",	BYTES },
+	{ ZCOPY_STATS_A_REF_BYTES,		"ref_bytes",		BYTES },
+	{ ZCOPY_STATS_A_DMA_IN_BYTES,		"dma_in_bytes",		BYTES },
+	{ ZCOPY_STATS_A_DMA_OUT_BYTES,		"dma_out_bytes",	BYTES },
+};
+
+#define NR_COUNTERS	(sizeof(stats_counters) / sizeof(stats_counters[0]))
+
+struct stats_reply {
+	bool seen;
+	bool present[NR_COUNTERS];
+	uint64_t value[NR_COUNTERS];
+};
+
+static int parse_stats(struct nlmsghdr *nlh, void *arg)
+{
+	static struct nla_policy policy[ZCOPY_A_MAX + 1] = {
+		[ZCOPY_A_STATS]	= { .type = NLA_NESTED },
+	};
+	static struct nla_policy stats_policy[ZCOPY_STATS_A_MAX + 1];
+	struct nlattr *tb[ZCOPY_A_MAX + 1];
+	struct nlattr *stb[ZCOPY_STATS_A_MAX + 1];
+	struct stats_reply *reply = arg;
+	size_t i;
+
+	for (i = 0; i < NR_COUNTERS; i++)
+		stats_policy[stats_counters[i].attr].type = NLA_U64;
+
+	if (genlmsg_parse(nlh, 0, tb, ZCOPY_A_MAX, policy) < 0 ||
+	    !tb[ZCOPY_A_STATS] ||
+	    nla_parse_nested(stb, ZCOPY_STATS_A_MAX, tb[ZCOPY_A_STATS],
+			     stats_policy) < 0)
+		return -EPROTO;
+
+	reply->seen = true;
+	for (i = 0; i < NR_COUNTERS; i++) {
+		struct nlattr *attr = stb[stats_counters[i].attr];
+
+		reply->present[i] = attr;
+		if (attr)
+			reply->value[i] = nla_get_u64(attr);
+	}
+	return 0;
+}
+
+static void print_stats(const struct stats_reply *reply)
+{
+	size_t i;
+
+	out_open_object(NULL);
+	for (i = 0; i < NR_COUNTERS; i++) {
+		const char *name = stats_counters[i].name;
+
+		/* An older module may lack a counter: unknown, not 0. */
+		if (!reply->present[i])
+			out_null(name);
+		else if (stats_counters[i].unit == BYTES)
+			out_bytes(name, reply->value[i]);
+		else
+			out_u64(name, reply->value[i]);
+	}
+	out_close_object();
+}
+
+/* Ask the module; on failure the reason is printed. */
+static int read_stats(struct stats_reply *reply)
+{
+	const char *what = "reading statistics";
+	struct nl_ctx ctx;
+	struct nl_msg *msg;
+	int err;
+
+	err = nl_ctx_open(&ctx);
+	if (err)
+		goto out;
+	msg = nl_ctx_new_msg(&ctx, ZCOPY_CMD_STATS, 0);
+	if (msg)
+		err = nl_ctx_request(&ctx, what, msg, parse_stats, reply);
+	else
+		err = -ENOMEM;
+	if (!err && !reply->seen)
+		err = -EPROTO;	/* an ACK without the reply */
+	if (err)
+		ctx.what = what;
+out:
+	if (err)
+		nl_ctx_perror(&ctx, err);
+	nl_ctx_close(&ctx);
+	return err;
+}
+
+static int stats_run(const struct cmd *cmd, int argc, char **argv)
+{
+	struct stats_reply reply = { 0 };
+	int opt, status, err;
+
+	while ((opt = cmd_getopt(cmd, argc, argv, &status)) != -1) {
+		if (opt == 'j')
+			out_set_json(true);
+	}
+	if (status != CMD_CONTINUE)
+		return status;
+	status = cmd_no_args(cmd, argc, argv);
+	if (status != CMD_CONTINUE)
+		return status;
+
+	if (read_stats(&reply))
+		return EXIT_FAIL;
+
+	print_stats(&reply);
+	err = out_flush();
+	if (err) {
+		pr_err("writing output: %s", strerror(-err));
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+static const struct option stats_options[] = {
+	{ "json",	no_argument,	NULL, 'j' },
+	{ "help",	no_argument,	NULL, 'h' },
+	{ }
+};
+
+const struct cmd cmd_stats = {
+	.name		= "stats",
+	.run		= stats_run,
+	.summary	= "Show the module-wide job and byte counters.",
+	.synopsis	= "[-j]",
+	.options_help	= "  -j, --json   print one JSON document\n",
+	.optstring	= "jh",
+	.longopts	= stats_options,
+};

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcopyctl version: the tool's version and ABI, and the module's.
+ *
+ * The module is asked through /dev/zcopy (ZCOPY_IOC_VERSION: release, ABI,
+ * modes). That device is usually root-only, while the generic netlink
+ * family is visible to everyone, so the family's version is the fallback.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/zcopy.h>
+
+#include "cmd.h"
+#include "nl.h"
+#include "output.h"
+#include "version.h"
+
+#define ZCOPY_DEV_PATH	"/dev/" ZCOPY_DEVICE_NAME
+
+static const char *const mode_names[] = {
+	[ZCOPY_MODE_COPY]	= "copy",
+	[ZCOPY_MODE_MMAP]	= "mmap",
+	[ZCOPY_MODE_SENDFILE]	= "sendfile",
+	[ZCOPY_MODE_SG]		= "sg",
+};
+
+struct module_version {
+	const char *source;	/* how the module answered; NULL if not */
+	unsigned int abi;
+	bool have_details;	/* release and modes (only the device has them) */
+	unsigned int modes;
+	char release[sizeof(((struct zcopy_version *)0)->release) + 1];
+};
+
+/* Returns 0 or -errno; *what tells which step failed. */
+static int query_device(struct module_version *mod, const char **what)
+{
+	struct zcopy_version ver = { 0 };
+	int fd, err = 0;
+
+	*what = "cannot open " ZCOPY_DEV_PATH;
+	fd = open(ZCOPY_DEV_PATH, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+
+	*what = "ZCOPY_IOC_VERSION on " ZCOPY_DEV_PATH;
+	if (ioctl(fd, ZCOPY_IOC_VERSION, &ver) < 0) {
+		err = -errno;
+	} else {
+		mod->source = "device";
+		mod->abi = ver.abi_version;
+		mod->modes = ver.modes;
+		mod->have_details = true;
+		/* The module promises a NUL, but never trust a length. */
+		memcpy(mod->release, ver.release, sizeof(ver.release));
+		mod->release[sizeof(ver.release)] = '\0';
+	}
+	close(fd);
+	return err;
+}
+
+static void print_modes(unsigned int modes)
+{
+	unsigned int bit;
+	char name[16];
+
+	out_open_array("modes");
+	for (bit = 0; bit < 32; bit++) {
+		if (!(modes & (1U << bit)))
+			continue;
+		if (bit < sizeof(mode_names) / sizeof(mode_names[0])) {
+			out_str(NULL, mode_names[bit]);
+		} else {
+			/* a mode newer than this tool */
+			snprintf(name, sizeof(name), "mode%u", bit);
+			out_str(NULL, name);
+		}
+	}
+	out_close_array();
+}
+
+static void print_version(const struct module_version *mod)
+{
+	out_open_object(NULL);
+	out_str("tool_version", ZCOPYCTL_VERSION);
+	out_u64("tool_abi", ZCOPY_ABI_VERSION);
+	if (mod->have_details)
+		out_str("module_release", mod->release);
+	else
+		out_null("module_release");
+	if (mod->source)
+		out_u64("module_abi", mod->abi);
+	else
+		out_null("module_abi");
+	if (mod->have_details)
+		print_modes(mod->modes);
+	else
+		out_null("modes");
+	out_str("module_source", mod->source);
+	out_close_object();
+}
+
+static int version_run(const struct cmd *cmd, int argc, char **argv)
+{
+	struct module_version mod = { 0 };
+	const char *dev_what;
+	struct nl_ctx ctx;
+	int opt, status, dev_err, nl_err = 0, err;
+
+	while ((opt = cmd_getopt(cmd, argc, argv, &status)) != -1) {
+		if (opt == 'j')
+			out_set_json(true);
+	}
+	if (status != CMD_CONTINUE)
+		return status;
+	status = cmd_no_args(cmd, argc, argv);
+	if (status != CMD_CONTINUE)
+		return status;
+
+	dev_err = query_device(&mod, &dev_what);
+	if (dev_err) {
+		nl_err = nl_ctx_open(&ctx);
+		if (!nl_err) {
+			mod.source = "netlink";
+			mod.abi = ctx.family_version;
+		}
+	}
+
+	/* The tool's part is worth printing even without a module. */
+	print_version(&mod);
+	status = EXIT_OK;
+	err = out_flush();
+	if (err) {
+		pr_err("writing output: %s", strerror(-err));
+		status = EXIT_FAIL;
+	}
+
+	if (dev_err) {
+		/* No device node is expected while the module is absent. */
+		if (dev_err != -ENOENT || mod.source)
+			fprintf(stderr, "zcopyctl: %s%s: %s\n",
+				mod.source ? "warning: " : "", dev_what,
+				strerror(-dev_err));
+		if (!mod.source) {
+			nl_ctx_perror(&ctx, nl_err);
+			status = EXIT_FAIL;
+		}
+		nl_ctx_close(&ctx);
+	}
+	return status;
+}
+
+static const struct option version_options[] = {
+	{ "json",	no_argument,	NULL, 'j' },
+	{ "help",	no_argument,	NULL, 'h' },
+	{ }
+};
+
+const struct cmd cmd_version = {
+	.name		= "version",
+	.run		= version_run,
+	.summary	= "Show the version and ABI of the tool and of the loaded module.",
+	.synopsis	= "[-j]",
+	.options_help	= "  -j, --json   print one JSON document\n",
+	.optstring	= "jh",
+	.longopts	= version_options,
+};

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * zcopyctl: a minimal streaming JSON writer (RFC 8259), compact output.
+ *
+ * Keys are given with each value; pass NULL as the key for the document
+ * root and for array elements.
+ */
+#ifndef ZCOPYCTL_JSON_WRITER_H
+#define ZCOPYCTL_JSON_WRITER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct json_writer;
+
+struct json_writer *jw_new(FILE *f);
+void jw_free(struct json_writer *jw);
+
+/* True once every container that was opened has been closed. */
+bool jw_is_complete(const struct json_writer *jw);
+
+void jw_open_object(struct json_writer *jw, const char *key);
+void jw_close_object(struct json_writer *jw);
+void jw_open_array(struct json_writer *jw, const char *key);
+void jw_close_array(struct json_writer *jw);
+
+void jw_string(struct json_writer *jw, const char *key, const char *value);
+void jw_u64(struct json_writer *jw, const char *key, uint64_t value);
+void jw_bool(struct json_writer *jw, const char *key, bool value);
+void jw_null(struct json_writer *jw, const char *key);
+
+#endif /* ZCOPYCTL_JSON_WRITER_H */
