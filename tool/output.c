@@ -223,7 +223,24 @@ void out_open_array(const char *key)
 
 void out_close_array(void)
 {
-	out_close_object();
+	if (json_mode) {
+		if (json())
+			jw_close_array(jw);
+	} else {
+		text_pop();
+	}
+}
+
+/* A copy that cannot break the line layout: control characters as '?'. */
+static char *printable(const char *value)
+{
+	char *text = strdup(value);
+	char *p;
+
+	for (p = text; p && *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return text;
 }
 
 void out_str(const char *key, const char *value)
@@ -236,7 +253,7 @@ void out_str(const char *key, const char *value)
 		if (json())
 			jw_string(jw, key, value);
 	} else {
-		text_value(key, strdup(value));
+		text_value(key, printable(value));
 	}
 }
 

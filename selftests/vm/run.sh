@@ -140,6 +140,41 @@ reap_stale
 	${module:+--module "$module"} ${tool:+--tool "$tool"} \
 	${tests:+--tests "$tests"} ${bats:+--bats "$bats"} \
 	${demo:+--demo-script "$demo"}
+
+# Under TCG the bzImage's own decompressor is slow (xz on 6.1: ~3.5 s). The
+# same kernel, unpacked here once and booted through its PVH ELF entry,
+# starts at once. Falls back to the bzImage if anything is off.
+extract_vmlinux() { # VMLINUZ OUT
+	local ss po pl off magic
+	ss=$(od -An -tu1 -j $((0x1f1)) -N1 "$1" | tr -d ' ')
+	((ss)) || ss=4
+	po=$(od -An -tu4 -j $((0x248)) -N4 "$1" | tr -d ' ')
+	pl=$(od -An -tu4 -j $((0x24c)) -N4 "$1" | tr -d ' ')
+	off=$(((ss + 1) * 512 + po))
+	magic=$(od -An -tx1 -j "$off" -N4 "$1" | tr -d ' ')
+	# The payload ends with its 4-byte uncompressed size: drop it.
+	tail -c +$((off + 1)) "$1" | head -c $((pl - 4)) >"$2.z"
+	case $magic in
+	fd377a58) xz -dc --single-stream <"$2.z" >"$2.tmp" ;;
+	28b52ffd) zstd -qdc <"$2.z" >"$2.tmp" ;;
+	1f8b*) gzip -dc <"$2.z" >"$2.tmp" ;;
+	*) return 1 ;;
+	esac
+	rm -f "$2.z"
+	readelf -n "$2.tmp" 2>/dev/null | grep -q 'Xen.*0x00000012' || return 1
+	mv "$2.tmp" "$2"
+}
+
+boot_image=$kernel
+if [[ ${ZCOPY_VM_PVH:-1} != 0 ]]; then
+	if [[ -s $out/vmlinux && ! $kernel -nt $out/vmlinux ]] ||
+		extract_vmlinux "$kernel" "$out/vmlinux" 2>/dev/null; then
+		boot_image=$out/vmlinux
+	else
+		rm -f "$out/vmlinux" "$out/vmlinux.z" "$out/vmlinux.tmp"
+		echo "# vm $kver: no PVH vmlinux from $kernel, booting the bzImage"
+	fi
+fi
 t_built=$(now_us)
 echo "# vm $kver: initramfs and disk ready in $(secs $((t_built - t_start)))s"
 
@@ -226,7 +261,7 @@ append+=" ${ZCOPY_VM_APPEND:-}"
 qemu=(qemu-system-x86_64 -machine q35 "${accel_args[@]}" -smp 2 -m 1G
 	-nodefaults -no-user-config -display none -no-reboot
 	-pidfile "$out/qemu.pid"
-	-kernel "$kernel" -initrd "$out/initramfs.img" -append "$append"
+	-kernel "$boot_image" -initrd "$out/initramfs.img" -append "$append"
 	-drive "file=$out/disk.img,format=raw,if=none,id=d0,snapshot=on"
 	-device 'virtio-blk-pci,drive=d0,addr=5'
 	"${net_args[@]}")
