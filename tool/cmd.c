@@ -3,21 +3,9 @@
  * zcopyctl: command-line helpers shared by the subcommands, so that every
  * command reports usage errors and help the same way.
  */
-#include <stdarg.h>
 #include <stdio.h>
 
 #include "cmd.h"
-
-void pr_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("zcopyctl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 void cmd_print_usage(const struct cmd *cmd, FILE *f)
 {
@@ -27,9 +15,10 @@ void cmd_print_usage(const struct cmd *cmd, FILE *f)
 	fputs("  -h, --help   show this help\n", f);
 }
 
-static void print_hint(const struct cmd *cmd)
+int cmd_usage_hint(const struct cmd *cmd)
 {
 	fprintf(stderr, "Try 'zcopyctl %s --help'.\n", cmd->name);
+	return EXIT_USAGE;
 }
 
 int cmd_getopt(const struct cmd *cmd, int argc, char **argv, int *status)
@@ -46,24 +35,10 @@ int cmd_getopt(const struct cmd *cmd, int argc, char **argv, int *status)
 		return -1;
 	case '?':
 	case ':':
-		print_hint(cmd);
-		*status = EXIT_USAGE;
+		*status = cmd_usage_hint(cmd);
 		return -1;
 	}
 	return opt;
-}
-
-int cmd_usage_error(const struct cmd *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "zcopyctl %s: ", cmd->name);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	print_hint(cmd);
-	return EXIT_USAGE;
 }
 
 int cmd_no_args(const struct cmd *cmd, int argc, char **argv)

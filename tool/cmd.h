@@ -11,6 +11,8 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include "util.h"
+
 /* The exit status contract, see EXIT STATUS in zcopyctl.8. */
 enum {
 	EXIT_OK		= 0,
@@ -40,9 +42,21 @@ struct cmd {
  */
 int cmd_getopt(const struct cmd *cmd, int argc, char **argv, int *status);
 
-/* Print "zcopyctl: <cmd>: <message>" and a hint; returns EXIT_USAGE. */
-int cmd_usage_error(const struct cmd *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/*
+ * "zcopyctl <cmd>: <message>" and a hint on stderr; evaluates to
+ * EXIT_USAGE. Macros, so that the compiler checks the formats.
+ */
+#define cmd_usage_error(command, fmt, ...)				\
+({									\
+	const struct cmd *__cmd = (command);				\
+									\
+	fprintf(stderr, "zcopyctl %s: " fmt "\n", __cmd->name,		\
+		##__VA_ARGS__);						\
+	cmd_usage_hint(__cmd);						\
+})
+
+/* "Try 'zcopyctl <cmd> --help'." on stderr; returns EXIT_USAGE. */
+int cmd_usage_hint(const struct cmd *cmd);
 
 /* After the options: EXIT_USAGE if arguments remain, else CMD_CONTINUE. */
 int cmd_no_args(const struct cmd *cmd, int argc, char **argv);
@@ -51,7 +65,8 @@ int cmd_no_args(const struct cmd *cmd, int argc, char **argv);
 void cmd_print_usage(const struct cmd *cmd, FILE *f);
 
 /* "zcopyctl: <message>" on stderr, for runtime failures. */
-void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define pr_err(fmt, ...)						\
+	fprintf(stderr, "zcopyctl: " fmt "\n", ##__VA_ARGS__)
 
 extern const struct cmd cmd_version;
 extern const struct cmd cmd_stats;

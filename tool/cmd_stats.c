@@ -42,7 +42,7 @@ static const struct stats_counter {
 	{ ZCOPY_STATS_A_DMA_OUT_BYTES,		"dma_out_bytes",	BYTES },
 };
 
-#define NR_COUNTERS	(sizeof(stats_counters) / sizeof(stats_counters[0]))
+#define NR_COUNTERS	ARRAY_SIZE(stats_counters)
 
 struct stats_reply {
 	bool seen;

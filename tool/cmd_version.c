@@ -74,7 +74,7 @@ static void print_modes(unsigned int modes)
 	for (bit = 0; bit < 32; bit++) {
 		if (!(modes & (1U << bit)))
 			continue;
-		if (bit < sizeof(mode_names) / sizeof(mode_names[0])) {
+		if (bit < ARRAY_SIZE(mode_names)) {
 			out_str(NULL, mode_names[bit]);
 		} else {
 			/* a mode newer than this tool */

@@ -21,7 +21,7 @@ static const struct cmd *const commands[] = {
 	&cmd_help,
 };
 
-#define NR_COMMANDS	(sizeof(commands) / sizeof(commands[0]))
+#define NR_COMMANDS	ARRAY_SIZE(commands)
 
 static const struct cmd *find_command(const char *name)
 {
@@ -98,8 +98,8 @@ int main(int argc, char **argv)
 		{ }
 	};
 	/* getopt_long() names the program in its messages; keep it stable. */
-	static char program[] = "zcopyctl";
-	static char cmd_program[64];
+	char program[] = "zcopyctl";
+	char cmd_program[64];
 	const struct cmd *cmd;
 	int opt, status;
 

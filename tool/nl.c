@@ -72,7 +72,7 @@ static void save_extack(struct nl_ctx *ctx, struct nlmsghdr *nlh,
 		return;
 	if (nla_parse(tb, NLMSGERR_ATTR_MAX,
 		      (struct nlattr *)((char *)nlh + offset),
-		      nlh->nlmsg_len - offset, NULL) < 0)
+		      (int)(nlh->nlmsg_len - offset), NULL) < 0)
 		return;
 	if (tb[NLMSGERR_ATTR_MSG])
 		nla_strlcpy(ctx->extack, tb[NLMSGERR_ATTR_MSG],

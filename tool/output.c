@@ -15,6 +15,7 @@
 
 #include "json_writer.h"
 #include "output.h"
+#include "util.h"
 
 #define OUT_MAX_DEPTH	16
 
@@ -144,12 +145,12 @@ static void text_value(const char *key, char *value)
 		return;
 	}
 	row = &rows[frame->row];
-	if (asprintf(&joined, "%s%s%s", row->value,
-		     frame->items ? " " : "", value) < 0) {
-		out_failed = true;
-	} else {
+	if (row->value && asprintf(&joined, "%s%s%s", row->value,
+				   frame->items ? " " : "", value) >= 0) {
 		free(row->value);
 		row->value = joined;
+	} else {
+		out_failed = true;
 	}
 	frame->items++;
 	free(value);
@@ -277,7 +278,7 @@ static char *human_bytes(uint64_t bytes)
 	static const char *const units[] = {
 		"KiB", "MiB", "GiB", "TiB", "PiB", "EiB",
 	};
-	double value = bytes;
+	double value = (double)bytes;
 	unsigned int unit = 0;
 	char *text;
 
@@ -288,7 +289,7 @@ static char *human_bytes(uint64_t bytes)
 	}
 	value /= 1024;
 	/* Round before choosing the unit, so 1048575 is "1.0 MiB". */
-	while (value >= 1023.95 && unit < sizeof(units) / sizeof(units[0]) - 1) {
+	while (value >= 1023.95 && unit < ARRAY_SIZE(units) - 1) {
 		value /= 1024;
 		unit++;
 	}
@@ -325,7 +326,7 @@ void out_null(const char *key)
 
 static void text_print(FILE *f)
 {
-	unsigned int *width = calloc(nr_groups ? nr_groups : 1, sizeof(*width));
+	size_t *width = calloc(nr_groups ? nr_groups : 1, sizeof(*width));
 	size_t i, len;
 
 	if (!width) {

@@ -1,0 +1,142 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck disable=SC2016 # $names in single quotes are jq's
+#
+# zcopyctl against the loaded module, in the test VM: run as root, with jq
+# and busybox in the guest. version and stats, as root and as nobody.
+
+load helper
+
+setup_file() {
+	require_zcopyctl
+	[[ $(id -u) == 0 ]] || fail "these tests run as root"
+	[[ -d /sys/module/zcopy ]] || fail "the zcopy module is not loaded"
+	command -v jq >/dev/null || fail "jq is missing"
+}
+
+# Run a command as nobody (65534:65534, no other groups). util-linux
+# setpriv does it directly; busybox's setpriv cannot change ids, so in the
+# guest busybox su does: "--" keeps su from taking the command's options,
+# and the inner shell passes the arguments on unchanged.
+as_nobody() {
+	if setpriv --help 2>&1 | grep -q -- '--reuid'; then
+		setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"
+	else
+		# shellcheck disable=SC2016 # expanded by the inner shell
+		busybox su -s /bin/sh -c 'exec "$0" "$@"' -- nobody "$@"
+	fi
+}
+
+# The stats keys as a JSON array, for jq --argjson.
+stats_keys_json() {
+	printf '%s\n' "${STATS_COUNT_KEYS[@]}" "${STATS_BYTES_KEYS[@]}" |
+		jq -R . | jq -s -c .
+}
+
+# stdout with the label padding squeezed, for exact line matches.
+squeeze_output() {
+	output=$(tr -s ' ' <<<"$output")
+	mapfile -t lines <<<"$output"
+}
+
+# --- version --------------------------------------------------------------
+
+@test "version -j: the module answers on /dev/zcopy with the tool's ABI" {
+	run --separate-stderr "$ZCOPYCTL" version -j
+	assert_success
+	assert_stderr ''
+	assert_json_document
+	assert_jq '.module_source == "device"'
+	assert_jq '.tool_abi | type == "number"'
+	assert_jq '.module_abi == .tool_abi'
+	assert_jq '.module_release | type == "string" and length > 0'
+	assert_jq '.tool_version | type == "string" and length > 0'
+}
+
+@test "version -j: the module supports the four modes" {
+	run --separate-stderr "$ZCOPYCTL" version -j
+	assert_success
+	assert_jq '.modes == ["copy", "mmap", "sendfile", "sg"]'
+}
+
+@test "version: text shows the module's release, ABI and modes" {
+	local abi release
+
+	abi=$("$ZCOPYCTL" version -j | jq -r .tool_abi)
+	release=$("$ZCOPYCTL" version -j | jq -r .module_release)
+	run --separate-stderr "$ZCOPYCTL" version
+	assert_success
+	assert_stderr ''
+	squeeze_output
+	assert_line "tool abi: $abi"
+	assert_line "module release: $release"
+	assert_line "module abi: $abi"
+	assert_line "modes: copy mmap sendfile sg"
+	assert_line "module source: device"
+}
+
+@test "as_nobody drops to uid and gid 65534" {
+	run as_nobody id -u
+	assert_success
+	assert_output 65534
+	run as_nobody id -g
+	assert_success
+	assert_output 65534
+}
+
+@test "version as nobody: /dev/zcopy refused, ABI still read over netlink" {
+	[[ $(stat -c %a /dev/zcopy) == 600 ]] ||
+		skip "/dev/zcopy is not mode 0600 (dev_mode module parameter)"
+
+	run --separate-stderr as_nobody "$ZCOPYCTL" version -j
+	assert_success
+	assert_stderr 'zcopyctl: warning: cannot open /dev/zcopy: Permission denied'
+	assert_json_document
+	assert_jq '.module_source == "netlink"'
+	assert_jq '.module_abi == .tool_abi'
+	assert_jq '.module_release == null and .modes == null'
+
+	run --separate-stderr as_nobody "$ZCOPYCTL" version
+	assert_success
+	squeeze_output
+	assert_line "module source: netlink"
+	assert_line --regexp '^module abi: [0-9]+$'
+	refute_line --partial 'module release'
+}
+
+# --- stats ----------------------------------------------------------------
+
+@test "stats -j: all 15 counters, each a non-negative integer" {
+	run --separate-stderr "$ZCOPYCTL" stats -j
+	assert_success
+	assert_stderr ''
+	assert_json_document
+	assert_jq --argjson k "$(stats_keys_json)" '($k | length) == 15'
+	assert_jq --argjson k "$(stats_keys_json)" '(keys | sort) == ($k | sort)'
+	assert_jq 'to_entries | all(.value | type == "number" and . >= 0 and . == floor)'
+}
+
+@test "stats: text shows every counter, bytes with a unit" {
+	local key
+
+	run --separate-stderr "$ZCOPYCTL" stats
+	assert_success
+	assert_stderr ''
+	assert_equal "${#lines[@]}" 15
+	squeeze_output
+	for key in "${STATS_COUNT_KEYS[@]}"; do
+		assert_line --regexp "^${key//_/ }: [0-9]+\$"
+	done
+	for key in "${STATS_BYTES_KEYS[@]}"; do
+		assert_line --regexp "^${key//_/ }: [0-9]+(\\.[0-9])? (B|KiB|MiB|GiB|TiB|PiB|EiB)\$"
+	done
+}
+
+@test "stats as nobody: allowed, same 15 counters" {
+	run --separate-stderr as_nobody "$ZCOPYCTL" stats -j
+	assert_success
+	assert_stderr ''
+	assert_json_document
+	assert_jq --argjson k "$(stats_keys_json)" '(keys | sort) == ($k | sort)'
+	assert_jq 'to_entries | all(.value | type == "number" and . >= 0 and . == floor)'
+}
