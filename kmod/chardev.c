@@ -1,19 +1,53 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The character device /dev/zcopy: a misc device, so devtmpfs creates the
- * node with the mode below and no class or major number is needed.
+ * node with the mode below and no class or major number is needed. Each
+ * open file is an owner of jobs: it submits them, reads their completion
+ * records, and cancels what is left when it is closed.
  */
+#include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
+#include "job.h"
+#include "owner.h"
 #include "zcopy.h"
 
 static ushort dev_mode = 0600;
 module_param(dev_mode, ushort, 0444);
 MODULE_PARM_DESC(dev_mode, "Permission bits of /dev/zcopy (default 0600)");
+
+void zcopy_owner_add(struct zcopy_owner *owner, struct zcopy_job *job)
+{
+	spin_lock(&owner->lock);
+	list_add_tail(&job->owner_node, &owner->running);
+	spin_unlock(&owner->lock);
+}
+
+/* The wake-up stays under the lock: release() frees the owner after it. */
+void zcopy_owner_job_done(struct zcopy_owner *owner, struct zcopy_job *job)
+{
+	spin_lock(&owner->lock);
+	list_move_tail(&job->owner_node, &owner->done);
+	owner->nr_done++;
+	wake_up(&owner->wait);
+	spin_unlock(&owner->lock);
+}
+
+static bool zcopy_owner_idle(struct zcopy_owner *owner)
+{
+	bool idle;
+
+	spin_lock(&owner->lock);
+	idle = list_empty(&owner->running);
+	spin_unlock(&owner->lock);
+	return idle;
+}
 
 static long zcopy_ioctl_version(void __user *arg)
 {
@@ -28,26 +62,220 @@ static long zcopy_ioctl_version(void __user *arg)
 	return 0;
 }
 
+/* Reads a size-prefixed structure of at least min bytes. */
+static int zcopy_copy_struct(void *dst, size_t ksize, size_t min,
+			     const void __user *src)
+{
+	u32 usize;
+
+	if (get_user(usize, (const u32 __user *)src))
+		return -EFAULT;
+	if (usize < min)
+		return -EINVAL;
+	return copy_struct_from_user(dst, ksize, src, usize);
+}
+
+static int zcopy_submit_one(struct zcopy_owner *owner,
+			    struct zcopy_submit __user *uarg)
+{
+	struct zcopy_request req;
+	struct zcopy_submit s;
+	struct zcopy_job *job;
+	u64 id;
+	int ret;
+
+	ret = zcopy_copy_struct(&s, sizeof(s), ZCOPY_SUBMIT_SIZE_VER0, uarg);
+	if (ret)
+		return ret;
+	if (s.reserved)
+		return -EINVAL;
+
+	job = zcopy_job_alloc(owner);
+	if (!job)
+		return -ENOMEM;
+	ret = zcopy_job_prepare_fds(job, s.file_fd, s.sock_fd, NULL);
+	if (ret)
+		goto err_free;
+
+	req = (struct zcopy_request) {
+		.mode = s.mode,
+		.flags = s.flags,
+		.offset = s.offset,
+		.length = s.length,
+		.user_data = s.user_data,
+	};
+	ret = zcopy_job_submit(job, &req, &id, NULL);
+	if (ret)
+		goto err_free;
+	/* The job runs even if the id cannot be written back. */
+	return put_user(id, &uarg->id);
+
+err_free:
+	zcopy_job_free(job);
+	return ret;
+}
+
+static long zcopy_ioctl_submit_batch(struct zcopy_owner *owner,
+				     struct zcopy_submit_batch __user *uarg)
+{
+	struct zcopy_submit_batch b;
+	struct zcopy_submit __user *entries;
+	u32 i;
+	int ret = 0;
+
+	ret = zcopy_copy_struct(&b, sizeof(b), ZCOPY_SUBMIT_BATCH_SIZE_VER0,
+				uarg);
+	if (ret)
+		return ret;
+	if (!b.count)
+		return -EINVAL;
+
+	entries = u64_to_user_ptr(b.jobs);
+	for (i = 0; i < b.count; i++) {
+		ret = zcopy_submit_one(owner, &entries[i]);
+		if (ret)
+			break;
+		if (fatal_signal_pending(current))
+			break;
+	}
+	if (!i)
+		return ret;
+	return put_user(i, &uarg->count);
+}
+
 static long zcopy_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
+	struct zcopy_owner *owner = file->private_data;
 	void __user *uarg = (void __user *)arg;
+	u64 id;
 
 	switch (cmd) {
 	case ZCOPY_IOC_VERSION:
 		return zcopy_ioctl_version(uarg);
+	case ZCOPY_IOC_SUBMIT:
+		return zcopy_submit_one(owner, uarg);
+	case ZCOPY_IOC_SUBMIT_BATCH:
+		return zcopy_ioctl_submit_batch(owner, uarg);
+	case ZCOPY_IOC_CANCEL:
+		if (get_user(id, (u64 __user *)uarg))
+			return -EFAULT;
+		return zcopy_job_cancel(id, current_euid(),
+					capable(CAP_NET_ADMIN));
 	default:
 		return -ENOTTY;
 	}
 }
 
+static struct zcopy_job *zcopy_owner_pop(struct zcopy_owner *owner)
+{
+	struct zcopy_job *job;
+
+	spin_lock(&owner->lock);
+	job = list_first_entry_or_null(&owner->done, struct zcopy_job,
+				       owner_node);
+	if (job) {
+		list_del_init(&job->owner_node);
+		owner->nr_done--;
+	}
+	spin_unlock(&owner->lock);
+	return job;
+}
+
+static void zcopy_owner_push_back(struct zcopy_owner *owner,
+				  struct zcopy_job *job)
+{
+	spin_lock(&owner->lock);
+	list_add(&job->owner_node, &owner->done);
+	owner->nr_done++;
+	spin_unlock(&owner->lock);
+}
+
+/* Whole completion records only; blocks for the first unless O_NONBLOCK. */
+static ssize_t zcopy_read(struct file *file, char __user *buf, size_t count,
+			  loff_t *ppos)
+{
+	struct zcopy_owner *owner = file->private_data;
+	const size_t rsize = sizeof(struct zcopy_completion);
+	struct zcopy_job *job;
+	ssize_t done = 0;
+	int ret;
+
+	if (count < rsize)
+		return -EINVAL;
+
+	while (count - done >= rsize) {
+		job = zcopy_owner_pop(owner);
+		if (!job) {
+			if (done)
+				break;
+			if (file->f_flags & O_NONBLOCK)
+				return -EAGAIN;
+			ret = wait_event_interruptible(owner->wait,
+						       READ_ONCE(owner->nr_done));
+			if (ret)
+				return ret;
+			continue;
+		}
+		job->rec.syscalls++;
+		if (copy_to_user(buf + done, &job->rec, rsize)) {
+			job->rec.syscalls--;
+			zcopy_owner_push_back(owner, job);
+			return done ?: -EFAULT;
+		}
+		zcopy_job_free(job);
+		done += rsize;
+	}
+	return done;
+}
+
+static __poll_t zcopy_poll(struct file *file, poll_table *wait)
+{
+	struct zcopy_owner *owner = file->private_data;
+
+	poll_wait(file, &owner->wait, wait);
+	return READ_ONCE(owner->nr_done) ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
 static int zcopy_open(struct inode *inode, struct file *file)
 {
+	struct zcopy_owner *owner;
+
+	owner = kzalloc(sizeof(*owner), GFP_KERNEL);
+	if (!owner)
+		return -ENOMEM;
+	spin_lock_init(&owner->lock);
+	INIT_LIST_HEAD(&owner->running);
+	INIT_LIST_HEAD(&owner->done);
+	init_waitqueue_head(&owner->wait);
+	file->private_data = owner;
 	return nonseekable_open(inode, file);
+}
+
+/* Cancel what still runs, wait for it, and drop the unread records. */
+static int zcopy_release(struct inode *inode, struct file *file)
+{
+	struct zcopy_owner *owner = file->private_data;
+	struct zcopy_job *job, *tmp;
+
+	spin_lock(&owner->lock);
+	list_for_each_entry(job, &owner->running, owner_node)
+		WRITE_ONCE(job->cancel, true);
+	spin_unlock(&owner->lock);
+
+	wait_event(owner->wait, zcopy_owner_idle(owner));
+
+	list_for_each_entry_safe(job, tmp, &owner->done, owner_node)
+		zcopy_job_free(job);
+	kfree(owner);
+	return 0;
 }
 
 static const struct file_operations zcopy_fops = {
 	.owner = THIS_MODULE,
 	.open = zcopy_open,
+	.release = zcopy_release,
+	.read = zcopy_read,
+	.poll = zcopy_poll,
 	.unlocked_ioctl = zcopy_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };

@@ -8,11 +8,16 @@
 #include <linux/init.h>
 #include <net/genetlink.h>
 
+#include "job.h"
 #include "zcopy.h"
 
 static int __init zcopy_init(void)
 {
 	int ret;
+
+	ret = zcopy_jobs_init();
+	if (ret)
+		goto err_jobs;
 
 	ret = zcopy_chardev_init();
 	if (ret)
@@ -28,6 +33,8 @@ static int __init zcopy_init(void)
 err_genl:
 	zcopy_chardev_exit();
 err_chardev:
+	zcopy_jobs_exit();
+err_jobs:
 	return ret;
 }
 
@@ -35,6 +42,7 @@ static void __exit zcopy_exit(void)
 {
 	zcopy_genl_exit();
 	zcopy_chardev_exit();
+	zcopy_jobs_exit();
 }
 
 module_init(zcopy_init);

@@ -1,13 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The generic netlink family "zcopy".
+ * The generic netlink family "zcopy": SUBMIT, GET (one job or a dump),
+ * CANCEL, STATS, and completion events on the "events" group. Callers see
+ * only their own jobs unless they have CAP_NET_ADMIN.
  */
+#include <linux/cred.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/limits.h>
+#include <linux/slab.h>
 #include <net/genetlink.h>
 
+#include "job.h"
+#include "netlink.h"
 #include "stats.h"
 #include "zcopy.h"
 
 static struct genl_family zcopy_genl_family;
+
+enum zcopy_nl_mcgrp {
+	ZCOPY_NL_MCGRP_EVENTS,
+};
 
 static int zcopy_nl_put_stats(struct sk_buff *skb)
 {
@@ -27,6 +40,254 @@ static int zcopy_nl_put_stats(struct sk_buff *skb)
 	}
 
 	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int zcopy_nl_put_u64(struct sk_buff *skb, int attr, u64 value)
+{
+	return nla_put_u64_64bit(skb, attr, value, ZCOPY_A_PAD);
+}
+
+static int zcopy_nl_put_job(struct sk_buff *skb,
+			    const struct zcopy_completion *rec)
+{
+	const struct {
+		int attr;
+		u64 value;
+	} counters[] = {
+		{ ZCOPY_A_ID, rec->id },
+		{ ZCOPY_A_OFFSET, rec->offset },
+		{ ZCOPY_A_LENGTH, rec->length },
+		{ ZCOPY_A_USER_DATA, rec->user_data },
+		{ ZCOPY_A_BYTES_SENT, rec->bytes_sent },
+		{ ZCOPY_A_CPU_COPY_BYTES, rec->cpu_copy_bytes },
+		{ ZCOPY_A_REF_BYTES, rec->ref_bytes },
+		{ ZCOPY_A_DMA_IN_BYTES, rec->dma_in_bytes },
+		{ ZCOPY_A_DMA_OUT_BYTES, rec->dma_out_bytes },
+		{ ZCOPY_A_CACHE_HIT_PAGES, rec->cache_hit_pages },
+		{ ZCOPY_A_CACHE_MISS_PAGES, rec->cache_miss_pages },
+		{ ZCOPY_A_SKBS, rec->skbs },
+		{ ZCOPY_A_FRAGS, rec->frags },
+		{ ZCOPY_A_SYSCALLS, rec->syscalls },
+		{ ZCOPY_A_CONTEXT_SWITCHES, rec->context_switches },
+		{ ZCOPY_A_QUEUED_NS, rec->queued_ns },
+		{ ZCOPY_A_START_NS, rec->start_ns },
+		{ ZCOPY_A_END_NS, rec->end_ns },
+		{ ZCOPY_A_CPU_NS, rec->cpu_ns },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(counters); i++)
+		if (zcopy_nl_put_u64(skb, counters[i].attr, counters[i].value))
+			return -EMSGSIZE;
+
+	if (nla_put_u32(skb, ZCOPY_A_MODE, rec->mode) ||
+	    nla_put_u32(skb, ZCOPY_A_STATE, rec->state) ||
+	    nla_put_s32(skb, ZCOPY_A_ERROR, rec->error) ||
+	    nla_put_u8(skb, ZCOPY_A_VERIFIED, rec->verified) ||
+	    nla_put_string(skb, ZCOPY_A_EGRESS_DEV, rec->egress_dev))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static struct sk_buff *zcopy_nl_job_msg(const struct zcopy_completion *rec,
+					u32 portid, u32 seq, int flags, u8 cmd)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return NULL;
+	hdr = genlmsg_put(msg, portid, seq, &zcopy_genl_family, flags, cmd);
+	if (!hdr || zcopy_nl_put_job(msg, rec)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	genlmsg_end(msg, hdr);
+	return msg;
+}
+
+static bool zcopy_nl_admin(const struct sk_buff *skb)
+{
+	return netlink_capable(skb, CAP_NET_ADMIN);
+}
+
+static int zcopy_nl_submit_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **attrs = info->attrs;
+	struct netlink_ext_ack *extack = info->extack;
+	struct zcopy_request req = {};
+	struct zcopy_job *job;
+	struct sk_buff *msg;
+	void *hdr;
+	u64 id;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, ZCOPY_A_MODE))
+		return -EINVAL;
+	req.mode = nla_get_u32(attrs[ZCOPY_A_MODE]);
+	if (attrs[ZCOPY_A_FLAGS])
+		req.flags = nla_get_u32(attrs[ZCOPY_A_FLAGS]);
+	if (attrs[ZCOPY_A_OFFSET])
+		req.offset = nla_get_u64(attrs[ZCOPY_A_OFFSET]);
+	if (attrs[ZCOPY_A_LENGTH])
+		req.length = nla_get_u64(attrs[ZCOPY_A_LENGTH]);
+	if (attrs[ZCOPY_A_USER_DATA])
+		req.user_data = nla_get_u64(attrs[ZCOPY_A_USER_DATA]);
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	job = zcopy_job_alloc(NULL);
+	if (!job) {
+		ret = -ENOMEM;
+		goto err_msg;
+	}
+
+	if (attrs[ZCOPY_A_FILE_FD] || attrs[ZCOPY_A_SOCK_FD]) {
+		if (attrs[ZCOPY_A_PATH] || attrs[ZCOPY_A_ADDR]) {
+			NL_SET_ERR_MSG(extack, "give fds or a path and an address, not both");
+			ret = -EINVAL;
+			goto err_job;
+		}
+		if (GENL_REQ_ATTR_CHECK(info, ZCOPY_A_FILE_FD) ||
+		    GENL_REQ_ATTR_CHECK(info, ZCOPY_A_SOCK_FD)) {
+			ret = -EINVAL;
+			goto err_job;
+		}
+		ret = zcopy_job_prepare_fds(job,
+					    nla_get_s32(attrs[ZCOPY_A_FILE_FD]),
+					    nla_get_s32(attrs[ZCOPY_A_SOCK_FD]),
+					    extack);
+	} else {
+		if (GENL_REQ_ATTR_CHECK(info, ZCOPY_A_PATH) ||
+		    GENL_REQ_ATTR_CHECK(info, ZCOPY_A_ADDR)) {
+			ret = -EINVAL;
+			goto err_job;
+		}
+		if (!zcopy_nl_admin(skb)) {
+			NL_SET_ERR_MSG(extack, "a path and an address need CAP_NET_ADMIN");
+			ret = -EPERM;
+			goto err_job;
+		}
+		ret = zcopy_job_prepare_path(job, nla_data(attrs[ZCOPY_A_PATH]),
+					     nla_data(attrs[ZCOPY_A_ADDR]),
+					     nla_len(attrs[ZCOPY_A_ADDR]),
+					     extack);
+	}
+	if (ret)
+		goto err_job;
+
+	ret = zcopy_job_submit(job, &req, &id, extack);
+	if (ret)
+		goto err_job;
+
+	hdr = genlmsg_put_reply(msg, info, &zcopy_genl_family, 0,
+				ZCOPY_CMD_SUBMIT);
+	if (!hdr || zcopy_nl_put_u64(msg, ZCOPY_A_ID, id)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+err_job:
+	zcopy_job_free(job);
+err_msg:
+	nlmsg_free(msg);
+	return ret;
+}
+
+static int zcopy_nl_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct zcopy_completion rec;
+	struct sk_buff *msg;
+	u64 id;
+
+	if (GENL_REQ_ATTR_CHECK(info, ZCOPY_A_ID))
+		return -EINVAL;
+	id = nla_get_u64(info->attrs[ZCOPY_A_ID]);
+	if (zcopy_job_lookup(id, current_euid(), zcopy_nl_admin(skb), &rec)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[ZCOPY_A_ID],
+				    "no such job");
+		return -ENOENT;
+	}
+	msg = zcopy_nl_job_msg(&rec, info->snd_portid, info->snd_seq, 0,
+			       ZCOPY_CMD_GET);
+	if (!msg)
+		return -ENOMEM;
+	return genlmsg_reply(msg, info);
+}
+
+/* A dump walks a snapshot taken at its start: cb->args[0..2]. */
+struct zcopy_nl_dump {
+	struct zcopy_completion *recs;
+	unsigned int nr;
+	unsigned int next;
+};
+
+static int zcopy_nl_get_start(struct netlink_callback *cb)
+{
+	struct zcopy_nl_dump *dump;
+	int ret;
+
+	dump = kzalloc(sizeof(*dump), GFP_KERNEL);
+	if (!dump)
+		return -ENOMEM;
+	ret = zcopy_job_snapshot(current_euid(), zcopy_nl_admin(cb->skb),
+				 &dump->recs, &dump->nr);
+	if (ret) {
+		kfree(dump);
+		return ret;
+	}
+	cb->args[0] = (long)dump;
+	return 0;
+}
+
+static int zcopy_nl_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct zcopy_nl_dump *dump = (struct zcopy_nl_dump *)cb->args[0];
+	void *hdr;
+
+	for (; dump->next < dump->nr; dump->next++) {
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &zcopy_genl_family,
+				  NLM_F_MULTI, ZCOPY_CMD_GET);
+		if (!hdr)
+			break;
+		if (zcopy_nl_put_job(skb, &dump->recs[dump->next])) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+	}
+	return skb->len;
+}
+
+static int zcopy_nl_get_done(struct netlink_callback *cb)
+{
+	struct zcopy_nl_dump *dump = (struct zcopy_nl_dump *)cb->args[0];
+
+	if (dump) {
+		kvfree(dump->recs);
+		kfree(dump);
+	}
+	return 0;
+}
+
+static int zcopy_nl_cancel_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	u64 id;
+
+	if (GENL_REQ_ATTR_CHECK(info, ZCOPY_A_ID))
+		return -EINVAL;
+	id = nla_get_u64(info->attrs[ZCOPY_A_ID]);
+	if (zcopy_job_cancel(id, current_euid(), zcopy_nl_admin(skb))) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[ZCOPY_A_ID],
+				    "no such job running");
+		return -ENOENT;
+	}
 	return 0;
 }
 
@@ -59,16 +320,69 @@ err_free:
 	return ret;
 }
 
-/* No policy on an op means it takes no attributes (strict validation). */
+void zcopy_nl_notify_done(struct net *net, const struct zcopy_completion *rec)
+{
+	struct sk_buff *msg;
+
+	if (!genl_has_listeners(&zcopy_genl_family, net, ZCOPY_NL_MCGRP_EVENTS))
+		return;
+	msg = zcopy_nl_job_msg(rec, 0, 0, 0, ZCOPY_CMD_EVENT_DONE);
+	if (msg)
+		genlmsg_multicast_netns(&zcopy_genl_family, net, msg, 0,
+					ZCOPY_NL_MCGRP_EVENTS, GFP_KERNEL);
+}
+
+static const struct nla_policy zcopy_submit_policy[ZCOPY_A_MAX + 1] = {
+	[ZCOPY_A_FILE_FD] = { .type = NLA_S32 },
+	[ZCOPY_A_SOCK_FD] = { .type = NLA_S32 },
+	[ZCOPY_A_PATH] = { .type = NLA_NUL_STRING, .len = PATH_MAX - 1 },
+	[ZCOPY_A_ADDR] = NLA_POLICY_MIN_LEN(sizeof(struct sockaddr_in)),
+	[ZCOPY_A_MODE] = NLA_POLICY_MAX(NLA_U32, ZCOPY_MODE_MAX),
+	[ZCOPY_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, ZCOPY_SUBMIT_FLAGS_ALL),
+	[ZCOPY_A_OFFSET] = { .type = NLA_U64 },
+	[ZCOPY_A_LENGTH] = { .type = NLA_U64 },
+	[ZCOPY_A_USER_DATA] = { .type = NLA_U64 },
+};
+
+static const struct nla_policy zcopy_id_policy[ZCOPY_A_MAX + 1] = {
+	[ZCOPY_A_ID] = { .type = NLA_U64 },
+};
+
+/* Ops without a policy take no attributes (strict validation). */
 static const struct genl_ops zcopy_genl_ops[] = {
+	{
+		.cmd = ZCOPY_CMD_SUBMIT,
+		.doit = zcopy_nl_submit_doit,
+		.policy = zcopy_submit_policy,
+		.maxattr = ZCOPY_A_MAX,
+	},
+	{
+		.cmd = ZCOPY_CMD_GET,
+		.doit = zcopy_nl_get_doit,
+		.start = zcopy_nl_get_start,
+		.dumpit = zcopy_nl_get_dumpit,
+		.done = zcopy_nl_get_done,
+		.policy = zcopy_id_policy,
+		.maxattr = ZCOPY_A_MAX,
+	},
+	{
+		.cmd = ZCOPY_CMD_CANCEL,
+		.doit = zcopy_nl_cancel_doit,
+		.policy = zcopy_id_policy,
+		.maxattr = ZCOPY_A_MAX,
+	},
 	{
 		.cmd = ZCOPY_CMD_STATS,
 		.doit = zcopy_nl_stats_doit,
 	},
 };
 
+/* Events carry every user's jobs: only CAP_NET_ADMIN may listen. */
 static const struct genl_multicast_group zcopy_genl_mcgrps[] = {
-	{ .name = ZCOPY_GENL_MCGRP_EVENTS },
+	[ZCOPY_NL_MCGRP_EVENTS] = {
+		.name = ZCOPY_GENL_MCGRP_EVENTS,
+		.flags = GENL_MCAST_CAP_NET_ADMIN,
+	},
 };
 
 static struct genl_family zcopy_genl_family __ro_after_init = {

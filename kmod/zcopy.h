@@ -8,8 +8,8 @@
 #include <linux/types.h>
 #include <uapi/linux/zcopy.h>
 
-/* Modes the engine can run; 0 until the transfer engine is built in. */
-#define ZCOPY_SUPPORTED_MODES	0U
+/* Modes the engine runs, as reported by ZCOPY_IOC_VERSION. */
+#define ZCOPY_SUPPORTED_MODES	((1U << __ZCOPY_MODE_MAX) - 1)
 
 int zcopy_chardev_init(void);
 void zcopy_chardev_exit(void);

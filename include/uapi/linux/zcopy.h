@@ -57,8 +57,73 @@ struct zcopy_version {
 	char release[32];	/* module version string, NUL-terminated */
 };
 
+/* Submission flags: none defined yet; unknown bits are refused. */
+#define ZCOPY_SUBMIT_FLAGS_ALL	0U
+
+/* One transfer: file_fd's range [offset, offset + length) to sock_fd. */
+struct zcopy_submit {
+	__u32 size;		/* sizeof(struct zcopy_submit) */
+	__s32 file_fd;		/* regular file open for reading */
+	__s32 sock_fd;		/* connected TCP socket, IPv4 or IPv6 */
+	__u32 mode;		/* enum zcopy_mode */
+	__u64 offset;
+	__u64 length;		/* 0: up to the end of the file */
+	__u32 flags;		/* ZCOPY_SUBMIT_* */
+	__u32 reserved;		/* must be 0 */
+	__u64 user_data;	/* returned in the completion record */
+	__u64 id;		/* out: the job id */
+};
+
+#define ZCOPY_SUBMIT_SIZE_VER0	56
+
+/*
+ * Many transfers in one call. count is in/out: the number of entries on
+ * input, the number accepted on output; entries are taken in order and the
+ * first refusal stops the batch (its errno is the call's when none was
+ * accepted, else the call succeeds with the shorter count).
+ */
+struct zcopy_submit_batch {
+	__u32 size;		/* sizeof(struct zcopy_submit_batch) */
+	__u32 count;
+	__u64 jobs;		/* user pointer to count struct zcopy_submit */
+};
+
+#define ZCOPY_SUBMIT_BATCH_SIZE_VER0	16
+
+/* Completion record, read() from /dev/zcopy in whole records. */
+struct zcopy_completion {
+	__u64 id;
+	__u64 user_data;
+	__u32 mode;		/* enum zcopy_mode */
+	__u32 state;		/* enum zcopy_state */
+	__s32 error;		/* 0 or a negative errno */
+	__u32 verified;		/* 1: the observer covered the transfer */
+	__u64 offset;
+	__u64 length;		/* requested; 0 was resolved to the file end */
+	__u64 bytes_sent;
+	__u64 cpu_copy_bytes;
+	__u64 ref_bytes;
+	__u64 dma_in_bytes;
+	__u64 dma_out_bytes;
+	__u64 cache_hit_pages;
+	__u64 cache_miss_pages;
+	__u64 skbs;
+	__u64 frags;
+	__u64 syscalls;
+	__u64 context_switches;
+	__u64 queued_ns;	/* CLOCK_MONOTONIC */
+	__u64 start_ns;
+	__u64 end_ns;
+	__u64 cpu_ns;
+	char egress_dev[16];	/* IFNAMSIZ */
+};
+
 #define ZCOPY_IOC_MAGIC		'Z'
 #define ZCOPY_IOC_VERSION	_IOR(ZCOPY_IOC_MAGIC, 0x80, struct zcopy_version)
+#define ZCOPY_IOC_SUBMIT	_IOWR(ZCOPY_IOC_MAGIC, 0x81, struct zcopy_submit)
+#define ZCOPY_IOC_SUBMIT_BATCH	_IOWR(ZCOPY_IOC_MAGIC, 0x82, \
+				      struct zcopy_submit_batch)
+#define ZCOPY_IOC_CANCEL	_IOW(ZCOPY_IOC_MAGIC, 0x83, __u64)
 
 /* Netlink commands. */
 enum zcopy_cmd {
@@ -79,6 +144,38 @@ enum zcopy_attr {
 	ZCOPY_A_UNSPEC,
 	ZCOPY_A_PAD,
 	ZCOPY_A_STATS,		/* nest of zcopy_stats_attr */
+	/* A job: request and reply. */
+	ZCOPY_A_ID,		/* u64 */
+	ZCOPY_A_FILE_FD,	/* s32, resolved in the caller's context */
+	ZCOPY_A_SOCK_FD,	/* s32 */
+	ZCOPY_A_PATH,		/* string: file path, needs CAP_NET_ADMIN */
+	ZCOPY_A_ADDR,		/* binary: sockaddr_in or sockaddr_in6 */
+	ZCOPY_A_MODE,		/* u32, enum zcopy_mode */
+	ZCOPY_A_FLAGS,		/* u32, ZCOPY_SUBMIT_* */
+	ZCOPY_A_OFFSET,		/* u64 */
+	ZCOPY_A_LENGTH,		/* u64 */
+	ZCOPY_A_USER_DATA,	/* u64 */
+	/* A job: statistics, in replies and events. */
+	ZCOPY_A_STATE,		/* u32, enum zcopy_state */
+	ZCOPY_A_ERROR,		/* s32, 0 or a negative errno */
+	ZCOPY_A_BYTES_SENT,	/* u64, like every counter below */
+	ZCOPY_A_CPU_COPY_BYTES,
+	ZCOPY_A_REF_BYTES,
+	ZCOPY_A_DMA_IN_BYTES,
+	ZCOPY_A_DMA_OUT_BYTES,
+	ZCOPY_A_CACHE_HIT_PAGES,
+	ZCOPY_A_CACHE_MISS_PAGES,
+	ZCOPY_A_SKBS,
+	ZCOPY_A_FRAGS,
+	ZCOPY_A_SYSCALLS,
+	ZCOPY_A_CONTEXT_SWITCHES,
+	ZCOPY_A_QUEUED_NS,
+	ZCOPY_A_START_NS,
+	ZCOPY_A_END_NS,
+	ZCOPY_A_CPU_NS,
+	ZCOPY_A_EGRESS_DEV,	/* string */
+	ZCOPY_A_VERIFIED,	/* u8 */
+	ZCOPY_A_UID,		/* u32: the submitter's uid */
 
 	__ZCOPY_A_MAX,
 };

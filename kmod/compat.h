@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Differences between the kernels zcopy supports (Debian's 6.1 and 6.12),
+ * as feature macros; the rest of the module tests these, never versions.
+ * Kbuild probes the kernel's headers and passes ZCOPY_PROBE_* defines.
+ */
+#ifndef _ZCOPY_COMPAT_H
+#define _ZCOPY_COMPAT_H
+
+/*
+ * kernel_sendpage() and ->sendpage went away in 6.5, when TCP started to
+ * honour MSG_SPLICE_PAGES; 6.1 defines the flag but TCP ignores it, so the
+ * probe looks for kernel_sendpage(), not for the flag.
+ */
+#ifdef ZCOPY_PROBE_KERNEL_SENDPAGE
+#define ZCOPY_HAVE_SENDPAGE 1
+#else
+#define ZCOPY_HAVE_SPLICE_PAGES 1
+#endif
+
+/* Per-task block I/O accounting gives dma_in_bytes. */
+#ifdef CONFIG_TASK_IO_ACCOUNTING
+#define ZCOPY_HAVE_IO_ACCOUNTING 1
+#endif
+
+#endif /* _ZCOPY_COMPAT_H */

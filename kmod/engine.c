@@ -1,0 +1,494 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The transfer engine. A job's range goes to its socket in chunks of at
+ * most ZCOPY_CHUNK_PAGES pages, so memory does not grow with the file:
+ *
+ *   copy      kernel_read() into a bounce buffer, send it as a kvec
+ *   mmap      vmap() the chunk's page-cache pages, send the mapping
+ *   sendfile  kmap each page-cache page, send it as a kvec
+ *   sg        hand the page-cache pages to TCP by reference
+ *
+ * Sends never block the worker for long: they are non-blocking, and the
+ * worker waits for socket space in short slices so that cancellation is
+ * seen between them.
+ */
+#include <linux/bvec.h>
+#include <linux/highmem.h>
+#include <linux/netdevice.h>
+#include <linux/pagemap.h>
+#include <linux/pagevec.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/socket.h>
+#include <linux/timekeeping.h>
+#include <linux/uio.h>
+#include <linux/vmalloc.h>
+#include <net/dst.h>
+#include <net/sock.h>
+
+#include "compat.h"
+#include "engine.h"
+#include "job.h"
+#include "stats.h"
+
+#define ZCOPY_CHUNK_BYTES	(ZCOPY_CHUNK_PAGES * PAGE_SIZE)
+#define ZCOPY_WAIT_SLICE	(HZ / 10)
+
+struct zcopy_xfer {
+	struct zcopy_job *job;
+	void *bounce;			/* copy */
+	struct page **pages;		/* mmap, sendfile, sg */
+	struct bio_vec *bvecs;		/* sg with MSG_SPLICE_PAGES */
+};
+
+/* What the worker task did, read before and after the transfer. */
+struct zcopy_task_sample {
+	u64 runtime_ns;
+	u64 switches;
+	u64 read_bytes;
+};
+
+static void zcopy_task_sample(struct zcopy_task_sample *s)
+{
+	s->runtime_ns = current->se.sum_exec_runtime;
+	s->switches = current->nvcsw + current->nivcsw;
+#ifdef ZCOPY_HAVE_IO_ACCOUNTING
+	s->read_bytes = current->ioac.read_bytes;
+#else
+	s->read_bytes = 0;
+#endif
+}
+
+/*
+ * The device the socket's route leaves by. A device that gathers from
+ * memory by DMA has scatter/gather and a parent bus device; loopback and
+ * veth have none and deliver inside the kernel.
+ */
+static bool zcopy_egress(struct zcopy_job *job, char name[IFNAMSIZ])
+{
+	struct dst_entry *dst;
+	bool dma = false;
+
+	rcu_read_lock();
+	dst = __sk_dst_get(job->sock->sk);
+	if (dst && dst->dev) {
+		strscpy(name, dst->dev->name, IFNAMSIZ);
+		dma = (dst->dev->features & NETIF_F_SG) && dst->dev->dev.parent;
+	}
+	rcu_read_unlock();
+	return dma;
+}
+
+/*
+ * Account bytes the socket took. by_ref: the engine handed page references
+ * (sg), which TCP keeps only on a route with scatter/gather; otherwise it
+ * copied them, as it does for every kvec.
+ */
+static void zcopy_account_sent(struct zcopy_job *job, size_t sent, bool by_ref)
+{
+	struct zcopy_completion *rec = &job->rec;
+	char dev[IFNAMSIZ] = "";
+	bool dma = zcopy_egress(job, dev);
+	bool sg = job->sock->sk->sk_route_caps & NETIF_F_SG;
+
+	spin_lock(&job->lock);
+	rec->bytes_sent += sent;
+	if (by_ref && sg)
+		rec->ref_bytes += sent;
+	else
+		rec->cpu_copy_bytes += sent;
+	if (dma)
+		rec->dma_out_bytes += sent;
+	if (dev[0])
+		memcpy(rec->egress_dev, dev, IFNAMSIZ);
+	spin_unlock(&job->lock);
+}
+
+static void zcopy_account_copied(struct zcopy_job *job, size_t copied)
+{
+	spin_lock(&job->lock);
+	job->rec.cpu_copy_bytes += copied;
+	spin_unlock(&job->lock);
+}
+
+/* Sleep until the socket may take more, an error, or a cancel. */
+static int zcopy_wait_writable(struct zcopy_job *job)
+{
+	struct sock *sk = job->sock->sk;
+
+	wait_event_idle_timeout(*sk_sleep(sk),
+				sk_stream_is_writeable(sk) ||
+				READ_ONCE(sk->sk_err) ||
+				(READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN) ||
+				zcopy_job_cancelled(job),
+				ZCOPY_WAIT_SLICE);
+	return zcopy_job_cancelled(job) ? -ECANCELED : 0;
+}
+
+/* Send all of msg's data; *sent says how much went even on error. */
+static int zcopy_send_msg(struct zcopy_job *job, struct msghdr *msg,
+			  int flags, size_t *sent)
+{
+	int ret;
+
+	*sent = 0;
+	while (msg_data_left(msg)) {
+		msg->msg_flags = flags | MSG_DONTWAIT | MSG_NOSIGNAL;
+		ret = sock_sendmsg(job->sock, msg);
+		if (ret > 0) {
+			*sent += ret;
+			continue;
+		}
+		if (ret && ret != -EAGAIN)
+			return ret;
+		ret = zcopy_wait_writable(job);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int zcopy_send_kvec(struct zcopy_job *job, void *buf, size_t len,
+			   bool more, size_t *sent)
+{
+	struct kvec kv = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = {};
+
+	iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, &kv, 1, len);
+	return zcopy_send_msg(job, &msg, more ? MSG_MORE : 0, sent);
+}
+
+/* Count the chunk's pages the page cache holds before we read them. */
+static unsigned int zcopy_probe_cache(struct zcopy_job *job, loff_t pos,
+				      size_t len)
+{
+	struct address_space *mapping = job->file->f_mapping;
+	pgoff_t first = pos >> PAGE_SHIFT;
+	pgoff_t last = (pos + len - 1) >> PAGE_SHIFT;
+	pgoff_t index = first;
+	struct folio_batch fbatch;
+	unsigned int i, hits = 0, misses;
+
+	folio_batch_init(&fbatch);
+	while (filemap_get_folios(mapping, &index, last, &fbatch)) {
+		for (i = 0; i < folio_batch_count(&fbatch); i++) {
+			struct folio *folio = fbatch.folios[i];
+			pgoff_t start = max(folio->index, first);
+			pgoff_t end = min(folio->index + folio_nr_pages(folio) - 1,
+					  last);
+
+			if (folio_test_uptodate(folio))
+				hits += end - start + 1;
+		}
+		folio_batch_release(&fbatch);
+	}
+	misses = last - first + 1 - hits;
+
+	spin_lock(&job->lock);
+	job->rec.cache_hit_pages += hits;
+	job->rec.cache_miss_pages += misses;
+	spin_unlock(&job->lock);
+	return misses;
+}
+
+static void zcopy_put_pages(struct page **pages, unsigned int nr)
+{
+	while (nr--)
+		put_page(pages[nr]);
+}
+
+/*
+ * Page-cache pages of [pos, pos + len), read in if missing. Returns the
+ * number of pages, and in *len the bytes still inside the file: a file
+ * truncated meanwhile shortens the chunk, and nothing past the new end is
+ * sent.
+ */
+static int zcopy_get_pages(struct zcopy_xfer *x, loff_t pos, size_t *len,
+			   bool missing, loff_t end)
+{
+	struct zcopy_job *job = x->job;
+	struct address_space *mapping = job->file->f_mapping;
+	pgoff_t first = pos >> PAGE_SHIFT;
+	unsigned int nr = DIV_ROUND_UP(offset_in_page(pos) + *len, PAGE_SIZE);
+	unsigned int i;
+	loff_t size;
+
+	if (missing)
+		page_cache_sync_readahead(mapping, &job->ra, job->file, first,
+					  DIV_ROUND_UP(end - pos, PAGE_SIZE));
+
+	for (i = 0; i < nr; i++) {
+		struct page *page = read_mapping_page(mapping, first + i,
+						      job->file);
+
+		if (IS_ERR(page)) {
+			zcopy_put_pages(x->pages, i);
+			return PTR_ERR(page);
+		}
+		x->pages[i] = page;
+	}
+
+	size = i_size_read(file_inode(job->file));
+	if (pos + *len > size) {
+		*len = size > pos ? size - pos : 0;
+		i = *len ? DIV_ROUND_UP(offset_in_page(pos) + *len, PAGE_SIZE) : 0;
+		zcopy_put_pages(x->pages + i, nr - i);
+		nr = i;
+	}
+	return nr;
+}
+
+static int zcopy_chunk_copy(struct zcopy_xfer *x, loff_t pos, size_t len,
+			    bool more)
+{
+	struct zcopy_job *job = x->job;
+	size_t sent;
+	ssize_t got;
+	int ret;
+
+	got = kernel_read(job->file, x->bounce, len, &pos);
+	if (got < 0)
+		return got;
+	zcopy_account_copied(job, got);
+	if (!got)
+		return 0;
+
+	ret = zcopy_send_kvec(job, x->bounce, got, more, &sent);
+	zcopy_account_sent(job, sent, false);
+	return ret;
+}
+
+static int zcopy_chunk_mmap(struct zcopy_xfer *x, loff_t pos, size_t len,
+			    bool more, int nr)
+{
+	size_t sent;
+	void *vaddr;
+	int ret;
+
+	vaddr = vmap(x->pages, nr, VM_MAP, PAGE_KERNEL_RO);
+	if (!vaddr)
+		return -ENOMEM;
+	ret = zcopy_send_kvec(x->job, vaddr + offset_in_page(pos), len, more,
+			      &sent);
+	vunmap(vaddr);
+	zcopy_account_sent(x->job, sent, false);
+	return ret;
+}
+
+static int zcopy_chunk_sendfile(struct zcopy_xfer *x, loff_t pos, size_t len,
+				bool more, int nr)
+{
+	size_t off = offset_in_page(pos), sent;
+	int i, ret = 0;
+
+	for (i = 0; i < nr && len && !ret; i++) {
+		size_t plen = min_t(size_t, len, PAGE_SIZE - off);
+		void *vaddr = kmap_local_page(x->pages[i]);
+
+		ret = zcopy_send_kvec(x->job, vaddr + off, plen,
+				      more || plen < len, &sent);
+		kunmap_local(vaddr);
+		zcopy_account_sent(x->job, sent, false);
+		len -= plen;
+		off = 0;
+	}
+	return ret;
+}
+
+#ifdef ZCOPY_HAVE_SPLICE_PAGES
+static int zcopy_chunk_sg(struct zcopy_xfer *x, loff_t pos, size_t len,
+			  bool more, int nr)
+{
+	size_t off = offset_in_page(pos), left = len, sent;
+	struct msghdr msg = {};
+	int i, ret;
+
+	for (i = 0; i < nr; i++) {
+		size_t plen = min_t(size_t, left, PAGE_SIZE - off);
+
+		bvec_set_page(&x->bvecs[i], x->pages[i], plen, off);
+		left -= plen;
+		off = 0;
+	}
+	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, x->bvecs, nr, len);
+	ret = zcopy_send_msg(x->job, &msg,
+			     MSG_SPLICE_PAGES | (more ? MSG_MORE : 0), &sent);
+	zcopy_account_sent(x->job, sent, true);
+	return ret;
+}
+#else
+static int zcopy_sendpage(struct zcopy_job *job, struct page *page,
+			  size_t off, size_t len, int flags, size_t *sent)
+{
+	int ret;
+
+	*sent = 0;
+	while (len) {
+		ret = kernel_sendpage(job->sock, page, off, len,
+				      flags | MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (ret > 0) {
+			*sent += ret;
+			off += ret;
+			len -= ret;
+			continue;
+		}
+		if (ret && ret != -EAGAIN)
+			return ret;
+		ret = zcopy_wait_writable(job);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int zcopy_chunk_sg(struct zcopy_xfer *x, loff_t pos, size_t len,
+			  bool more, int nr)
+{
+	size_t off = offset_in_page(pos), sent;
+	int i, ret = 0;
+
+	for (i = 0; i < nr && len && !ret; i++) {
+		size_t plen = min_t(size_t, len, PAGE_SIZE - off);
+		int flags = more || plen < len ?
+			    MSG_MORE | MSG_SENDPAGE_NOTLAST : 0;
+
+		ret = zcopy_sendpage(x->job, x->pages[i], off, plen, flags,
+				     &sent);
+		zcopy_account_sent(x->job, sent, true);
+		len -= plen;
+		off = 0;
+	}
+	return ret;
+}
+#endif
+
+static int zcopy_chunk(struct zcopy_xfer *x, loff_t pos, size_t len,
+		       loff_t end)
+{
+	struct zcopy_job *job = x->job;
+	unsigned int misses = zcopy_probe_cache(job, pos, len);
+	bool more = pos + len < end;
+	int nr, ret;
+
+	if (job->rec.mode == ZCOPY_MODE_COPY)
+		return zcopy_chunk_copy(x, pos, len, more);
+
+	nr = zcopy_get_pages(x, pos, &len, misses, end);
+	if (nr <= 0)
+		return nr;
+
+	switch (job->rec.mode) {
+	case ZCOPY_MODE_MMAP:
+		ret = zcopy_chunk_mmap(x, pos, len, more, nr);
+		break;
+	case ZCOPY_MODE_SENDFILE:
+		ret = zcopy_chunk_sendfile(x, pos, len, more, nr);
+		break;
+	default:
+		ret = zcopy_chunk_sg(x, pos, len, more, nr);
+		break;
+	}
+	zcopy_put_pages(x->pages, nr);
+	return ret;
+}
+
+static int zcopy_xfer_init(struct zcopy_xfer *x, struct zcopy_job *job)
+{
+	x->job = job;
+	if (job->rec.mode == ZCOPY_MODE_COPY) {
+		x->bounce = kvmalloc(ZCOPY_CHUNK_BYTES, GFP_KERNEL);
+		return x->bounce ? 0 : -ENOMEM;
+	}
+	x->pages = kcalloc(ZCOPY_CHUNK_PAGES, sizeof(*x->pages), GFP_KERNEL);
+	if (!x->pages)
+		return -ENOMEM;
+	if (job->rec.mode == ZCOPY_MODE_SG) {
+		x->bvecs = kcalloc(ZCOPY_CHUNK_PAGES, sizeof(*x->bvecs),
+				   GFP_KERNEL);
+		if (!x->bvecs)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void zcopy_xfer_exit(struct zcopy_xfer *x)
+{
+	kvfree(x->bounce);
+	kfree(x->pages);
+	kfree(x->bvecs);
+}
+
+/*
+ * The range was fixed at submission; a file that is now shorter ends the
+ * job with -ENODATA after what was still there went out.
+ */
+static int zcopy_transfer(struct zcopy_job *job)
+{
+	loff_t pos = job->rec.offset;
+	loff_t end = pos + job->rec.length;
+	struct zcopy_xfer x = {};
+	u64 before;
+	int ret;
+
+	ret = zcopy_xfer_init(&x, job);
+	while (!ret && pos < end) {
+		loff_t size = i_size_read(file_inode(job->file));
+		size_t len;
+
+		if (zcopy_job_cancelled(job)) {
+			ret = -ECANCELED;
+			break;
+		}
+		if (pos >= size) {
+			ret = -ENODATA;
+			break;
+		}
+		len = min3(end, size, pos + (loff_t)ZCOPY_CHUNK_BYTES -
+			   (loff_t)offset_in_page(pos)) - pos;
+
+		before = job->rec.bytes_sent;
+		ret = zcopy_chunk(&x, pos, len, end);
+		/* Nothing there although the size said so: it shrank. */
+		if (!ret && job->rec.bytes_sent == before)
+			ret = -ENODATA;
+		pos += job->rec.bytes_sent - before;
+		cond_resched();
+	}
+	zcopy_xfer_exit(&x);
+	return ret;
+}
+
+void zcopy_engine_work(struct work_struct *work)
+{
+	struct zcopy_job *job = container_of(work, struct zcopy_job, work);
+	struct zcopy_completion *rec = &job->rec;
+	struct zcopy_task_sample before, after;
+	int ret;
+
+	zcopy_stats_add(ZCOPY_STATS_A_JOBS_QUEUED, -1);
+	zcopy_stats_add(ZCOPY_STATS_A_JOBS_RUNNING, 1);
+	spin_lock(&job->lock);
+	rec->state = ZCOPY_STATE_RUNNING;
+	rec->start_ns = ktime_get_ns();
+	spin_unlock(&job->lock);
+
+	zcopy_task_sample(&before);
+	ret = zcopy_job_cancelled(job) ? -ECANCELED : zcopy_transfer(job);
+	zcopy_task_sample(&after);
+
+	spin_lock(&job->lock);
+	rec->end_ns = ktime_get_ns();
+	rec->cpu_ns = after.runtime_ns - before.runtime_ns;
+	rec->context_switches = after.switches - before.switches;
+	rec->dma_in_bytes = after.read_bytes - before.read_bytes;
+	rec->error = ret;
+	if (!ret)
+		rec->state = ZCOPY_STATE_DONE;
+	else if (ret == -ECANCELED)
+		rec->state = ZCOPY_STATE_CANCELLED;
+	else
+		rec->state = ZCOPY_STATE_FAILED;
+	spin_unlock(&job->lock);
+
+	zcopy_job_finish(job);
+}

@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Jobs: submission-time validation in the caller's context, limits, the
+ * list of live jobs, the history ring, cancellation and completion.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cred.h>
+#include <linux/file.h>
+#include <linux/module.h>
+#include <linux/net.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <net/genetlink.h>
+#include <net/sock.h>
+#include <net/tcp_states.h>
+
+#include "engine.h"
+#include "job.h"
+#include "netlink.h"
+#include "owner.h"
+#include "stats.h"
+
+static unsigned int max_jobs = 1024;
+module_param(max_jobs, uint, 0644);
+MODULE_PARM_DESC(max_jobs, "Jobs in flight, all users (default 1024)");
+
+static unsigned int max_jobs_per_user = 256;
+module_param(max_jobs_per_user, uint, 0644);
+MODULE_PARM_DESC(max_jobs_per_user, "Jobs in flight per user (default 256)");
+
+static unsigned int history = 256;
+module_param(history, uint, 0444);
+MODULE_PARM_DESC(history, "Finished jobs kept for GET and dumps (default 256)");
+
+static struct kmem_cache *zcopy_job_cache;
+static struct workqueue_struct *zcopy_wq;
+static atomic64_t zcopy_next_id = ATOMIC64_INIT(0);
+
+/* Live jobs (queued or running), in submission order. */
+static DEFINE_SPINLOCK(zcopy_live_lock);
+static LIST_HEAD(zcopy_live_jobs);
+static unsigned int zcopy_live_count;
+
+static DEFINE_SPINLOCK(zcopy_history_lock);
+static struct zcopy_history_entry *zcopy_history;
+static unsigned int zcopy_history_next;	/* slot the next record goes to */
+static unsigned int zcopy_history_count;
+
+int zcopy_jobs_init(void)
+{
+	zcopy_job_cache = KMEM_CACHE(zcopy_job, 0);
+	if (!zcopy_job_cache)
+		return -ENOMEM;
+
+	if (history) {
+		zcopy_history = kvcalloc(history, sizeof(*zcopy_history),
+					 GFP_KERNEL);
+		if (!zcopy_history)
+			goto err_cache;
+	}
+
+	/* Unbound: transfers are long and should spread over CPUs. */
+	zcopy_wq = alloc_workqueue("zcopy", WQ_UNBOUND, 0);
+	if (!zcopy_wq)
+		goto err_history;
+	return 0;
+
+err_history:
+	kvfree(zcopy_history);
+err_cache:
+	kmem_cache_destroy(zcopy_job_cache);
+	return -ENOMEM;
+}
+
+/* Jobs pin the module, so none is left here; the worker of the last one
+ * may still be returning from its final module_put().
+ */
+void zcopy_jobs_exit(void)
+{
+	destroy_workqueue(zcopy_wq);
+	kvfree(zcopy_history);
+	kmem_cache_destroy(zcopy_job_cache);
+}
+
+struct zcopy_job *zcopy_job_alloc(struct zcopy_owner *owner)
+{
+	struct zcopy_job *job;
+
+	job = kmem_cache_zalloc(zcopy_job_cache, GFP_KERNEL);
+	if (!job)
+		return NULL;
+	INIT_LIST_HEAD(&job->node);
+	INIT_LIST_HEAD(&job->owner_node);
+	spin_lock_init(&job->lock);
+	job->owner = owner;
+	job->uid = current_euid();
+	job->net = get_net(current->nsproxy->net_ns);
+	return job;
+}
+
+static void zcopy_job_release_io(struct zcopy_job *job)
+{
+	if (job->sock) {
+		if (job->sock_is_ours)
+			sock_release(job->sock);
+		else
+			sockfd_put(job->sock);
+		job->sock = NULL;
+	}
+	if (job->file) {
+		fput(job->file);
+		job->file = NULL;
+	}
+}
+
+void zcopy_job_free(struct zcopy_job *job)
+{
+	zcopy_job_release_io(job);
+	put_net(job->net);
+	kmem_cache_free(zcopy_job_cache, job);
+}
+
+static int zcopy_check_file(struct file *file, struct netlink_ext_ack *extack)
+{
+	if (!S_ISREG(file_inode(file)->i_mode)) {
+		NL_SET_ERR_MSG(extack, "file is not a regular file");
+		return -EINVAL;
+	}
+	if (!(file->f_mode & FMODE_READ)) {
+		NL_SET_ERR_MSG(extack, "file is not open for reading");
+		return -EBADF;
+	}
+	return 0;
+}
+
+static int zcopy_check_socket(struct socket *sock,
+			      struct netlink_ext_ack *extack)
+{
+	struct sock *sk = sock->sk;
+
+	if (!sk || sk->sk_type != SOCK_STREAM ||
+	    sk->sk_protocol != IPPROTO_TCP ||
+	    (sk->sk_family != AF_INET && sk->sk_family != AF_INET6)) {
+		NL_SET_ERR_MSG(extack, "socket is not a TCP socket");
+		return -EPROTONOSUPPORT;
+	}
+	if (READ_ONCE(sk->sk_state) != TCP_ESTABLISHED &&
+	    READ_ONCE(sk->sk_state) != TCP_CLOSE_WAIT) {
+		NL_SET_ERR_MSG(extack, "socket is not connected");
+		return -ENOTCONN;
+	}
+	return 0;
+}
+
+int zcopy_job_prepare_fds(struct zcopy_job *job, int file_fd, int sock_fd,
+			  struct netlink_ext_ack *extack)
+{
+	struct socket *sock;
+	struct file *file;
+	int ret;
+
+	file = fget(file_fd);
+	if (!file) {
+		NL_SET_ERR_MSG(extack, "bad file descriptor for the file");
+		return -EBADF;
+	}
+	job->file = file;
+	ret = zcopy_check_file(file, extack);
+	if (ret)
+		return ret;
+
+	sock = sockfd_lookup(sock_fd, &ret);
+	if (!sock) {
+		if (ret == -ENOTSOCK)
+			NL_SET_ERR_MSG(extack, "socket descriptor is not a socket");
+		else
+			NL_SET_ERR_MSG(extack, "bad file descriptor for the socket");
+		return ret;
+	}
+	job->sock = sock;
+	return zcopy_check_socket(sock, extack);
+}
+
+int zcopy_job_prepare_path(struct zcopy_job *job, const char *path,
+			   const struct sockaddr *addr, int addrlen,
+			   struct netlink_ext_ack *extack)
+{
+	struct file *file;
+	struct socket *sock;
+	int ret;
+
+	if (!((addr->sa_family == AF_INET &&
+	       addrlen == sizeof(struct sockaddr_in)) ||
+	      (addr->sa_family == AF_INET6 &&
+	       addrlen == sizeof(struct sockaddr_in6)))) {
+		NL_SET_ERR_MSG(extack, "address is not a sockaddr_in or sockaddr_in6");
+		return -EINVAL;
+	}
+
+	file = filp_open(path, O_RDONLY | O_LARGEFILE, 0);
+	if (IS_ERR(file)) {
+		NL_SET_ERR_MSG(extack, "cannot open the file");
+		return PTR_ERR(file);
+	}
+	job->file = file;
+	ret = zcopy_check_file(file, extack);
+	if (ret)
+		return ret;
+
+	/* A user socket in the caller's netns: it holds a netns reference. */
+	ret = sock_create(addr->sa_family, SOCK_STREAM, IPPROTO_TCP, &sock);
+	if (ret) {
+		NL_SET_ERR_MSG(extack, "cannot create the socket");
+		return ret;
+	}
+	job->sock = sock;
+	job->sock_is_ours = true;
+	ret = kernel_connect(sock, (struct sockaddr *)addr, addrlen, 0);
+	if (ret) {
+		NL_SET_ERR_MSG(extack, "cannot connect to the address");
+		return ret;
+	}
+	return zcopy_check_socket(sock, extack);
+}
+
+static int zcopy_check_request(struct zcopy_job *job,
+			       const struct zcopy_request *req,
+			       struct netlink_ext_ack *extack)
+{
+	loff_t size = i_size_read(file_inode(job->file));
+	u64 end;
+
+	if (req->mode > ZCOPY_MODE_MAX) {
+		NL_SET_ERR_MSG(extack, "unknown mode");
+		return -EINVAL;
+	}
+	if (req->flags & ~ZCOPY_SUBMIT_FLAGS_ALL) {
+		NL_SET_ERR_MSG(extack, "unknown flags");
+		return -EINVAL;
+	}
+	if (check_add_overflow(req->offset, req->length, &end) ||
+	    end > MAX_LFS_FILESIZE) {
+		NL_SET_ERR_MSG(extack, "offset + length overflows");
+		return -EOVERFLOW;
+	}
+	if (req->offset > size) {
+		NL_SET_ERR_MSG(extack, "offset is beyond the end of the file");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static unsigned int zcopy_user_jobs(kuid_t uid)
+{
+	struct zcopy_job *job;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&zcopy_live_lock);
+	list_for_each_entry(job, &zcopy_live_jobs, node)
+		n += uid_eq(job->uid, uid);
+	return n;
+}
+
+/* Checks the request, applies the limits and queues the job. */
+int zcopy_job_submit(struct zcopy_job *job, const struct zcopy_request *req,
+		     u64 *id, struct netlink_ext_ack *extack)
+{
+	loff_t size;
+	int ret;
+
+	ret = zcopy_check_request(job, req, extack);
+	if (ret)
+		return ret;
+
+	/* The range is fixed now: a file that shrinks later fails the job. */
+	size = i_size_read(file_inode(job->file));
+	job->rec.offset = req->offset;
+	job->rec.length = size - req->offset;
+	if (req->length && req->length < job->rec.length)
+		job->rec.length = req->length;
+	job->rec.mode = req->mode;
+	job->rec.user_data = req->user_data;
+	job->rec.state = ZCOPY_STATE_QUEUED;
+	job->rec.syscalls = 1;
+	file_ra_state_init(&job->ra, job->file->f_mapping);
+
+	spin_lock(&zcopy_live_lock);
+	if (zcopy_live_count >= max_jobs ||
+	    zcopy_user_jobs(job->uid) >= max_jobs_per_user) {
+		spin_unlock(&zcopy_live_lock);
+		NL_SET_ERR_MSG(extack, "too many jobs in flight");
+		return -EAGAIN;
+	}
+	job->rec.id = atomic64_inc_return(&zcopy_next_id);
+	*id = job->rec.id;
+	job->rec.queued_ns = ktime_get_ns();
+	list_add_tail(&job->node, &zcopy_live_jobs);
+	zcopy_live_count++;
+	if (job->owner)
+		zcopy_owner_add(job->owner, job);
+	spin_unlock(&zcopy_live_lock);
+
+	__module_get(THIS_MODULE);
+	zcopy_stats_add(ZCOPY_STATS_A_JOBS_SUBMITTED, 1);
+	zcopy_stats_add(ZCOPY_STATS_A_JOBS_QUEUED, 1);
+	zcopy_stats_add(ZCOPY_STATS_A_JOBS_COPY + req->mode, 1);
+
+	INIT_WORK(&job->work, zcopy_engine_work);
+	queue_work(zcopy_wq, &job->work);
+	return 0;
+}
+
+static bool zcopy_visible(kuid_t owner, kuid_t uid, bool admin)
+{
+	return admin || uid_eq(owner, uid);
+}
+
+int zcopy_job_cancel(u64 id, kuid_t uid, bool admin)
+{
+	struct zcopy_job *job;
+	int ret = -ENOENT;
+
+	spin_lock(&zcopy_live_lock);
+	list_for_each_entry(job, &zcopy_live_jobs, node) {
+		if (job->rec.id == id && zcopy_visible(job->uid, uid, admin)) {
+			WRITE_ONCE(job->cancel, true);
+			ret = 0;
+			break;
+		}
+	}
+	spin_unlock(&zcopy_live_lock);
+	return ret;
+}
+
+static void zcopy_job_read_rec(struct zcopy_job *job,
+			       struct zcopy_completion *rec)
+{
+	spin_lock(&job->lock);
+	*rec = job->rec;
+	spin_unlock(&job->lock);
+}
+
+/* The i-th oldest record of the history ring. */
+static struct zcopy_history_entry *zcopy_history_at(unsigned int i)
+{
+	lockdep_assert_held(&zcopy_history_lock);
+	return &zcopy_history[(zcopy_history_next + history -
+			       zcopy_history_count + i) % history];
+}
+
+int zcopy_job_lookup(u64 id, kuid_t uid, bool admin,
+		     struct zcopy_completion *rec)
+{
+	struct zcopy_history_entry *entry;
+	struct zcopy_job *job;
+	unsigned int i;
+
+	spin_lock(&zcopy_live_lock);
+	list_for_each_entry(job, &zcopy_live_jobs, node) {
+		if (job->rec.id == id && zcopy_visible(job->uid, uid, admin)) {
+			zcopy_job_read_rec(job, rec);
+			spin_unlock(&zcopy_live_lock);
+			return 0;
+		}
+	}
+	spin_unlock(&zcopy_live_lock);
+
+	spin_lock(&zcopy_history_lock);
+	for (i = 0; i < zcopy_history_count; i++) {
+		entry = zcopy_history_at(i);
+		if (entry->rec.id == id &&
+		    zcopy_visible(entry->uid, uid, admin)) {
+			*rec = entry->rec;
+			spin_unlock(&zcopy_history_lock);
+			return 0;
+		}
+	}
+	spin_unlock(&zcopy_history_lock);
+	return -ENOENT;
+}
+
+int zcopy_job_snapshot(kuid_t uid, bool admin,
+		       struct zcopy_completion **recs, unsigned int *nr)
+{
+	struct zcopy_history_entry *entry;
+	struct zcopy_completion *out;
+	struct zcopy_job *job;
+	unsigned int n = 0, cap, i;
+
+	/* Bounded by the limits, so one allocation holds everything. */
+	cap = READ_ONCE(max_jobs) + history;
+	out = kvmalloc_array(cap ?: 1, sizeof(*out), GFP_KERNEL);
+	if (!out)
+		return -ENOMEM;
+
+	spin_lock(&zcopy_live_lock);
+	list_for_each_entry(job, &zcopy_live_jobs, node) {
+		if (n == cap)
+			break;
+		if (zcopy_visible(job->uid, uid, admin))
+			zcopy_job_read_rec(job, &out[n++]);
+	}
+	spin_unlock(&zcopy_live_lock);
+
+	spin_lock(&zcopy_history_lock);
+	for (i = 0; i < zcopy_history_count && n < cap; i++) {
+		entry = zcopy_history_at(i);
+		if (zcopy_visible(entry->uid, uid, admin))
+			out[n++] = entry->rec;
+	}
+	spin_unlock(&zcopy_history_lock);
+
+	*recs = out;
+	*nr = n;
+	return 0;
+}
+
+static void zcopy_history_add(struct zcopy_job *job)
+{
+	if (!history)
+		return;
+	spin_lock(&zcopy_history_lock);
+	zcopy_history[zcopy_history_next].uid = job->uid;
+	zcopy_history[zcopy_history_next].rec = job->rec;
+	zcopy_history_next = (zcopy_history_next + 1) % history;
+	if (zcopy_history_count < history)
+		zcopy_history_count++;
+	spin_unlock(&zcopy_history_lock);
+}
+
+static void zcopy_stats_account(const struct zcopy_completion *rec)
+{
+	static const enum zcopy_stats_attr by_state[] = {
+		[ZCOPY_STATE_DONE] = ZCOPY_STATS_A_JOBS_DONE,
+		[ZCOPY_STATE_FAILED] = ZCOPY_STATS_A_JOBS_FAILED,
+		[ZCOPY_STATE_CANCELLED] = ZCOPY_STATS_A_JOBS_CANCELLED,
+	};
+
+	zcopy_stats_add(ZCOPY_STATS_A_JOBS_RUNNING, -1);
+	zcopy_stats_add(by_state[rec->state], 1);
+	zcopy_stats_add(ZCOPY_STATS_A_BYTES_SENT, rec->bytes_sent);
+	zcopy_stats_add(ZCOPY_STATS_A_CPU_COPY_BYTES, rec->cpu_copy_bytes);
+	zcopy_stats_add(ZCOPY_STATS_A_REF_BYTES, rec->ref_bytes);
+	zcopy_stats_add(ZCOPY_STATS_A_DMA_IN_BYTES, rec->dma_in_bytes);
+	zcopy_stats_add(ZCOPY_STATS_A_DMA_OUT_BYTES, rec->dma_out_bytes);
+}
+
+/*
+ * The job has ended (done, failed or cancelled): give back its file and
+ * socket, record it, tell the listeners and hand it to its owner or free
+ * it. Runs last in the job's work item; the module reference goes last.
+ */
+void zcopy_job_finish(struct zcopy_job *job)
+{
+	spin_lock(&zcopy_live_lock);
+	list_del_init(&job->node);
+	zcopy_live_count--;
+	spin_unlock(&zcopy_live_lock);
+
+	zcopy_job_release_io(job);
+
+	zcopy_history_add(job);
+	zcopy_stats_account(&job->rec);
+	zcopy_nl_notify_done(job->net, &job->rec);
+
+	if (job->owner)
+		zcopy_owner_job_done(job->owner, job);
+	else
+		zcopy_job_free(job);
+	module_put(THIS_MODULE);
+}

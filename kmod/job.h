@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A transfer job: what was asked, the resources it holds, and the record
+ * of what happened that the engine fills in.
+ */
+#ifndef _ZCOPY_JOB_H
+#define _ZCOPY_JOB_H
+
+#include <linux/fs.h>
+#include <linux/list.h>
+#include <linux/net.h>
+#include <linux/spinlock.h>
+#include <linux/uidgid.h>
+#include <linux/workqueue.h>
+#include <uapi/linux/zcopy.h>
+
+struct netlink_ext_ack;
+struct zcopy_owner;
+
+/* What a submitter asks for, from either interface. */
+struct zcopy_request {
+	u32 mode;
+	u32 flags;
+	u64 offset;
+	u64 length;
+	u64 user_data;
+};
+
+struct zcopy_job {
+	struct list_head node;		/* zcopy_live_jobs */
+	struct list_head owner_node;	/* owner's jobs, then its done list */
+	struct zcopy_owner *owner;	/* the /dev/zcopy opener, or NULL */
+	struct work_struct work;
+	kuid_t uid;
+	struct net *net;		/* where completion events go */
+	struct file *file;
+	struct socket *sock;
+	bool sock_is_ours;		/* created for a path+address job */
+	bool cancel;			/* READ_ONCE: stop between chunks */
+	struct file_ra_state ra;
+
+	spinlock_t lock;		/* rec while the job runs */
+	struct zcopy_completion rec;
+};
+
+/* Records of finished jobs kept for GET and dumps. */
+struct zcopy_history_entry {
+	kuid_t uid;
+	struct zcopy_completion rec;
+};
+
+int zcopy_jobs_init(void);
+void zcopy_jobs_exit(void);
+
+/* Validation and resolution of fds in the caller's context. */
+int zcopy_job_prepare_fds(struct zcopy_job *job, int file_fd, int sock_fd,
+			  struct netlink_ext_ack *extack);
+int zcopy_job_prepare_path(struct zcopy_job *job, const char *path,
+			   const struct sockaddr *addr, int addrlen,
+			   struct netlink_ext_ack *extack);
+
+struct zcopy_job *zcopy_job_alloc(struct zcopy_owner *owner);
+/* Frees a job that was never submitted, with whatever it holds. */
+void zcopy_job_free(struct zcopy_job *job);
+/* On success the job belongs to the engine; *id names it. */
+int zcopy_job_submit(struct zcopy_job *job, const struct zcopy_request *req,
+		     u64 *id, struct netlink_ext_ack *extack);
+
+/* 0, -ENOENT (no such job visible to the caller) */
+int zcopy_job_cancel(u64 id, kuid_t uid, bool admin);
+int zcopy_job_lookup(u64 id, kuid_t uid, bool admin,
+		     struct zcopy_completion *rec);
+/* Snapshot of running jobs then history, visible to uid (all if admin). */
+int zcopy_job_snapshot(kuid_t uid, bool admin,
+		       struct zcopy_completion **recs, unsigned int *nr);
+
+/* Called by the engine's worker when the job has ended. */
+void zcopy_job_finish(struct zcopy_job *job);
+
+static inline bool zcopy_job_cancelled(const struct zcopy_job *job)
+{
+	return READ_ONCE(job->cancel);
+}
+
+#endif /* _ZCOPY_JOB_H */
