@@ -108,6 +108,19 @@ static struct sk_buff *zcopy_nl_job_msg(const struct zcopy_completion *rec,
 	return msg;
 }
 
+/* A required attribute: say which is missing, in words too. */
+#define zcopy_nl_missing(info, attr, msg) ({				\
+	struct genl_info *__info = (info);				\
+	int __attr = (attr);						\
+	bool __missing = !__info->attrs[__attr];			\
+									\
+	if (__missing) {						\
+		NL_SET_ERR_MSG(__info->extack, msg);			\
+		NL_SET_ERR_ATTR_MISS(__info->extack, NULL, __attr);	\
+	}								\
+	__missing;							\
+})
+
 static bool zcopy_nl_admin(const struct sk_buff *skb)
 {
 	return netlink_capable(skb, CAP_NET_ADMIN);
@@ -124,7 +137,7 @@ static int zcopy_nl_submit_doit(struct sk_buff *skb, struct genl_info *info)
 	u64 id;
 	int ret;
 
-	if (GENL_REQ_ATTR_CHECK(info, ZCOPY_A_MODE))
+	if (zcopy_nl_missing(info, ZCOPY_A_MODE, "missing mode"))
 		return -EINVAL;
 	req.mode = nla_get_u32(attrs[ZCOPY_A_MODE]);
 	if (attrs[ZCOPY_A_FLAGS])
@@ -151,8 +164,8 @@ static int zcopy_nl_submit_doit(struct sk_buff *skb, struct genl_info *info)
 			ret = -EINVAL;
 			goto err_job;
 		}
-		if (GENL_REQ_ATTR_CHECK(info, ZCOPY_A_FILE_FD) ||
-		    GENL_REQ_ATTR_CHECK(info, ZCOPY_A_SOCK_FD)) {
+		if (zcopy_nl_missing(info, ZCOPY_A_FILE_FD, "missing file fd") ||
+		    zcopy_nl_missing(info, ZCOPY_A_SOCK_FD, "missing socket fd")) {
 			ret = -EINVAL;
 			goto err_job;
 		}
@@ -161,8 +174,9 @@ static int zcopy_nl_submit_doit(struct sk_buff *skb, struct genl_info *info)
 					    nla_get_s32(attrs[ZCOPY_A_SOCK_FD]),
 					    extack);
 	} else {
-		if (GENL_REQ_ATTR_CHECK(info, ZCOPY_A_PATH) ||
-		    GENL_REQ_ATTR_CHECK(info, ZCOPY_A_ADDR)) {
+		if (zcopy_nl_missing(info, ZCOPY_A_PATH,
+				     "missing fds, or a path and an address") ||
+		    zcopy_nl_missing(info, ZCOPY_A_ADDR, "missing address")) {
 			ret = -EINVAL;
 			goto err_job;
 		}
@@ -205,7 +219,7 @@ static int zcopy_nl_get_doit(struct sk_buff *skb, struct genl_info *info)
 	struct sk_buff *msg;
 	u64 id;
 
-	if (GENL_REQ_ATTR_CHECK(info, ZCOPY_A_ID))
+	if (zcopy_nl_missing(info, ZCOPY_A_ID, "missing job id"))
 		return -EINVAL;
 	id = nla_get_u64(info->attrs[ZCOPY_A_ID]);
 	if (zcopy_job_lookup(id, current_euid(), zcopy_nl_admin(skb), &rec)) {
@@ -280,7 +294,7 @@ static int zcopy_nl_cancel_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	u64 id;
 
-	if (GENL_REQ_ATTR_CHECK(info, ZCOPY_A_ID))
+	if (zcopy_nl_missing(info, ZCOPY_A_ID, "missing job id"))
 		return -EINVAL;
 	id = nla_get_u64(info->attrs[ZCOPY_A_ID]);
 	if (zcopy_job_cancel(id, current_euid(), zcopy_nl_admin(skb))) {

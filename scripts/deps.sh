@@ -30,6 +30,7 @@ pkgs=(
 	qemu-system-x86 busybox-static
 	libnl-3-dev libnl-genl-3-dev
 	bats bats-assert bats-support
+	libssl-dev
 	iproute2 e2fsprogs socat sparse python3 jq
 )
 

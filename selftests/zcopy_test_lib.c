@@ -210,6 +210,17 @@ void zcopy_nl_reply_free(struct zcopy_nl_reply *reply)
 	reply->msg = NULL;
 }
 
+static int zcopy_put_id(struct nl_msg *msg, void *arg)
+{
+	return nla_put_u64(msg, ZCOPY_A_ID, *(uint64_t *)arg);
+}
+
+int zcopy_nl_get(struct zcopy_nl *nl, uint64_t id,
+		 struct zcopy_nl_reply *reply)
+{
+	return zcopy_nl_request(nl, ZCOPY_CMD_GET, zcopy_put_id, &id, reply);
+}
+
 int zcopy_slab_read(struct zcopy_slab *slabs, int max)
 {
 	char line[512];

@@ -51,6 +51,9 @@ int zcopy_nl_request(struct zcopy_nl *nl, uint8_t cmd,
 		     int (*fill)(struct nl_msg *msg, void *arg), void *arg,
 		     struct zcopy_nl_reply *reply);
 void zcopy_nl_reply_free(struct zcopy_nl_reply *reply);
+/* GET one job by id. */
+int zcopy_nl_get(struct zcopy_nl *nl, uint64_t id,
+		 struct zcopy_nl_reply *reply);
 
 struct zcopy_slab {
 	char name[64];

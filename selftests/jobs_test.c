@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Jobs: refusal of bad input with the right errno, cancellation, closing
+ * the device with jobs in flight, rmmod during a transfer, many jobs at
+ * once, a peer that resets, a file truncated under a transfer, and the
+ * netlink side (SUBMIT, GET, dump, events, privileges).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <netlink/genl/genl.h>
+#include <openssl/evp.h>
+
+#include "kselftest_harness.h"
+#include "zcopy_test_lib.h"
+#include "zcopy_xfer_lib.h"
+
+#define FILE_1M		"/data/f1m1"
+#define FILE_64M	"/data/f64m"
+#define WAIT_MS		60000
+
+FIXTURE(jobs) {
+	int dev;
+	int file;
+	struct zcopy_receiver rx;
+	int sock;
+};
+
+/* Every test has a connected socket to a receiver that reads it all. */
+FIXTURE_SETUP(jobs)
+{
+	ASSERT_EQ(0, zcopy_ensure_loaded());
+	self->dev = open(ZCOPY_DEV_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->dev);
+	self->file = open(FILE_1M, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, self->file);
+	ASSERT_EQ(0, zcopy_receiver_start(&self->rx, &zcopy_paths[0],
+					  RECV_ALL));
+	self->sock = zcopy_connect(&zcopy_paths[0], self->rx.port);
+	ASSERT_LE(0, self->sock);
+}
+
+FIXTURE_TEARDOWN(jobs)
+{
+	close(self->sock);
+	zcopy_receiver_kill(&self->rx);
+	close(self->file);
+	if (self->dev >= 0)
+		close(self->dev);
+	zcopy_ensure_loaded();
+}
+
+static int submit_raw(int dev, struct zcopy_submit *s)
+{
+	return ioctl(dev, ZCOPY_IOC_SUBMIT, s) ? -errno : 0;
+}
+
+static struct zcopy_submit submit_of(int file, int sock)
+{
+	return (struct zcopy_submit) {
+		.size = sizeof(struct zcopy_submit),
+		.file_fd = file,
+		.sock_fd = sock,
+		.mode = ZCOPY_MODE_SG,
+	};
+}
+
+
+
+TEST_F(jobs, bad_file_descriptors)
+{
+	struct zcopy_submit s = submit_of(self->file, self->sock);
+	int dir, wronly, udp, unix_sock, unconnected, listener;
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+
+	s.file_fd = -1;
+	EXPECT_EQ(-EBADF, submit_raw(self->dev, &s));
+	s.file_fd = 1000;
+	EXPECT_EQ(-EBADF, submit_raw(self->dev, &s));
+
+	dir = open("/data", O_RDONLY | O_DIRECTORY);
+	ASSERT_LE(0, dir);
+	s.file_fd = dir;
+	EXPECT_EQ(-EINVAL, submit_raw(self->dev, &s));
+	s.file_fd = self->sock;
+	EXPECT_EQ(-EINVAL, submit_raw(self->dev, &s));
+
+	wronly = open("/tmp/zcopy-wronly", O_WRONLY | O_CREAT, 0600);
+	ASSERT_LE(0, wronly);
+	s.file_fd = wronly;
+	EXPECT_EQ(-EBADF, submit_raw(self->dev, &s));
+
+	s = submit_of(self->file, self->sock);
+	s.sock_fd = -1;
+	EXPECT_EQ(-EBADF, submit_raw(self->dev, &s));
+	s.sock_fd = self->file;
+	EXPECT_EQ(-ENOTSOCK, submit_raw(self->dev, &s));
+
+	udp = socket(AF_INET, SOCK_DGRAM, 0);
+	s.sock_fd = udp;
+	EXPECT_EQ(-EPROTONOSUPPORT, submit_raw(self->dev, &s));
+	unix_sock = socket(AF_UNIX, SOCK_STREAM, 0);
+	s.sock_fd = unix_sock;
+	EXPECT_EQ(-EPROTONOSUPPORT, submit_raw(self->dev, &s));
+	unconnected = socket(AF_INET, SOCK_STREAM, 0);
+	s.sock_fd = unconnected;
+	EXPECT_EQ(-ENOTCONN, submit_raw(self->dev, &s));
+	listener = socket(AF_INET, SOCK_STREAM, 0);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ASSERT_EQ(0, bind(listener, (struct sockaddr *)&sin, sizeof(sin)));
+	ASSERT_EQ(0, listen(listener, 1));
+	s.sock_fd = listener;
+	EXPECT_EQ(-ENOTCONN, submit_raw(self->dev, &s));
+
+	close(listener);
+	close(unconnected);
+	close(unix_sock);
+	close(udp);
+	close(wronly);
+	close(dir);
+}
+
+TEST_F(jobs, bad_ranges_modes_and_flags)
+{
+	struct zcopy_submit s = submit_of(self->file, self->sock);
+
+	s.offset = 1048578;
+	EXPECT_EQ(-EINVAL, submit_raw(self->dev, &s));
+	s.offset = 1;
+	s.length = UINT64_MAX;
+	EXPECT_EQ(-EOVERFLOW, submit_raw(self->dev, &s));
+	s.offset = UINT64_MAX;
+	s.length = 0;
+	EXPECT_EQ(-EOVERFLOW, submit_raw(self->dev, &s));
+
+	s = submit_of(self->file, self->sock);
+	s.mode = ZCOPY_MODE_MAX + 1;
+	EXPECT_EQ(-EINVAL, submit_raw(self->dev, &s));
+	s.mode = ZCOPY_MODE_SG;
+	s.flags = 1;
+	EXPECT_EQ(-EINVAL, submit_raw(self->dev, &s));
+	s.flags = 0;
+	s.reserved = 1;
+	EXPECT_EQ(-EINVAL, submit_raw(self->dev, &s));
+}
+
+TEST_F(jobs, short_and_foreign_structs)
+{
+	struct {
+		struct zcopy_submit s;
+		uint64_t future;
+	} big = { .s = submit_of(self->file, self->sock), .future = 1 };
+	struct zcopy_submit s = submit_of(self->file, self->sock);
+	struct zcopy_submit_batch b = { .size = 8 };
+
+	s.size = ZCOPY_SUBMIT_SIZE_VER0 - 8;
+	EXPECT_EQ(-EINVAL, submit_raw(self->dev, &s));
+	s.size = 0;
+	EXPECT_EQ(-EINVAL, submit_raw(self->dev, &s));
+	/* A newer caller's struct with fields this module does not know. */
+	big.s.size = sizeof(big);
+	EXPECT_EQ(-E2BIG, submit_raw(self->dev, &big.s));
+
+	EXPECT_EQ(-1, ioctl(self->dev, ZCOPY_IOC_SUBMIT, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, ioctl(self->dev, ZCOPY_IOC_SUBMIT_BATCH, &b));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(jobs, read_wants_whole_records)
+{
+	struct zcopy_completion rec;
+
+	EXPECT_EQ(-1, read(self->dev, &rec, sizeof(rec) - 1));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, fcntl(self->dev, F_SETFL, O_NONBLOCK));
+	EXPECT_EQ(-1, read(self->dev, &rec, sizeof(rec)));
+	EXPECT_EQ(EAGAIN, errno);
+}
+
+TEST_F(jobs, batch_submits_in_order_and_stops_at_first_refusal)
+{
+	struct zcopy_submit s[3] = {
+		submit_of(self->file, self->sock), submit_of(self->file, self->sock), submit_of(self->file, self->sock),
+	};
+	struct zcopy_submit_batch b = {
+		.size = sizeof(b), .count = 3, .jobs = (uintptr_t)s,
+	};
+	struct zcopy_completion rec[2];
+	struct zcopy_received got;
+	int i;
+
+	s[0].length = 1000;
+	s[0].user_data = 1;
+	s[1].offset = 1000;
+	s[1].length = 2000;
+	s[1].user_data = 2;
+	s[2].mode = 99;
+	ASSERT_EQ(0, ioctl(self->dev, ZCOPY_IOC_SUBMIT_BATCH, &b));
+	EXPECT_EQ(2, b.count);
+	EXPECT_NE(0, s[0].id);
+	EXPECT_LT(s[0].id, s[1].id);
+	EXPECT_EQ(0, s[2].id);
+
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, zcopy_wait_completion(self->dev, WAIT_MS, &rec[i]));
+	/* Both can complete in any order; user_data tells them apart. */
+	EXPECT_EQ(3, rec[0].user_data + rec[1].user_data);
+	for (i = 0; i < 2; i++) {
+		EXPECT_EQ(ZCOPY_STATE_DONE, rec[i].state);
+		EXPECT_EQ(rec[i].user_data * 1000, rec[i].bytes_sent);
+	}
+	close(self->sock);
+	self->sock = -1;
+	ASSERT_EQ(0, zcopy_receiver_wait(&self->rx, &got));
+	EXPECT_EQ(3000, got.bytes);
+	ASSERT_EQ(0, zcopy_receiver_start(&self->rx, &zcopy_paths[0], RECV_ALL));
+
+	b.count = 1;
+	s[0].mode = 99;
+	EXPECT_EQ(-1, ioctl(self->dev, ZCOPY_IOC_SUBMIT_BATCH, &b));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+/* A receiver that never reads keeps a 64 MiB job running until cancelled. */
+static int stalled_job(struct __test_metadata *_metadata, int dev,
+		       struct zcopy_receiver *rx, int *sock, int *file,
+		       uint64_t *id)
+{
+	if (zcopy_receiver_start(rx, &zcopy_paths[0], RECV_STALL))
+		return -1;
+	*sock = zcopy_connect(&zcopy_paths[0], rx->port);
+	*file = open(FILE_64M, O_RDONLY | O_CLOEXEC);
+	if (*sock < 0 || *file < 0)
+		return -1;
+	if (zcopy_submit(dev, *file, *sock, ZCOPY_MODE_SG, 0, 0, 7, id)) {
+		TH_LOG("submit: %s", strerror(errno));
+		return -1;
+	}
+	usleep(200000);
+	return 0;
+}
+
+static void close_stalled(struct zcopy_receiver *rx, int sock, int file)
+{
+	close(sock);
+	close(file);
+	zcopy_receiver_kill(rx);
+}
+
+TEST_F(jobs, cancel_stops_a_stalled_transfer)
+{
+	struct zcopy_completion rec;
+	struct zcopy_receiver rx;
+	int sock, file;
+	uint64_t id, other = 1ULL << 60;
+
+	ASSERT_EQ(0, stalled_job(_metadata, self->dev, &rx, &sock, &file, &id));
+	EXPECT_EQ(-ETIMEDOUT, zcopy_wait_completion(self->dev, 100, &rec));
+	EXPECT_EQ(-1, ioctl(self->dev, ZCOPY_IOC_CANCEL, &other));
+	EXPECT_EQ(ENOENT, errno);
+	ASSERT_EQ(0, ioctl(self->dev, ZCOPY_IOC_CANCEL, &id));
+	ASSERT_EQ(0, zcopy_wait_completion(self->dev, 5000, &rec));
+	EXPECT_EQ(id, rec.id);
+	EXPECT_EQ(ZCOPY_STATE_CANCELLED, rec.state);
+	EXPECT_EQ(-ECANCELED, rec.error);
+	EXPECT_LT(rec.bytes_sent, rec.length);
+	/* Cancelling a finished job finds nothing running. */
+	EXPECT_EQ(-1, ioctl(self->dev, ZCOPY_IOC_CANCEL, &id));
+	EXPECT_EQ(ENOENT, errno);
+	close_stalled(&rx, sock, file);
+}
+
+TEST_F(jobs, close_cancels_jobs_in_flight)
+{
+	struct zcopy_receiver rx[4];
+	int sock[4], file[4], dev, i;
+	struct zcopy_nl nl;
+	struct zcopy_nl_reply reply;
+	uint64_t id[4];
+
+	dev = open(ZCOPY_DEV_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, dev);
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, stalled_job(_metadata, dev, &rx[i], &sock[i],
+					 &file[i], &id[i]));
+	alarm(10);
+	close(dev);
+	alarm(0);
+
+	ASSERT_EQ(0, zcopy_nl_open(&nl));
+	for (i = 0; i < 4; i++) {
+		struct nlattr *state;
+
+		ASSERT_EQ(0, zcopy_nl_get(&nl, id[i], &reply));
+		state = reply.attrs[ZCOPY_A_STATE];
+		ASSERT_NE(NULL, state);
+		EXPECT_EQ(ZCOPY_STATE_CANCELLED, nla_get_u32(state));
+		zcopy_nl_reply_free(&reply);
+		close_stalled(&rx[i], sock[i], file[i]);
+	}
+	zcopy_nl_close(&nl);
+}
+
+TEST_F(jobs, rmmod_waits_for_running_jobs)
+{
+	struct zcopy_completion rec;
+	struct zcopy_receiver rx;
+	int sock, file;
+	uint64_t id;
+
+	ASSERT_EQ(0, stalled_job(_metadata, self->dev, &rx, &sock, &file, &id));
+	close(self->dev);
+	self->dev = -1;
+	/* The job alone pins the module now. */
+	EXPECT_EQ(-EWOULDBLOCK, zcopy_unload());
+	EXPECT_TRUE(zcopy_module_loaded());
+	close_stalled(&rx, sock, file);
+	(void)rec;
+}
+
+TEST_F(jobs, sixty_four_concurrent_jobs)
+{
+	enum { N = 64 };
+	static struct zcopy_receiver rx[N];
+	static int sock[N];
+	unsigned char want[SHA256_LEN];
+	struct zcopy_completion rec;
+	struct zcopy_received got;
+	uint64_t id, seen = 0;
+	int i;
+
+	ASSERT_EQ(1048577, zcopy_sha256_file(FILE_1M, 0, 1048577, want));
+	for (i = 0; i < N; i++) {
+		ASSERT_EQ(0, zcopy_receiver_start(&rx[i], &zcopy_paths[0],
+						  RECV_ALL));
+		sock[i] = zcopy_connect(&zcopy_paths[0], rx[i].port);
+		ASSERT_LE(0, sock[i]);
+		ASSERT_EQ(0, zcopy_submit(self->dev, self->file, sock[i],
+					  i % (ZCOPY_MODE_MAX + 1), 0, 0, i,
+					  &id));
+	}
+	for (i = 0; i < N; i++) {
+		ASSERT_EQ(0, zcopy_wait_completion(self->dev, WAIT_MS, &rec));
+		EXPECT_EQ(ZCOPY_STATE_DONE, rec.state);
+		EXPECT_EQ(1048577, rec.bytes_sent);
+		seen |= 1ULL << rec.user_data;
+		close(sock[rec.user_data]);
+	}
+	EXPECT_EQ(UINT64_MAX, seen);
+	for (i = 0; i < N; i++) {
+		ASSERT_EQ(0, zcopy_receiver_wait(&rx[i], &got));
+		EXPECT_EQ(1048577, got.bytes);
+		EXPECT_EQ(0, memcmp(want, got.sha256, SHA256_LEN));
+	}
+}
+
+TEST_F(jobs, peer_reset_fails_the_job)
+{
+	struct zcopy_completion rec;
+	struct zcopy_receiver rx;
+	int sock, file;
+	uint64_t id;
+
+	ASSERT_EQ(0, zcopy_receiver_start(&rx, &zcopy_paths[0], RECV_RESET));
+	sock = zcopy_connect(&zcopy_paths[0], rx.port);
+	ASSERT_LE(0, sock);
+	file = open(FILE_64M, O_RDONLY | O_CLOEXEC);
+	ASSERT_EQ(0, zcopy_submit(self->dev, file, sock, ZCOPY_MODE_SG, 0, 0,
+				  0, &id));
+	ASSERT_EQ(0, zcopy_wait_completion(self->dev, WAIT_MS, &rec));
+	EXPECT_EQ(ZCOPY_STATE_FAILED, rec.state);
+	EXPECT_TRUE(rec.error == -ECONNRESET || rec.error == -EPIPE)
+		TH_LOG("error %d", rec.error);
+	EXPECT_LT(rec.bytes_sent, rec.length);
+	close_stalled(&rx, sock, file);
+}
+
+/* The bytes that went out are the file's bytes as they were, no more. */
+TEST_F(jobs, truncation_stops_the_job)
+{
+	const char *path = "/data/zcopy-truncate";
+	unsigned char want[SHA256_LEN];
+	static char data[16 << 20];
+	struct zcopy_completion rec;
+	struct zcopy_received got;
+	struct zcopy_receiver rx;
+	unsigned int md_len;
+	int sock, file, rnd;
+	uint64_t id;
+
+	rnd = open("/dev/urandom", O_RDONLY);
+	ASSERT_EQ((ssize_t)sizeof(data), read(rnd, data, sizeof(data)));
+	close(rnd);
+	file = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ASSERT_LE(0, file);
+	ASSERT_EQ((ssize_t)sizeof(data), write(file, data, sizeof(data)));
+
+	ASSERT_EQ(0, zcopy_receiver_start(&rx, &zcopy_paths[0], RECV_SLOW));
+	sock = zcopy_connect(&zcopy_paths[0], rx.port);
+	ASSERT_LE(0, sock);
+	ASSERT_EQ(0, zcopy_submit(self->dev, file, sock, ZCOPY_MODE_SG, 0, 0,
+				  0, &id));
+	usleep(300000);
+	ASSERT_EQ(0, ftruncate(file, 1 << 20));
+	ASSERT_EQ(0, zcopy_wait_completion(self->dev, WAIT_MS, &rec));
+	close(sock);
+	ASSERT_EQ(0, zcopy_receiver_wait(&rx, &got));
+
+	TH_LOG("sent %llu of %llu before the truncation",
+	       (unsigned long long)rec.bytes_sent,
+	       (unsigned long long)rec.length);
+	EXPECT_EQ(sizeof(data), rec.length);
+	EXPECT_EQ(ZCOPY_STATE_FAILED, rec.state);
+	EXPECT_EQ(-ENODATA, rec.error);
+	EXPECT_LT(rec.bytes_sent, rec.length);
+	ASSERT_EQ(rec.bytes_sent, got.bytes);
+	EVP_Digest(data, got.bytes, want, &md_len, EVP_sha256(), NULL);
+	EXPECT_EQ(0, memcmp(want, got.sha256, SHA256_LEN));
+	close(file);
+	unlink(path);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Transfer helpers for the engine tests.
+ */
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "zcopy_xfer_lib.h"
+
+const struct zcopy_path zcopy_paths[] = {
+	{ "loopback", NULL, "127.0.0.1", "lo", false },
+	{ "veth", "peer", "192.0.2.18", "veth0", false },
+	{ "virtio", "peer", "192.0.2.2", "eth0", true },
+	{ NULL },
+};
+
+const struct zcopy_path *zcopy_path_by_name(const char *name)
+{
+	const struct zcopy_path *p;
+
+	for (p = zcopy_paths; p->name; p++)
+		if (!strcmp(p->name, name))
+			return p;
+	return NULL;
+}
+
+/* Asks the device itself (ETHTOOL_GSG), as `ethtool -k` does. */
+bool zcopy_path_has_sg(const struct zcopy_path *path)
+{
+	struct ethtool_value ev = { .cmd = ETHTOOL_GSG };
+	struct ifreq ifr = {};
+	int fd, ret;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", path->dev);
+	ifr.ifr_data = (void *)&ev;
+	ret = ioctl(fd, SIOCETHTOOL, &ifr);
+	close(fd);
+	return !ret && ev.data;
+}
+
+static int enter_netns(const char *name)
+{
+	char path[128];
+	int fd, ret;
+
+	if (!name)
+		return 0;
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = setns(fd, CLONE_NEWNET) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+static void receiver_main(int lfd, int out, enum receiver_behaviour how)
+{
+	static char buf[1 << 16];
+	struct zcopy_received got = {};
+	unsigned int md_len;
+	EVP_MD_CTX *ctx;
+	ssize_t n;
+	int fd;
+
+	fd = accept(lfd, NULL, NULL);
+	if (fd < 0)
+		_exit(2);
+	if (how == RECV_STALL) {
+		pause();
+		_exit(0);
+	}
+	ctx = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	for (;;) {
+		n = read(fd, buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		EVP_DigestUpdate(ctx, buf, n);
+		got.bytes += n;
+		if (how == RECV_RESET && got.bytes >= (1 << 20)) {
+			struct linger lin = { .l_onoff = 1, .l_linger = 0 };
+
+			setsockopt(fd, SOL_SOCKET, SO_LINGER, &lin, sizeof(lin));
+			break;
+		}
+		if (how == RECV_SLOW)
+			usleep(20000);
+	}
+	EVP_DigestFinal_ex(ctx, got.sha256, &md_len);
+	EVP_MD_CTX_free(ctx);
+	close(fd);
+	if (write(out, &got, sizeof(got)) != sizeof(got))
+		_exit(3);
+	_exit(0);
+}
+
+int zcopy_receiver_start(struct zcopy_receiver *rx,
+			 const struct zcopy_path *path,
+			 enum receiver_behaviour how)
+{
+	int ready[2], result[2];
+	int port = 0;
+
+	if (pipe2(ready, O_CLOEXEC) || pipe2(result, O_CLOEXEC))
+		return -errno;
+	rx->pid = fork();
+	if (rx->pid < 0)
+		return -errno;
+	if (!rx->pid) {
+		struct sockaddr_in sin = { .sin_family = AF_INET };
+		socklen_t len = sizeof(sin);
+		int lfd, one = 1;
+
+		close(ready[0]);
+		close(result[0]);
+		if (enter_netns(path->netns))
+			_exit(4);
+		lfd = socket(AF_INET, SOCK_STREAM, 0);
+		setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (how == RECV_STALL || how == RECV_SLOW) {
+			int small = 4096;
+
+			setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &small,
+				   sizeof(small));
+		}
+		inet_pton(AF_INET, path->addr, &sin.sin_addr);
+		if (bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) ||
+		    listen(lfd, 1) ||
+		    getsockname(lfd, (struct sockaddr *)&sin, &len))
+			_exit(5);
+		port = ntohs(sin.sin_port);
+		if (write(ready[1], &port, sizeof(port)) != sizeof(port))
+			_exit(6);
+		close(ready[1]);
+		receiver_main(lfd, result[1], how);
+	}
+	close(ready[1]);
+	close(result[1]);
+	if (read(ready[0], &port, sizeof(port)) != sizeof(port)) {
+		close(ready[0]);
+		close(result[0]);
+		return -EIO;
+	}
+	close(ready[0]);
+	rx->port = port;
+	rx->result_fd = result[0];
+	return 0;
+}
+
+int zcopy_receiver_wait(struct zcopy_receiver *rx, struct zcopy_received *got)
+{
+	struct pollfd pfd = { .fd = rx->result_fd, .events = POLLIN };
+	int status, ret = -1;
+
+	if (poll(&pfd, 1, 300000) == 1 &&
+	    read(rx->result_fd, got, sizeof(*got)) == sizeof(*got))
+		ret = 0;
+	close(rx->result_fd);
+	if (ret)
+		kill(rx->pid, SIGKILL);
+	waitpid(rx->pid, &status, 0);
+	return ret;
+}
+
+void zcopy_receiver_kill(struct zcopy_receiver *rx)
+{
+	kill(rx->pid, SIGKILL);
+	waitpid(rx->pid, NULL, 0);
+	close(rx->result_fd);
+}
+
+int zcopy_connect(const struct zcopy_path *path, int port)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_port = htons(port),
+	};
+	int fd;
+
+	inet_pton(AF_INET, path->addr, &sin.sin_addr);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin))) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int64_t zcopy_sha256_file(const char *path, uint64_t off, uint64_t len,
+			  unsigned char out[SHA256_LEN])
+{
+	static char buf[1 << 16];
+	unsigned int md_len;
+	EVP_MD_CTX *ctx;
+	int64_t total = 0;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ctx = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	while ((uint64_t)total < len) {
+		size_t want = len - total < sizeof(buf) ? len - total : sizeof(buf);
+
+		n = pread(fd, buf, want, off + total);
+		if (n <= 0)
+			break;
+		EVP_DigestUpdate(ctx, buf, n);
+		total += n;
+	}
+	EVP_DigestFinal_ex(ctx, out, &md_len);
+	EVP_MD_CTX_free(ctx);
+	close(fd);
+	return total;
+}
+
+int zcopy_submit(int dev, int file_fd, int sock_fd, uint32_t mode,
+		 uint64_t offset, uint64_t length, uint64_t user_data,
+		 uint64_t *id)
+{
+	struct zcopy_submit s = {
+		.size = sizeof(s),
+		.file_fd = file_fd,
+		.sock_fd = sock_fd,
+		.mode = mode,
+		.offset = offset,
+		.length = length,
+		.user_data = user_data,
+	};
+
+	if (ioctl(dev, ZCOPY_IOC_SUBMIT, &s))
+		return -errno;
+	*id = s.id;
+	return 0;
+}
+
+int zcopy_wait_completion(int dev, int timeout_ms,
+			  struct zcopy_completion *rec)
+{
+	struct pollfd pfd = { .fd = dev, .events = POLLIN };
+	ssize_t n;
+
+	if (poll(&pfd, 1, timeout_ms) != 1)
+		return -ETIMEDOUT;
+	n = read(dev, rec, sizeof(*rec));
+	if (n < 0)
+		return -errno;
+	return n == sizeof(*rec) ? 0 : -EIO;
+}
+
+int zcopy_drop_caches(void)
+{
+	int fd, ret = 0;
+
+	sync();
+	fd = open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "3", 1) != 1)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
