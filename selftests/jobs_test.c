@@ -74,7 +74,6 @@ static struct zcopy_submit submit_of(int file, int sock)
 }
 
 
-
 TEST_F(jobs, bad_file_descriptors)
 {
 	struct zcopy_submit s = submit_of(self->file, self->sock);
@@ -189,7 +188,9 @@ TEST_F(jobs, read_wants_whole_records)
 TEST_F(jobs, batch_submits_in_order_and_stops_at_first_refusal)
 {
 	struct zcopy_submit s[3] = {
-		submit_of(self->file, self->sock), submit_of(self->file, self->sock), submit_of(self->file, self->sock),
+		submit_of(self->file, self->sock),
+		submit_of(self->file, self->sock),
+		submit_of(self->file, self->sock),
 	};
 	struct zcopy_submit_batch b = {
 		.size = sizeof(b), .count = 3, .jobs = (uintptr_t)s,

@@ -104,8 +104,11 @@ cleanup() {
 		netns=
 	fi
 }
+# Signals must end in exit, so that the EXIT trap cleans up.
 trap cleanup EXIT
+trap 'exit 129' HUP
 trap 'exit 130' INT
+trap 'exit 141' PIPE
 trap 'exit 143' TERM
 
 # A run killed with SIGKILL cannot clean up: reap what it left, but only
@@ -330,6 +333,7 @@ if [[ -z $verdict ]]; then
 	else
 		why="QEMU exited ($qemu_rc) without a verdict (guest crash or QEMU error)"
 	fi
+	n_fail=$((n_fail + 1))
 	echo "not ok - vm $kver: no verdict: $why"
 	echo "# last 40 lines of $out/console.log:"
 	tr -d '\r' <"$out/console.log" | tail -n 40 | sed 's/^/# /'
