@@ -73,7 +73,6 @@ static struct zcopy_submit submit_of(int file, int sock)
 	};
 }
 
-
 TEST_F(jobs, bad_file_descriptors)
 {
 	struct zcopy_submit s = submit_of(self->file, self->sock);
