@@ -89,6 +89,16 @@ static int zcopy_submit_one(struct zcopy_owner *owner,
 		return ret;
 	if (s.reserved)
 		return -EINVAL;
+	req = (struct zcopy_request) {
+		.mode = s.mode,
+		.flags = s.flags,
+		.offset = s.offset,
+		.length = s.length,
+		.user_data = s.user_data,
+	};
+	ret = zcopy_request_check(&req, NULL);
+	if (ret)
+		return ret;
 
 	job = zcopy_job_alloc(owner);
 	if (!job)
@@ -97,13 +107,6 @@ static int zcopy_submit_one(struct zcopy_owner *owner,
 	if (ret)
 		goto err_free;
 
-	req = (struct zcopy_request) {
-		.mode = s.mode,
-		.flags = s.flags,
-		.offset = s.offset,
-		.length = s.length,
-		.user_data = s.user_data,
-	};
 	ret = zcopy_job_submit(job, &req, &id, NULL);
 	if (ret)
 		goto err_free;

@@ -226,11 +226,9 @@ int zcopy_job_prepare_path(struct zcopy_job *job, const char *path,
 	return zcopy_check_socket(sock, extack);
 }
 
-static int zcopy_check_request(struct zcopy_job *job,
-			       const struct zcopy_request *req,
-			       struct netlink_ext_ack *extack)
+int zcopy_request_check(const struct zcopy_request *req,
+			struct netlink_ext_ack *extack)
 {
-	loff_t size = i_size_read(file_inode(job->file));
 	u64 end;
 
 	if (req->mode > ZCOPY_MODE_MAX) {
@@ -245,10 +243,6 @@ static int zcopy_check_request(struct zcopy_job *job,
 	    end > MAX_LFS_FILESIZE) {
 		NL_SET_ERR_MSG(extack, "offset + length overflows");
 		return -EOVERFLOW;
-	}
-	if (req->offset > size) {
-		NL_SET_ERR_MSG(extack, "offset is beyond the end of the file");
-		return -EINVAL;
 	}
 	return 0;
 }
@@ -268,15 +262,18 @@ static unsigned int zcopy_user_jobs(kuid_t uid)
 int zcopy_job_submit(struct zcopy_job *job, const struct zcopy_request *req,
 		     u64 *id, struct netlink_ext_ack *extack)
 {
-	loff_t size;
+	loff_t size = i_size_read(file_inode(job->file));
 	int ret;
 
-	ret = zcopy_check_request(job, req, extack);
+	ret = zcopy_request_check(req, extack);
 	if (ret)
 		return ret;
+	if (req->offset > size) {
+		NL_SET_ERR_MSG(extack, "offset is beyond the end of the file");
+		return -EINVAL;
+	}
 
 	/* The range is fixed now: a file that shrinks later fails the job. */
-	size = i_size_read(file_inode(job->file));
 	job->rec.offset = req->offset;
 	job->rec.length = size - req->offset;
 	if (req->length && req->length < job->rec.length)

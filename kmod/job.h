@@ -59,6 +59,10 @@ int zcopy_job_prepare_path(struct zcopy_job *job, const char *path,
 			   const struct sockaddr *addr, int addrlen,
 			   struct netlink_ext_ack *extack);
 
+/* Checks what needs no file: mode, flags, range arithmetic. */
+int zcopy_request_check(const struct zcopy_request *req,
+			struct netlink_ext_ack *extack);
+
 struct zcopy_job *zcopy_job_alloc(struct zcopy_owner *owner);
 /* Frees a job that was never submitted, with whatever it holds. */
 void zcopy_job_free(struct zcopy_job *job);

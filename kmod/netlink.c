@@ -149,6 +149,10 @@ static int zcopy_nl_submit_doit(struct sk_buff *skb, struct genl_info *info)
 	if (attrs[ZCOPY_A_USER_DATA])
 		req.user_data = nla_get_u64(attrs[ZCOPY_A_USER_DATA]);
 
+	ret = zcopy_request_check(&req, extack);
+	if (ret)
+		return ret;
+
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;

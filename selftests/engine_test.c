@@ -200,7 +200,7 @@ static void check_transfer(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, rec.verified);
 }
 
-TEST_F(engine, edge_sizes)
+TEST_F_TIMEOUT(engine, edge_sizes, 300)
 {
 	static const char * const files[] = {
 		"f0", "f1", "f4095", "f4096", "f4097", "f100000", "f1m1",
@@ -215,7 +215,7 @@ TEST_F(engine, edge_sizes)
 	}
 }
 
-TEST_F(engine, random_ranges)
+TEST_F_TIMEOUT(engine, random_ranges, 300)
 {
 	uint64_t size = file_size(DATA "f1m1"), off, len;
 	unsigned int seed = time(NULL), i;
@@ -233,7 +233,7 @@ TEST_F(engine, random_ranges)
 	check_transfer(_metadata, &self->x, DATA "f4097", 4097, 0);
 }
 
-TEST_F(engine, file_64m)
+TEST_F_TIMEOUT(engine, file_64m, 600)
 {
 	check_transfer(_metadata, &self->x, DATA "f64m", 0, 0);
 }

@@ -73,7 +73,7 @@ static struct zcopy_submit submit_of(int file, int sock)
 	};
 }
 
-TEST_F(jobs, bad_file_descriptors)
+TEST_F_TIMEOUT(jobs, bad_file_descriptors, 120)
 {
 	struct zcopy_submit s = submit_of(self->file, self->sock);
 	int dir, wronly, udp, unix_sock, unconnected, listener;
@@ -126,7 +126,7 @@ TEST_F(jobs, bad_file_descriptors)
 	close(dir);
 }
 
-TEST_F(jobs, bad_ranges_modes_and_flags)
+TEST_F_TIMEOUT(jobs, bad_ranges_modes_and_flags, 120)
 {
 	struct zcopy_submit s = submit_of(self->file, self->sock);
 
@@ -150,7 +150,7 @@ TEST_F(jobs, bad_ranges_modes_and_flags)
 	EXPECT_EQ(-EINVAL, submit_raw(self->dev, &s));
 }
 
-TEST_F(jobs, short_and_foreign_structs)
+TEST_F_TIMEOUT(jobs, short_and_foreign_structs, 120)
 {
 	struct {
 		struct zcopy_submit s;
@@ -173,7 +173,7 @@ TEST_F(jobs, short_and_foreign_structs)
 	EXPECT_EQ(EINVAL, errno);
 }
 
-TEST_F(jobs, read_wants_whole_records)
+TEST_F_TIMEOUT(jobs, read_wants_whole_records, 120)
 {
 	struct zcopy_completion rec;
 
@@ -184,7 +184,7 @@ TEST_F(jobs, read_wants_whole_records)
 	EXPECT_EQ(EAGAIN, errno);
 }
 
-TEST_F(jobs, batch_submits_in_order_and_stops_at_first_refusal)
+TEST_F_TIMEOUT(jobs, batch_submits_in_order_and_stops_at_first_refusal, 120)
 {
 	struct zcopy_submit s[3] = {
 		submit_of(self->file, self->sock),
@@ -223,8 +223,11 @@ TEST_F(jobs, batch_submits_in_order_and_stops_at_first_refusal)
 	ASSERT_EQ(0, zcopy_receiver_wait(&self->rx, &got));
 	EXPECT_EQ(3000, got.bytes);
 	ASSERT_EQ(0, zcopy_receiver_start(&self->rx, &zcopy_paths[0], RECV_ALL));
+	self->sock = zcopy_connect(&zcopy_paths[0], self->rx.port);
+	ASSERT_LE(0, self->sock);
 
 	b.count = 1;
+	s[0] = submit_of(self->file, self->sock);
 	s[0].mode = 99;
 	EXPECT_EQ(-1, ioctl(self->dev, ZCOPY_IOC_SUBMIT_BATCH, &b));
 	EXPECT_EQ(EINVAL, errno);
@@ -256,7 +259,7 @@ static void close_stalled(struct zcopy_receiver *rx, int sock, int file)
 	zcopy_receiver_kill(rx);
 }
 
-TEST_F(jobs, cancel_stops_a_stalled_transfer)
+TEST_F_TIMEOUT(jobs, cancel_stops_a_stalled_transfer, 120)
 {
 	struct zcopy_completion rec;
 	struct zcopy_receiver rx;
@@ -279,7 +282,7 @@ TEST_F(jobs, cancel_stops_a_stalled_transfer)
 	close_stalled(&rx, sock, file);
 }
 
-TEST_F(jobs, close_cancels_jobs_in_flight)
+TEST_F_TIMEOUT(jobs, close_cancels_jobs_in_flight, 120)
 {
 	struct zcopy_receiver rx[4];
 	int sock[4], file[4], dev, i;
@@ -310,7 +313,7 @@ TEST_F(jobs, close_cancels_jobs_in_flight)
 	zcopy_nl_close(&nl);
 }
 
-TEST_F(jobs, rmmod_waits_for_running_jobs)
+TEST_F_TIMEOUT(jobs, rmmod_waits_for_running_jobs, 120)
 {
 	struct zcopy_completion rec;
 	struct zcopy_receiver rx;
@@ -327,7 +330,7 @@ TEST_F(jobs, rmmod_waits_for_running_jobs)
 	(void)rec;
 }
 
-TEST_F(jobs, sixty_four_concurrent_jobs)
+TEST_F_TIMEOUT(jobs, sixty_four_concurrent_jobs, 120)
 {
 	enum { N = 64 };
 	static struct zcopy_receiver rx[N];
@@ -363,7 +366,7 @@ TEST_F(jobs, sixty_four_concurrent_jobs)
 	}
 }
 
-TEST_F(jobs, peer_reset_fails_the_job)
+TEST_F_TIMEOUT(jobs, peer_reset_fails_the_job, 120)
 {
 	struct zcopy_completion rec;
 	struct zcopy_receiver rx;
@@ -385,7 +388,7 @@ TEST_F(jobs, peer_reset_fails_the_job)
 }
 
 /* The bytes that went out are the file's bytes as they were, no more. */
-TEST_F(jobs, truncation_stops_the_job)
+TEST_F_TIMEOUT(jobs, truncation_stops_the_job, 120)
 {
 	const char *path = "/data/zcopy-truncate";
 	unsigned char want[SHA256_LEN];

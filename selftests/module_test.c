@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -75,29 +76,59 @@ static long slab_active(struct zcopy_slab *slabs, int n, const char *name)
  * A leak of one object per cycle grows some cache by LOAD_CYCLES objects;
  * two warm-up cycles first fill the caches that a first load primes.
  */
-TEST_F(module, load_unload_cycles_leak_no_slab_objects)
+/* The cache that grew most since before, and by how much. */
+static long slab_growth(struct zcopy_slab *before, int nb,
+			struct zcopy_slab *after, int na, const char **name)
 {
-	static struct zcopy_slab before[MAX_SLABS], after[MAX_SLABS];
-	int nb, na, i, cycles;
-
-	for (i = 0; i < 2; i++)
-		ASSERT_EQ(0, cycle(_metadata));
-
-	nb = zcopy_slab_read(before, MAX_SLABS);
-	ASSERT_LT(0, nb);
-	for (cycles = 0; cycles < LOAD_CYCLES; cycles++)
-		ASSERT_EQ(0, cycle(_metadata));
-	na = zcopy_slab_read(after, MAX_SLABS);
-	ASSERT_LT(0, na);
+	long worst = LONG_MIN;
+	int i;
 
 	for (i = 0; i < na; i++) {
 		long grown = after[i].active -
 			     slab_active(before, nb, after[i].name);
 
-		EXPECT_GT(LOAD_CYCLES, grown)
-			TH_LOG("slab %s grew by %ld objects over %d cycles",
-			       after[i].name, grown, LOAD_CYCLES);
+		if (grown > worst) {
+			worst = grown;
+			*name = after[i].name;
+		}
 	}
+	return worst;
+}
+
+/*
+ * sysfs and kobject memory is freed after an RCU grace period, so a cache
+ * that looks grown is read again a few times, seconds apart: deferred
+ * frees catch up, a leak stays.
+ */
+TEST_F_TIMEOUT(module, load_unload_cycles_leak_no_slab_objects, 120)
+{
+	static struct zcopy_slab before[MAX_SLABS], after[MAX_SLABS];
+	const char *name = "";
+	int nb, na, i, cycles;
+	long grown;
+
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, cycle(_metadata));
+	sleep(2);
+
+	nb = zcopy_slab_read(before, MAX_SLABS);
+	ASSERT_LT(0, nb);
+	for (cycles = 0; cycles < LOAD_CYCLES; cycles++)
+		ASSERT_EQ(0, cycle(_metadata));
+
+	for (i = 0; i < 5; i++) {
+		sleep(2);
+		na = zcopy_slab_read(after, MAX_SLABS);
+		ASSERT_LT(0, na);
+		grown = slab_growth(before, nb, after, na, &name);
+		if (grown < LOAD_CYCLES)
+			break;
+		TH_LOG("slab %s %ld objects above the start, waiting",
+		       name, grown);
+	}
+	EXPECT_GT(LOAD_CYCLES, grown)
+		TH_LOG("slab %s grew by %ld objects over %d cycles",
+		       name, grown, LOAD_CYCLES);
 	EXPECT_TRUE(family_resolves());
 }
 
@@ -125,7 +156,8 @@ TEST_F(module, bad_dev_mode_fails_load_and_leaves_nothing)
 	ASSERT_EQ(0, zcopy_unload());
 	EXPECT_EQ(-EINVAL, zcopy_load("dev_mode=01777"));
 	assert_all_gone(_metadata);
-	EXPECT_EQ(-EINVAL, zcopy_load("dev_mode=0x10000"));
+	/* Beyond a ushort: the kernel's parameter parser says ERANGE. */
+	EXPECT_EQ(-ERANGE, zcopy_load("dev_mode=0x10000"));
 	assert_all_gone(_metadata);
 }
 

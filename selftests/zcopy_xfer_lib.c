@@ -19,6 +19,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <linux/close_range.h>
 #include <unistd.h>
 
 #include "zcopy_xfer_lib.h"
@@ -131,8 +132,14 @@ int zcopy_receiver_start(struct zcopy_receiver *rx,
 		socklen_t len = sizeof(sin);
 		int lfd, one = 1;
 
-		close(ready[0]);
-		close(result[0]);
+		/* Hold no fd of the test's, or closing them would not
+		 * release what they refer to (the device, sockets).
+		 */
+		if (dup2(ready[1], 3) < 0 || dup2(result[1], 4) < 0 ||
+		    close_range(5, ~0U, 0))
+			_exit(7);
+		ready[1] = 3;
+		result[1] = 4;
 		if (enter_netns(path->netns))
 			_exit(4);
 		lfd = socket(AF_INET, SOCK_STREAM, 0);
