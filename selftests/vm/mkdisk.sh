@@ -18,7 +18,7 @@ if [[ -f $img && -f $stamp && $(<"$stamp") == "$LAYOUT" ]]; then
 	exit 0
 fi
 
-tmp=$(mktemp -d "${img%/*}/mkdisk.XXXXXX")
+tmp=$(mktemp -d "$(dirname "$img")/mkdisk.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 src=$tmp/root
 mkdir -p "$src"

@@ -34,6 +34,16 @@ while (($#)); do
 done
 : "${kver:?--kver}" "${output:?--output}" "${workdir:?--workdir}"
 
+# Absolute paths: the copying below runs inside the image's root.
+abs() { [[ -z $1 ]] || realpath -- "$1"; }
+output=$(abs "$output")
+workdir=$(abs "$workdir")
+module=$(abs "$module")
+tool=$(abs "$tool")
+tests=$(abs "$tests")
+bats=$(abs "$bats")
+demo=$(abs "$demo")
+
 # Modules the guest needs: disk, file system, NICs, the veth path. Their
 # dependencies come from modprobe; built-ins print "builtin" and are skipped.
 GUEST_MODULES=(virtio_pci virtio_blk virtio_net ext4 veth)
@@ -120,8 +130,8 @@ if [[ -n $tests && -d $tests ]]; then
 		done
 fi
 if [[ -n $bats && -d $bats ]]; then
-	find "$bats" -maxdepth 1 -type f \( -name '*.bats' -o -name '*.bash' \) \
-		-exec cp {} zcopy/bats/ \;
+	# *.bats, their *.bash helpers and any fixtures beside them.
+	find "$bats" -maxdepth 1 -type f -exec cp {} zcopy/bats/ \;
 fi
 cp "${demo:-$here/guest/demo.sh}" zcopy/demo.sh
 chmod 0755 zcopy/demo.sh
