@@ -81,7 +81,11 @@ for k in "${kernels[@]}"; do
 	ko=$top/build/$k/mod/kmod/zcopy.ko
 	[[ -f $ko ]] || continue
 	echo "# vm $k"
-	selftests/vm/run.sh --kver "$k" --mode tests --out "$top/build/$k/vm" \
+	# slub_debug=U records who allocated every live object: the leak
+	# test reads it, and it keeps slab caches unmerged so that a cache
+	# destroyed with objects left complains.
+	ZCOPY_VM_APPEND="slub_debug=U ${ZCOPY_VM_APPEND:-}" \
+		selftests/vm/run.sh --kver "$k" --mode tests --out "$top/build/$k/vm" \
 		--module "$ko" --tool "$top/build/tool/zcopyctl" \
 		--tests "$top/build/selftests" --bats selftests/tool/vm \
 		>"$out/vm-$k.tap" 2>&1

@@ -313,21 +313,72 @@ TEST_F_TIMEOUT(jobs, close_cancels_jobs_in_flight, 120)
 	zcopy_nl_close(&nl);
 }
 
-TEST_F_TIMEOUT(jobs, rmmod_waits_for_running_jobs, 120)
-{
-	struct zcopy_completion rec;
-	struct zcopy_receiver rx;
-	int sock, file;
-	uint64_t id;
+struct nl_fds {
+	int file, sock;
+};
 
-	ASSERT_EQ(0, stalled_job(_metadata, self->dev, &rx, &sock, &file, &id));
+static int put_fds(struct nl_msg *msg, void *arg)
+{
+	struct nl_fds *fds = arg;
+
+	return nla_put_s32(msg, ZCOPY_A_FILE_FD, fds->file) ||
+	       nla_put_s32(msg, ZCOPY_A_SOCK_FD, fds->sock) ||
+	       nla_put_u32(msg, ZCOPY_A_MODE, ZCOPY_MODE_SG);
+}
+
+/*
+ * A netlink job belongs to no open file: it alone pins the module, and
+ * rmmod is refused until it has ended.
+ */
+TEST_F_TIMEOUT(jobs, rmmod_refused_while_a_job_runs, 120)
+{
+	struct zcopy_nl_reply reply;
+	struct zcopy_receiver rx;
+	struct zcopy_nl nl;
+	struct nl_fds fds;
+	uint64_t id;
+	int i;
+
 	close(self->dev);
 	self->dev = -1;
-	/* The job alone pins the module now. */
+	ASSERT_EQ(0, zcopy_receiver_start(&rx, &zcopy_paths[0], RECV_STALL));
+	fds.sock = zcopy_connect(&zcopy_paths[0], rx.port);
+	fds.file = open(FILE_64M, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fds.sock);
+	ASSERT_LE(0, fds.file);
+
+	ASSERT_EQ(0, zcopy_nl_open(&nl));
+	ASSERT_EQ(0, zcopy_nl_request(&nl, ZCOPY_CMD_SUBMIT, put_fds, &fds,
+				      &reply));
+	ASSERT_NE(NULL, reply.attrs[ZCOPY_A_ID]);
+	id = nla_get_u64(reply.attrs[ZCOPY_A_ID]);
+	zcopy_nl_reply_free(&reply);
+	/* The job holds its own references: the caller's fds may go. */
+	close(fds.file);
+	close(fds.sock);
+	usleep(200000);
+
 	EXPECT_EQ(-EWOULDBLOCK, zcopy_unload());
 	EXPECT_TRUE(zcopy_module_loaded());
-	close_stalled(&rx, sock, file);
-	(void)rec;
+
+	ASSERT_EQ(0, zcopy_nl_request(&nl, ZCOPY_CMD_CANCEL, zcopy_put_u64_id,
+				      &id, &reply));
+	for (i = 0; i < 100; i++) {
+		zcopy_nl_reply_free(&reply);
+		ASSERT_EQ(0, zcopy_nl_get(&nl, id, &reply));
+		if (nla_get_u32(reply.attrs[ZCOPY_A_STATE]) ==
+		    ZCOPY_STATE_CANCELLED)
+			break;
+		usleep(50000);
+	}
+	EXPECT_EQ(ZCOPY_STATE_CANCELLED,
+		  nla_get_u32(reply.attrs[ZCOPY_A_STATE]));
+	zcopy_nl_reply_free(&reply);
+	zcopy_nl_close(&nl);
+	zcopy_receiver_kill(&rx);
+
+	/* Nothing holds it now. */
+	EXPECT_EQ(0, zcopy_unload());
 }
 
 TEST_F_TIMEOUT(jobs, sixty_four_concurrent_jobs, 120)

@@ -210,7 +210,7 @@ void zcopy_nl_reply_free(struct zcopy_nl_reply *reply)
 	reply->msg = NULL;
 }
 
-static int zcopy_put_id(struct nl_msg *msg, void *arg)
+int zcopy_put_u64_id(struct nl_msg *msg, void *arg)
 {
 	return nla_put_u64(msg, ZCOPY_A_ID, *(uint64_t *)arg);
 }
@@ -218,24 +218,5 @@ static int zcopy_put_id(struct nl_msg *msg, void *arg)
 int zcopy_nl_get(struct zcopy_nl *nl, uint64_t id,
 		 struct zcopy_nl_reply *reply)
 {
-	return zcopy_nl_request(nl, ZCOPY_CMD_GET, zcopy_put_id, &id, reply);
-}
-
-int zcopy_slab_read(struct zcopy_slab *slabs, int max)
-{
-	char line[512];
-	FILE *f;
-	int n = 0;
-
-	f = fopen("/proc/slabinfo", "re");
-	if (!f)
-		return -errno;
-	while (n < max && fgets(line, sizeof(line), f)) {
-		if (line[0] == '#' || !strncmp(line, "slabinfo", 8))
-			continue;
-		if (sscanf(line, "%63s %ld", slabs[n].name, &slabs[n].active) == 2)
-			n++;
-	}
-	fclose(f);
-	return n;
+	return zcopy_nl_request(nl, ZCOPY_CMD_GET, zcopy_put_u64_id, &id, reply);
 }

@@ -51,16 +51,10 @@ int zcopy_nl_request(struct zcopy_nl *nl, uint8_t cmd,
 		     int (*fill)(struct nl_msg *msg, void *arg), void *arg,
 		     struct zcopy_nl_reply *reply);
 void zcopy_nl_reply_free(struct zcopy_nl_reply *reply);
+/* A fill callback for zcopy_nl_request(): arg is a uint64_t job id. */
+int zcopy_put_u64_id(struct nl_msg *msg, void *arg);
 /* GET one job by id. */
 int zcopy_nl_get(struct zcopy_nl *nl, uint64_t id,
 		 struct zcopy_nl_reply *reply);
-
-struct zcopy_slab {
-	char name[64];
-	long active;
-};
-
-/* Active objects per slab cache; returns the number of caches read. */
-int zcopy_slab_read(struct zcopy_slab *slabs, int max);
 
 #endif /* _ZCOPY_TEST_LIB_H */

@@ -119,6 +119,13 @@ cp -a /usr/lib/bats usr/lib/
 # Project artefacts.
 if [[ -n $module ]]; then
 	cp "$module" zcopy/zcopy.ko
+	# Installed too, so that the kernel's request_module() for the genl
+	# family alias finds it: /sbin/modprobe is busybox's, which reads
+	# the modules.dep and modules.alias that depmod writes here.
+	mkdir -p "usr/lib/modules/$kver/extra"
+	cp "$module" "usr/lib/modules/$kver/extra/zcopy.ko"
+	/sbin/depmod -b "$root" "$kver"
+	ln -sf /usr/bin/busybox usr/sbin/modprobe
 fi
 if [[ -n $tool ]]; then
 	put_prog "$tool" /usr/bin/zcopyctl
