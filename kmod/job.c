@@ -272,6 +272,12 @@ int zcopy_job_submit(struct zcopy_job *job, const struct zcopy_request *req,
 		NL_SET_ERR_MSG(extack, "offset is beyond the end of the file");
 		return -EINVAL;
 	}
+	/* Page modes read through the page cache (read_mapping_page). */
+	if (req->mode != ZCOPY_MODE_COPY &&
+	    !job->file->f_mapping->a_ops->read_folio) {
+		NL_SET_ERR_MSG(extack, "file system cannot read pages for this mode");
+		return -EOPNOTSUPP;
+	}
 
 	/* The range is fixed now: a file that shrinks later fails the job. */
 	job->rec.offset = req->offset;
@@ -348,6 +354,7 @@ static struct zcopy_history_entry *zcopy_history_at(unsigned int i)
 			       zcopy_history_count + i) % history];
 }
 
+/* A GET is a system call made for the job it returns: it counts. */
 int zcopy_job_lookup(u64 id, kuid_t uid, bool admin,
 		     struct zcopy_completion *rec)
 {
@@ -358,7 +365,10 @@ int zcopy_job_lookup(u64 id, kuid_t uid, bool admin,
 	spin_lock(&zcopy_live_lock);
 	list_for_each_entry(job, &zcopy_live_jobs, node) {
 		if (job->rec.id == id && zcopy_visible(job->uid, uid, admin)) {
-			zcopy_job_read_rec(job, rec);
+			spin_lock(&job->lock);
+			job->rec.syscalls++;
+			*rec = job->rec;
+			spin_unlock(&job->lock);
 			spin_unlock(&zcopy_live_lock);
 			return 0;
 		}
@@ -370,6 +380,7 @@ int zcopy_job_lookup(u64 id, kuid_t uid, bool admin,
 		entry = zcopy_history_at(i);
 		if (entry->rec.id == id &&
 		    zcopy_visible(entry->uid, uid, admin)) {
+			entry->rec.syscalls++;
 			*rec = entry->rec;
 			spin_unlock(&zcopy_history_lock);
 			return 0;
@@ -379,13 +390,23 @@ int zcopy_job_lookup(u64 id, kuid_t uid, bool admin,
 	return -ENOENT;
 }
 
+/* A job that just ended is briefly both live and in the history. */
+static bool zcopy_rec_listed(const struct zcopy_completion *recs,
+			     unsigned int n, u64 id)
+{
+	while (n--)
+		if (recs[n].id == id)
+			return true;
+	return false;
+}
+
 int zcopy_job_snapshot(kuid_t uid, bool admin,
 		       struct zcopy_completion **recs, unsigned int *nr)
 {
 	struct zcopy_history_entry *entry;
 	struct zcopy_completion *out;
 	struct zcopy_job *job;
-	unsigned int n = 0, cap, i;
+	unsigned int n = 0, nlive, cap, i;
 
 	/* Bounded by the limits, so one allocation holds everything. */
 	cap = READ_ONCE(max_jobs) + history;
@@ -401,11 +422,13 @@ int zcopy_job_snapshot(kuid_t uid, bool admin,
 			zcopy_job_read_rec(job, &out[n++]);
 	}
 	spin_unlock(&zcopy_live_lock);
+	nlive = n;
 
 	spin_lock(&zcopy_history_lock);
 	for (i = 0; i < zcopy_history_count && n < cap; i++) {
 		entry = zcopy_history_at(i);
-		if (zcopy_visible(entry->uid, uid, admin))
+		if (zcopy_visible(entry->uid, uid, admin) &&
+		    !zcopy_rec_listed(out, nlive, entry->rec.id))
 			out[n++] = entry->rec;
 	}
 	spin_unlock(&zcopy_history_lock);
@@ -452,14 +475,15 @@ static void zcopy_stats_account(const struct zcopy_completion *rec)
  */
 void zcopy_job_finish(struct zcopy_job *job)
 {
+	/* In the history before it leaves the live list: GET always finds it. */
+	zcopy_history_add(job);
+
 	spin_lock(&zcopy_live_lock);
 	list_del_init(&job->node);
 	zcopy_live_count--;
 	spin_unlock(&zcopy_live_lock);
 
 	zcopy_job_release_io(job);
-
-	zcopy_history_add(job);
 	zcopy_stats_account(&job->rec);
 	zcopy_nl_notify_done(job->net, &job->rec);
 

@@ -150,6 +150,31 @@ TEST_F_TIMEOUT(jobs, bad_ranges_modes_and_flags, 120)
 	EXPECT_EQ(-EINVAL, submit_raw(self->dev, &s));
 }
 
+/* tmpfs has no read_folio: page modes are refused, copy works. */
+TEST_F_TIMEOUT(jobs, page_modes_need_read_folio, 120)
+{
+	struct zcopy_submit s = submit_of(self->file, self->sock);
+	struct zcopy_completion rec;
+	char buf[4096] = { 1 };
+	int tmp;
+
+	tmp = open("/tmp/zcopy-tmpfs", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ASSERT_LE(0, tmp);
+	ASSERT_EQ((ssize_t)sizeof(buf), write(tmp, buf, sizeof(buf)));
+	s.file_fd = tmp;
+	s.mode = ZCOPY_MODE_SG;
+	EXPECT_EQ(-EOPNOTSUPP, submit_raw(self->dev, &s));
+	s.mode = ZCOPY_MODE_MMAP;
+	EXPECT_EQ(-EOPNOTSUPP, submit_raw(self->dev, &s));
+	s.mode = ZCOPY_MODE_COPY;
+	ASSERT_EQ(0, submit_raw(self->dev, &s));
+	ASSERT_EQ(0, zcopy_wait_completion(self->dev, WAIT_MS, &rec));
+	EXPECT_EQ(ZCOPY_STATE_DONE, rec.state);
+	EXPECT_EQ(sizeof(buf), rec.bytes_sent);
+	close(tmp);
+	unlink("/tmp/zcopy-tmpfs");
+}
+
 TEST_F_TIMEOUT(jobs, short_and_foreign_structs, 120)
 {
 	struct {

@@ -9,6 +9,7 @@
 #include <glob.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -53,7 +54,8 @@ static void assert_all_gone(struct __test_metadata *_metadata)
 /*
  * Objects still allocated whose allocation site no longer resolves to a
  * symbol: allocated by a module that has since been unloaded, and never
- * freed. Needs SLAB_STORE_USER on every cache: boot with slub_debug=U.
+ * freed. Needs SLAB_STORE_USER on every cache (boot with slub_debug=U);
+ * debugfs lists every cache's live objects by allocation site.
  */
 static long orphan_objects(struct __test_metadata *_metadata)
 {
@@ -63,8 +65,9 @@ static long orphan_objects(struct __test_metadata *_metadata)
 	size_t i;
 	FILE *f;
 
-	if (glob("/sys/kernel/slab/*/alloc_calls", 0, NULL, &g)) {
-		TH_LOG("no /sys/kernel/slab/*/alloc_calls: boot with slub_debug=U");
+	mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	if (glob("/sys/kernel/debug/slab/*/alloc_traces", 0, NULL, &g)) {
+		TH_LOG("no slab alloc_traces in debugfs: boot with slub_debug=U");
 		return -1;
 	}
 	for (i = 0; i < g.gl_pathc; i++) {
