@@ -59,48 +59,56 @@ static void zcopy_task_sample(struct zcopy_task_sample *s)
 #endif
 }
 
+/* What the device the socket's route leaves by can do. */
+struct zcopy_egress {
+	char name[IFNAMSIZ];
+	bool sg;	/* takes page fragments as they are */
+	bool dma;	/* gathers them from memory by DMA */
+};
+
 /*
- * The device the socket's route leaves by. A device that gathers from
- * memory by DMA has scatter/gather and a parent bus device; loopback and
- * veth have none and deliver inside the kernel.
+ * TCP always builds skbs with page fragments (sk_route_caps has SG through
+ * GSO); a device without NETIF_F_SG gets them linearised, i.e. copied, at
+ * transmit (validate_xmit_skb). A device that gathers by DMA has SG and a
+ * parent bus device; loopback and veth have none and deliver inside the
+ * kernel.
  */
-static bool zcopy_egress(struct zcopy_job *job, char name[IFNAMSIZ])
+static void zcopy_egress(struct zcopy_job *job, struct zcopy_egress *eg)
 {
 	struct dst_entry *dst;
-	bool dma = false;
 
 	rcu_read_lock();
 	dst = __sk_dst_get(job->sock->sk);
 	if (dst && dst->dev) {
-		strscpy(name, dst->dev->name, IFNAMSIZ);
-		dma = (dst->dev->features & NETIF_F_SG) && dst->dev->dev.parent;
+		strscpy(eg->name, dst->dev->name, IFNAMSIZ);
+		eg->sg = dst->dev->features & NETIF_F_SG;
+		eg->dma = eg->sg && dst->dev->dev.parent;
 	}
 	rcu_read_unlock();
-	return dma;
 }
 
 /*
  * Account bytes the socket took. by_ref: the engine handed page references
- * (sg), which TCP keeps only on a route with scatter/gather; otherwise it
- * copied them, as it does for every kvec.
+ * (sg), which stay references only up to a device with scatter/gather;
+ * otherwise they were copied, as every kvec is.
  */
 static void zcopy_account_sent(struct zcopy_job *job, size_t sent, bool by_ref)
 {
 	struct zcopy_completion *rec = &job->rec;
-	char dev[IFNAMSIZ] = "";
-	bool dma = zcopy_egress(job, dev);
-	bool sg = job->sock->sk->sk_route_caps & NETIF_F_SG;
+	struct zcopy_egress eg = {};
+
+	zcopy_egress(job, &eg);
 
 	spin_lock(&job->lock);
 	rec->bytes_sent += sent;
-	if (by_ref && sg)
+	if (by_ref && eg.sg)
 		rec->ref_bytes += sent;
 	else
 		rec->cpu_copy_bytes += sent;
-	if (dma)
+	if (eg.dma)
 		rec->dma_out_bytes += sent;
-	if (dev[0])
-		memcpy(rec->egress_dev, dev, IFNAMSIZ);
+	if (eg.name[0])
+		memcpy(rec->egress_dev, eg.name, IFNAMSIZ);
 	spin_unlock(&job->lock);
 }
 

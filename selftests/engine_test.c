@@ -8,7 +8,12 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -236,6 +241,53 @@ TEST_F_TIMEOUT(engine, random_ranges, 300)
 TEST_F_TIMEOUT(engine, file_64m, 600)
 {
 	check_transfer(_metadata, &self->x, DATA "f64m", 0, 0);
+}
+
+static int set_sg(const char *dev, bool on)
+{
+	struct ethtool_value ev = { .cmd = ETHTOOL_SSG, .data = on };
+	struct ifreq ifr = {};
+	int fd, ret;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	ifr.ifr_data = (void *)&ev;
+	ret = ioctl(fd, SIOCETHTOOL, &ifr) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/*
+ * With scatter/gather switched off on virtio-net, TCP cannot keep page
+ * references: sg must report every byte as copied, and nothing gathered.
+ */
+FIXTURE(nosg) {
+	struct xfer x;
+};
+
+FIXTURE_SETUP(nosg)
+{
+	self->x.path = zcopy_path_by_name("virtio");
+	self->x.mode = ZCOPY_MODE_SG;
+	ASSERT_EQ(0, zcopy_ensure_loaded());
+	self->x.dev = open(ZCOPY_DEV_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->x.dev);
+	ASSERT_EQ(0, set_sg(self->x.path->dev, false));
+}
+
+FIXTURE_TEARDOWN(nosg)
+{
+	set_sg(self->x.path->dev, true);
+	close(self->x.dev);
+}
+
+TEST_F_TIMEOUT(nosg, sg_over_a_device_without_scatter_gather, 300)
+{
+	self->x.sg = zcopy_path_has_sg(self->x.path);
+	ASSERT_FALSE(self->x.sg);
+	check_transfer(_metadata, &self->x, DATA "f1m1", 0, 0);
 }
 
 TEST_HARNESS_MAIN

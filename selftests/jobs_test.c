@@ -508,4 +508,75 @@ TEST_F_TIMEOUT(jobs, truncation_stops_the_job, 120)
 	unlink(path);
 }
 
+/* A dropped page cache makes the ext4 disk do real reads for the job. */
+TEST_F_TIMEOUT(jobs, cold_cache_reads_the_disk_then_hits, 120)
+{
+	const uint64_t pages = (1048577 + 4095) / 4096;
+	struct zcopy_submit s = submit_of(self->file, self->sock);
+	struct zcopy_completion rec;
+
+	ASSERT_EQ(0, zcopy_drop_caches());
+	ASSERT_EQ(0, submit_raw(self->dev, &s));
+	ASSERT_EQ(0, zcopy_wait_completion(self->dev, WAIT_MS, &rec));
+	TH_LOG("cold: hits %llu misses %llu dma_in %llu",
+	       (unsigned long long)rec.cache_hit_pages,
+	       (unsigned long long)rec.cache_miss_pages,
+	       (unsigned long long)rec.dma_in_bytes);
+	ASSERT_EQ(ZCOPY_STATE_DONE, rec.state);
+	EXPECT_LT(0, rec.cache_miss_pages);
+	EXPECT_EQ(pages, rec.cache_hit_pages + rec.cache_miss_pages);
+	EXPECT_LE(1048577, rec.dma_in_bytes);
+
+	ASSERT_EQ(0, submit_raw(self->dev, &s));
+	ASSERT_EQ(0, zcopy_wait_completion(self->dev, WAIT_MS, &rec));
+	ASSERT_EQ(ZCOPY_STATE_DONE, rec.state);
+	EXPECT_EQ(0, rec.cache_miss_pages);
+	EXPECT_EQ(pages, rec.cache_hit_pages);
+	EXPECT_EQ(0, rec.dma_in_bytes);
+}
+
+/* IPv6 sockets are as good as IPv4 ones. */
+TEST_F_TIMEOUT(jobs, ipv6_socket, 120)
+{
+	struct sockaddr_in6 sin6 = {
+		.sin6_family = AF_INET6,
+		.sin6_addr = IN6ADDR_LOOPBACK_INIT,
+	};
+	socklen_t len = sizeof(sin6);
+	struct zcopy_completion rec;
+	char want[4097], got[4097];
+	int lfd, cfd, afd;
+	ssize_t n, total = 0;
+	uint64_t id;
+	int file;
+
+	file = open("/data/f4097", O_RDONLY | O_CLOEXEC);
+	ASSERT_EQ((ssize_t)sizeof(want), pread(file, want, sizeof(want), 0));
+	lfd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ASSERT_EQ(0, bind(lfd, (struct sockaddr *)&sin6, sizeof(sin6)));
+	ASSERT_EQ(0, listen(lfd, 1));
+	ASSERT_EQ(0, getsockname(lfd, (struct sockaddr *)&sin6, &len));
+	cfd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ASSERT_EQ(0, connect(cfd, (struct sockaddr *)&sin6, sizeof(sin6)));
+	afd = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, afd);
+
+	ASSERT_EQ(0, zcopy_submit(self->dev, file, cfd, ZCOPY_MODE_SG, 0, 0,
+				  0, &id));
+	ASSERT_EQ(0, zcopy_wait_completion(self->dev, WAIT_MS, &rec));
+	EXPECT_EQ(ZCOPY_STATE_DONE, rec.state);
+	EXPECT_EQ(sizeof(want), rec.bytes_sent);
+	EXPECT_EQ(sizeof(want), rec.ref_bytes);
+	while (total < (ssize_t)sizeof(got)) {
+		n = read(afd, got + total, sizeof(got) - total);
+		ASSERT_LT(0, n);
+		total += n;
+	}
+	EXPECT_EQ(0, memcmp(want, got, sizeof(want)));
+	close(afd);
+	close(cfd);
+	close(lfd);
+	close(file);
+}
+
 TEST_HARNESS_MAIN
