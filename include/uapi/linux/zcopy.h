@@ -175,7 +175,6 @@ enum zcopy_attr {
 	ZCOPY_A_CPU_NS,
 	ZCOPY_A_EGRESS_DEV,	/* string */
 	ZCOPY_A_VERIFIED,	/* u8 */
-	ZCOPY_A_UID,		/* u32: the submitter's uid */
 
 	__ZCOPY_A_MAX,
 };
