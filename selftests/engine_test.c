@@ -274,7 +274,9 @@ FIXTURE_SETUP(nosg)
 	ASSERT_EQ(0, zcopy_ensure_loaded());
 	self->x.dev = open(ZCOPY_DEV_PATH, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->x.dev);
-	ASSERT_EQ(0, set_sg(self->x.path->dev, false));
+	/* QEMU's hub backend offers no SG to switch off: then it is off. */
+	if (set_sg(self->x.path->dev, false))
+		ASSERT_FALSE(zcopy_path_has_sg(self->x.path));
 }
 
 FIXTURE_TEARDOWN(nosg)
