@@ -21,7 +21,9 @@ fi
 
 make --no-print-directory module KVER="$kver" >/dev/null
 make --no-print-directory tool >/dev/null
+empty=$(mktemp -d)
+trap 'rm -rf "$empty"' EXIT
 selftests/vm/run.sh --kver "$kver" --mode demo --out "$top/build/$kver/vm" \
 	--module "$top/build/$kver/mod/kmod/zcopy.ko" \
-	--tool "$top/build/tool/zcopyctl" --tests /dev/null --bats /dev/null \
+	--tool "$top/build/tool/zcopyctl" --tests "$empty" --bats "$empty" \
 	--demo-script "$top/scripts/demo-guest.sh"

@@ -124,6 +124,9 @@ if [[ -n $module ]]; then
 	# the modules.dep and modules.alias that depmod writes here.
 	mkdir -p "usr/lib/modules/$kver/extra"
 	cp "$module" "usr/lib/modules/$kver/extra/zcopy.ko"
+	for f in modules.order modules.builtin modules.builtin.modinfo; do
+		: >"usr/lib/modules/$kver/$f"
+	done
 	/sbin/depmod -b "$root" "$kver"
 	ln -sf /usr/bin/busybox usr/sbin/modprobe
 fi
