@@ -133,27 +133,33 @@ static int zcopy_wait_writable(struct zcopy_job *job)
 	return zcopy_job_cancelled(job) ? -ECANCELED : 0;
 }
 
+/*
+ * What to do after one non-blocking send: count what went, wait for space
+ * when nothing could, or give up on an error. 0 means go on.
+ */
+static int zcopy_sent(struct zcopy_job *job, int ret, size_t *sent)
+{
+	if (ret > 0) {
+		*sent += ret;
+		return 0;
+	}
+	if (ret && ret != -EAGAIN)
+		return ret;
+	return zcopy_wait_writable(job);
+}
+
 /* Send all of msg's data; *sent says how much went even on error. */
 static int zcopy_send_msg(struct zcopy_job *job, struct msghdr *msg,
 			  int flags, size_t *sent)
 {
-	int ret;
+	int ret = 0;
 
 	*sent = 0;
-	while (msg_data_left(msg)) {
+	while (!ret && msg_data_left(msg)) {
 		msg->msg_flags = flags | MSG_DONTWAIT | MSG_NOSIGNAL;
-		ret = sock_sendmsg(job->sock, msg);
-		if (ret > 0) {
-			*sent += ret;
-			continue;
-		}
-		if (ret && ret != -EAGAIN)
-			return ret;
-		ret = zcopy_wait_writable(job);
-		if (ret)
-			return ret;
+		ret = zcopy_sent(job, sock_sendmsg(job->sock, msg), sent);
 	}
-	return 0;
+	return ret;
 }
 
 static int zcopy_send_kvec(struct zcopy_job *job, void *buf, size_t len,
@@ -328,25 +334,15 @@ static int zcopy_chunk_sg(struct zcopy_xfer *x, loff_t pos, size_t len,
 static int zcopy_sendpage(struct zcopy_job *job, struct page *page,
 			  size_t off, size_t len, int flags, size_t *sent)
 {
-	int ret;
+	int ret = 0;
 
 	*sent = 0;
-	while (len) {
-		ret = kernel_sendpage(job->sock, page, off, len,
-				      flags | MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (ret > 0) {
-			*sent += ret;
-			off += ret;
-			len -= ret;
-			continue;
-		}
-		if (ret && ret != -EAGAIN)
-			return ret;
-		ret = zcopy_wait_writable(job);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	while (!ret && *sent < len)
+		ret = zcopy_sent(job, kernel_sendpage(job->sock, page,
+						      off + *sent, len - *sent,
+						      flags | MSG_DONTWAIT |
+						      MSG_NOSIGNAL), sent);
+	return ret;
 }
 
 static int zcopy_chunk_sg(struct zcopy_xfer *x, loff_t pos, size_t len,
