@@ -6,13 +6,36 @@
 #include <stdio.h>
 
 #include "cmd.h"
+#include "parse.h"
+
+/* Where the first option's description starts, to align -h with it. */
+static int help_column(const char *options_help)
+{
+	const char *p = options_help;
+
+	while (*p == ' ')
+		p++;
+	while (*p && *p != '\n') {
+		if (p[0] == ' ' && p[1] == ' ') {
+			while (*p == ' ')
+				p++;
+			return (int)(p - options_help);
+		}
+		p++;
+	}
+	return 15;	/* "  -h, --help   " */
+}
 
 void cmd_print_usage(const struct cmd *cmd, FILE *f)
 {
+	int column = help_column(cmd->options_help);
+
 	fprintf(f, "Usage: zcopyctl %s %s\n\n%s\n\nOptions:\n",
 		cmd->name, cmd->synopsis, cmd->summary);
 	fputs(cmd->options_help, f);
-	fputs("  -h, --help   show this help\n", f);
+	fprintf(f, "%-*sshow this help\n", column, "  -h, --help");
+	if (cmd->notes)
+		fprintf(f, "\n%s", cmd->notes);
 }
 
 int cmd_usage_hint(const struct cmd *cmd)
@@ -45,6 +68,20 @@ int cmd_no_args(const struct cmd *cmd, int argc, char **argv)
 {
 	if (optind < argc)
 		return cmd_usage_error(cmd, "unexpected argument '%s'",
+				       argv[optind]);
+	return CMD_CONTINUE;
+}
+
+int cmd_job_id_arg(const struct cmd *cmd, int argc, char **argv,
+		   uint64_t *id)
+{
+	if (optind == argc)
+		return cmd_usage_error(cmd, "missing job ID");
+	if (argc - optind > 1)
+		return cmd_usage_error(cmd, "unexpected argument '%s'",
+				       argv[optind + 1]);
+	if (parse_u64(argv[optind], id))
+		return cmd_usage_error(cmd, "invalid job ID '%s'",
 				       argv[optind]);
 	return CMD_CONTINUE;
 }

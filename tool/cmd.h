@@ -9,6 +9,7 @@
 #define ZCOPYCTL_CMD_H
 
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "util.h"
@@ -26,6 +27,7 @@ struct cmd {
 	const char *summary;		/* one line for "zcopyctl help" */
 	const char *synopsis;		/* what follows the name, e.g. "[-j]" */
 	const char *options_help;	/* one "  -x, --long  what" per line */
+	const char *notes;		/* after the options, or NULL */
 	const char *optstring;		/* getopt_long() short options */
 	const struct option *longopts;
 };
@@ -61,6 +63,13 @@ int cmd_usage_hint(const struct cmd *cmd);
 /* After the options: EXIT_USAGE if arguments remain, else CMD_CONTINUE. */
 int cmd_no_args(const struct cmd *cmd, int argc, char **argv);
 
+/*
+ * After the options: exactly one argument, a job id (decimal). Returns
+ * CMD_CONTINUE with *id set, or EXIT_USAGE.
+ */
+int cmd_job_id_arg(const struct cmd *cmd, int argc, char **argv,
+		   uint64_t *id);
+
 /* The usage of one command (synopsis, summary, options). */
 void cmd_print_usage(const struct cmd *cmd, FILE *f);
 
@@ -69,6 +78,12 @@ void cmd_print_usage(const struct cmd *cmd, FILE *f);
 	fprintf(stderr, "zcopyctl: " fmt "\n", ##__VA_ARGS__)
 
 extern const struct cmd cmd_version;
+extern const struct cmd cmd_send;
+extern const struct cmd cmd_list;
+extern const struct cmd cmd_show;
 extern const struct cmd cmd_stats;
+extern const struct cmd cmd_cancel;
+extern const struct cmd cmd_watch;
+extern const struct cmd cmd_sink;
 
 #endif /* ZCOPYCTL_CMD_H */

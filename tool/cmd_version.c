@@ -17,18 +17,12 @@
 #include <linux/zcopy.h>
 
 #include "cmd.h"
+#include "job.h"
 #include "nl.h"
 #include "output.h"
 #include "version.h"
 
 #define ZCOPY_DEV_PATH	"/dev/" ZCOPY_DEVICE_NAME
-
-static const char *const mode_names[] = {
-	[ZCOPY_MODE_COPY]	= "copy",
-	[ZCOPY_MODE_MMAP]	= "mmap",
-	[ZCOPY_MODE_SENDFILE]	= "sendfile",
-	[ZCOPY_MODE_SG]		= "sg",
-};
 
 struct module_version {
 	const char *source;	/* how the module answered; NULL if not */
@@ -74,8 +68,8 @@ static void print_modes(unsigned int modes)
 	for (bit = 0; bit < 32; bit++) {
 		if (!(modes & (1U << bit)))
 			continue;
-		if (bit < ARRAY_SIZE(mode_names)) {
-			out_str(NULL, mode_names[bit]);
+		if (job_mode_name(bit)) {
+			out_str(NULL, job_mode_name(bit));
 		} else {
 			/* a mode newer than this tool */
 			snprintf(name, sizeof(name), "mode%u", bit);

@@ -8,6 +8,7 @@
  */
 #include <assert.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 
 #include "json_writer.h"
@@ -184,6 +185,23 @@ void jw_u64(struct json_writer *jw, const char *key, uint64_t value)
 {
 	begin_value(jw, key);
 	fprintf(jw->f, "%" PRIu64, value);
+}
+
+void jw_s64(struct json_writer *jw, const char *key, int64_t value)
+{
+	begin_value(jw, key);
+	fprintf(jw->f, "%" PRId64, value);
+}
+
+void jw_double(struct json_writer *jw, const char *key, double value,
+	       int decimals)
+{
+	begin_value(jw, key);
+	/* JSON has no NaN or infinity; "%.*f" never gives an exponent. */
+	if (isfinite(value))
+		fprintf(jw->f, "%.*f", decimals, value);
+	else
+		fputs("null", jw->f);
 }
 
 void jw_bool(struct json_writer *jw, const char *key, bool value)

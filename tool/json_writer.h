@@ -27,6 +27,10 @@ void jw_close_array(struct json_writer *jw);
 
 void jw_string(struct json_writer *jw, const char *key, const char *value);
 void jw_u64(struct json_writer *jw, const char *key, uint64_t value);
+void jw_s64(struct json_writer *jw, const char *key, int64_t value);
+/* A finite number with decimals digits after the point; else null. */
+void jw_double(struct json_writer *jw, const char *key, double value,
+	       int decimals);
 void jw_bool(struct json_writer *jw, const char *key, bool value);
 void jw_null(struct json_writer *jw, const char *key);
 

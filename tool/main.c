@@ -16,8 +16,14 @@
 static const struct cmd cmd_help;
 
 static const struct cmd *const commands[] = {
-	&cmd_version,
+	&cmd_send,
+	&cmd_list,
+	&cmd_show,
+	&cmd_cancel,
+	&cmd_watch,
 	&cmd_stats,
+	&cmd_sink,
+	&cmd_version,
 	&cmd_help,
 };
 

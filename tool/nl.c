@@ -8,6 +8,7 @@
  * place the module explains why it rejected a request.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -296,6 +297,67 @@ int nl_ctx_open(struct nl_ctx *ctx)
 	}
 	enable_ext_ack(ctx->sock);
 	return resolve_family(ctx);
+}
+
+int nl_ctx_join_events(struct nl_ctx *ctx)
+{
+	int ret;
+
+	ctx->what = "joining the \"" ZCOPY_GENL_MCGRP_EVENTS "\" group";
+	ctx->extack[0] = '\0';
+	if (ctx->events_group < 0) {
+		snprintf(ctx->extack, sizeof(ctx->extack),
+			 "the family has no such group");
+		return -ENOENT;
+	}
+	ret = nl_socket_add_membership(ctx->sock, ctx->events_group);
+	if (ret < 0) {
+		ret = libnl_to_errno(ret);
+		/* The kernel gives no extack here: say why it refuses. */
+		if (ret == -EPERM)
+			snprintf(ctx->extack, sizeof(ctx->extack),
+				 "only CAP_NET_ADMIN may listen to events");
+		return ret;
+	}
+	/* Room for a burst of events; a failure only risks an overflow. */
+	nl_socket_set_buffer_size(ctx->sock, 1 << 20, 0);
+	ret = nl_socket_set_nonblocking(ctx->sock);
+	return ret < 0 ? libnl_to_errno(ret) : 0;
+}
+
+int nl_ctx_fd(const struct nl_ctx *ctx)
+{
+	return nl_socket_get_fd(ctx->sock);
+}
+
+int nl_ctx_read_events(struct nl_ctx *ctx, nl_ctx_reply_fn fn, void *arg)
+{
+	/* Aligned for struct nlmsghdr; one datagram holds one event. */
+	static uint32_t buf[32768 / sizeof(uint32_t)];
+	struct nlmsghdr *nlh;
+	ssize_t len;
+	int err;
+
+	ctx->what = "reading events";
+	ctx->extack[0] = '\0';
+	for (;;) {
+		len = recv(nl_ctx_fd(ctx), buf, sizeof(buf), MSG_DONTWAIT);
+		if (len < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			return -errno;
+		}
+		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, len);
+		     nlh = NLMSG_NEXT(nlh, len)) {
+			if (nlh->nlmsg_type != ctx->family_id)
+				continue;
+			err = fn(nlh, arg);
+			if (err)
+				return err;
+		}
+	}
 }
 
 void nl_ctx_close(struct nl_ctx *ctx)

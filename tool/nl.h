@@ -50,6 +50,21 @@ int nl_ctx_request(struct nl_ctx *ctx, const char *what, struct nl_msg *msg,
 		   nl_ctx_reply_fn reply_fn, void *arg);
 
 /*
+ * Join the "events" group (completion events, ZCOPY_CMD_EVENT_DONE):
+ * 0 or -errno, -EPERM without CAP_NET_ADMIN. The socket is then only
+ * for events: non-blocking, to be polled on nl_ctx_fd().
+ */
+int nl_ctx_join_events(struct nl_ctx *ctx);
+int nl_ctx_fd(const struct nl_ctx *ctx);
+
+/*
+ * Read the events waiting, without blocking, and call fn for each: 0 when
+ * none is left, fn's error, or -errno (-ENOBUFS: the socket overflowed
+ * and events were lost; reading may go on).
+ */
+int nl_ctx_read_events(struct nl_ctx *ctx, nl_ctx_reply_fn fn, void *arg);
+
+/*
  * "zcopyctl: <what>: <strerror>[: <extack>]" on stderr, or the "module not
  * loaded" explanation when the family does not exist.
  */

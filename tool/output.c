@@ -7,8 +7,10 @@
  * Both are written out by out_flush() only.
  */
 #include <assert.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,7 @@
 #include "util.h"
 
 #define OUT_MAX_DEPTH	16
+#define OUT_MAX_COLUMNS	32
 
 static bool json_mode;
 static bool out_failed;		/* out of memory: out_flush() reports it */
@@ -33,18 +36,39 @@ struct text_row {
 	bool blank_before;	/* separates the objects of an array */
 	char *label;
 	char *value;		/* NULL for the heading of a nested object */
+	int table;		/* a table's line: the table's index, else -1 */
+	char **cells;		/* the line's values */
+	unsigned int nr_cells;
+};
+
+struct text_table {
+	char *names[OUT_MAX_COLUMNS];	/* the header, from the first row */
+	unsigned int nr_names;
+	size_t width[OUT_MAX_COLUMNS];	/* the minimum, then the widest */
+	unsigned int nr_rows;
+	bool no_header;
+};
+
+enum text_frame_kind {
+	FRAME_OBJECT,
+	FRAME_ARRAY,
+	FRAME_TABLE,
+	FRAME_TABLE_ROW,
 };
 
 struct text_frame {
-	bool is_array;
+	enum text_frame_kind kind;
 	unsigned int depth;	/* of the rows inside */
 	unsigned int group;
-	size_t row;		/* an array's row, which collects scalars */
+	size_t row;		/* an array's or a table row's row */
 	unsigned int items;
+	int table;		/* FRAME_TABLE and FRAME_TABLE_ROW */
 };
 
 static struct text_row *rows;
 static size_t nr_rows, rows_alloc;
+static struct text_table *tables;
+static unsigned int nr_tables;
 static struct text_frame frames[OUT_MAX_DEPTH];
 static unsigned int nr_frames;
 static unsigned int nr_groups;
@@ -114,6 +138,9 @@ static size_t text_add_row(const char *key, char *value)
 	row->blank_before = blank_pending;
 	row->label = label_of(key);
 	row->value = value;
+	row->table = -1;
+	row->cells = NULL;
+	row->nr_cells = 0;
 	if (!row->label)
 		goto fail;
 	blank_pending = false;
@@ -123,6 +150,47 @@ fail:
 	free(value);
 	out_failed = true;
 	return SIZE_MAX;
+}
+
+/* A column name: the key in upper case, '_' shown as ' '. */
+static char *column_name(const char *key)
+{
+	char *name = label_of(key);
+	char *p;
+
+	for (p = name; p && *p; p++)
+		*p = toupper((unsigned char)*p);
+	return name;
+}
+
+/* One more value in a table's line; takes ownership of value. */
+static void text_cell(const char *key, char *value)
+{
+	struct text_frame *frame = top_frame();
+	struct text_table *table;
+	struct text_row *row;
+	char **cells;
+
+	if (frame->row == SIZE_MAX) {
+		free(value);
+		return;
+	}
+	row = &rows[frame->row];
+	assert(row->nr_cells < OUT_MAX_COLUMNS);
+	cells = realloc(row->cells, (row->nr_cells + 1) * sizeof(*cells));
+	if (!cells) {
+		free(value);
+		out_failed = true;
+		return;
+	}
+	row->cells = cells;
+	cells[row->nr_cells++] = value;
+	table = &tables[frame->table];
+	if (table->nr_rows == 1 && table->nr_names < row->nr_cells) {
+		table->names[table->nr_names] = column_name(key);
+		if (!table->names[table->nr_names++])
+			out_failed = true;
+	}
 }
 
 /* A scalar: its own row in an object, or one more word in an array's row. */
@@ -136,7 +204,13 @@ static void text_value(const char *key, char *value)
 		out_failed = true;
 		return;
 	}
-	if (!frame || !frame->is_array) {
+	if (frame && frame->kind == FRAME_TABLE_ROW) {
+		text_cell(key, value);
+		return;
+	}
+	/* A table holds objects only. */
+	assert(!frame || frame->kind != FRAME_TABLE);
+	if (!frame || frame->kind == FRAME_OBJECT) {
 		text_add_row(key, value);
 		return;
 	}
@@ -156,22 +230,55 @@ static void text_value(const char *key, char *value)
 	free(value);
 }
 
+static struct text_frame *text_new_frame(enum text_frame_kind kind)
+{
+	struct text_frame *frame;
+
+	assert(nr_frames < OUT_MAX_DEPTH);
+	frame = &frames[nr_frames++];
+	frame->kind = kind;
+	frame->group = nr_groups++;
+	frame->row = SIZE_MAX;
+	frame->items = 0;
+	frame->table = -1;
+	return frame;
+}
+
+/* An object in a table: one line, its scalars are the cells. */
+static void text_push_table_row(struct text_frame *parent)
+{
+	struct text_frame *frame;
+
+	if (parent->table >= 0)
+		tables[parent->table].nr_rows++;
+	frame = text_new_frame(FRAME_TABLE_ROW);
+	frame->depth = parent->depth;
+	frame->table = parent->table;
+	if (parent->table < 0)
+		return;
+	frame->row = text_add_row(NULL, NULL);
+	if (frame->row != SIZE_MAX)
+		rows[frame->row].table = parent->table;
+}
+
 static void text_push(bool is_array, const char *key)
 {
 	struct text_frame *parent = top_frame();
 	struct text_frame *frame;
 
-	assert(nr_frames < OUT_MAX_DEPTH);
-	frame = &frames[nr_frames];
-	frame->is_array = is_array;
-	frame->group = nr_groups++;
-	frame->row = SIZE_MAX;
-	frame->items = 0;
+	if (parent && parent->kind == FRAME_TABLE) {
+		assert(!is_array);
+		text_push_table_row(parent);
+		return;
+	}
+	/* A table's line holds scalars only. */
+	assert(!parent || parent->kind != FRAME_TABLE_ROW);
 
+	frame = text_new_frame(is_array ? FRAME_ARRAY : FRAME_OBJECT);
 	if (!parent) {
 		/* the root object: no heading */
 		frame->depth = 0;
-	} else if (parent->is_array) {
+	} else if (parent->kind == FRAME_ARRAY) {
 		/* an element of an array of objects */
 		if (parent->items++)
 			blank_pending = true;
@@ -183,7 +290,35 @@ static void text_push(bool is_array, const char *key)
 	}
 	if (!is_array)
 		frame->row = SIZE_MAX;
-	nr_frames++;
+}
+
+/* A table has no heading: its header line names the columns. */
+static void text_push_table(const struct out_table_layout *layout)
+{
+	struct text_frame *parent = top_frame();
+	struct text_frame *frame;
+	struct text_table *table, *t;
+	unsigned int i;
+
+	t = realloc(tables, (nr_tables + 1) * sizeof(*t));
+	if (!t) {
+		/* Still a frame, so that the closes match; rows go nowhere. */
+		out_failed = true;
+		frame = text_new_frame(FRAME_TABLE);
+		frame->depth = 0;
+		return;
+	}
+	tables = t;
+	table = &tables[nr_tables];
+	memset(table, 0, sizeof(*table));
+	if (layout) {
+		for (i = 0; i < layout->nr_min_width && i < OUT_MAX_COLUMNS; i++)
+			table->width[i] = layout->min_width[i];
+		table->no_header = layout->no_header;
+	}
+	frame = text_new_frame(FRAME_TABLE);
+	frame->depth = parent ? parent->depth : 0;
+	frame->table = nr_tables++;
 }
 
 static void text_pop(void)
@@ -232,6 +367,21 @@ void out_close_array(void)
 	}
 }
 
+void out_open_table(const char *key, const struct out_table_layout *layout)
+{
+	if (json_mode) {
+		if (json())
+			jw_open_array(jw, key);
+	} else {
+		text_push_table(layout);
+	}
+}
+
+void out_close_table(void)
+{
+	out_close_array();
+}
+
 /* A copy that cannot break the line layout: control characters as '?'. */
 static char *printable(const char *value)
 {
@@ -272,20 +422,49 @@ void out_u64(const char *key, uint64_t value)
 	text_value(key, text);
 }
 
-/* Binary units with one decimal, e.g. "1.5 MiB"; below 1 KiB in bytes. */
-static char *human_bytes(uint64_t bytes)
+void out_s64(const char *key, int64_t value)
+{
+	char *text;
+
+	if (json_mode) {
+		if (json())
+			jw_s64(jw, key, value);
+		return;
+	}
+	if (asprintf(&text, "%" PRId64, value) < 0)
+		text = NULL;
+	text_value(key, text);
+}
+
+void out_double(const char *key, double value, int decimals)
+{
+	char *text;
+
+	if (json_mode) {
+		if (json())
+			jw_double(jw, key, value, decimals);
+		return;
+	}
+	if (!isfinite(value)) {
+		out_null(key);
+		return;
+	}
+	if (asprintf(&text, "%.*f", decimals, value) < 0)
+		text = NULL;
+	text_value(key, text);
+}
+
+const char *out_format_bytes(double bytes, char *buf, size_t len)
 {
 	static const char *const units[] = {
 		"KiB", "MiB", "GiB", "TiB", "PiB", "EiB",
 	};
-	double value = (double)bytes;
+	double value = bytes;
 	unsigned int unit = 0;
-	char *text;
 
 	if (bytes < 1024) {
-		if (asprintf(&text, "%" PRIu64 " B", bytes) < 0)
-			return NULL;
-		return text;
+		snprintf(buf, len, "%.0f B", bytes);
+		return buf;
 	}
 	value /= 1024;
 	/* Round before choosing the unit, so 1048575 is "1.0 MiB". */
@@ -293,9 +472,15 @@ static char *human_bytes(uint64_t bytes)
 		value /= 1024;
 		unit++;
 	}
-	if (asprintf(&text, "%.1f %s", value, units[unit]) < 0)
-		return NULL;
-	return text;
+	snprintf(buf, len, "%.1f %s", value, units[unit]);
+	return buf;
+}
+
+static char *human_bytes(uint64_t bytes)
+{
+	char buf[OUT_BYTES_LEN];
+
+	return strdup(out_format_bytes((double)bytes, buf, sizeof(buf)));
 }
 
 void out_bytes(const char *key, uint64_t value)
@@ -320,22 +505,82 @@ void out_bool(const char *key, bool value)
 
 void out_null(const char *key)
 {
-	if (json_mode && json())
-		jw_null(jw, key);
+	struct text_frame *frame = top_frame();
+
+	if (json_mode) {
+		if (json())
+			jw_null(jw, key);
+	} else if (frame && frame->kind == FRAME_TABLE_ROW) {
+		/* a column cannot be left out */
+		text_value(key, strdup("-"));
+	}
+}
+
+static void widen(size_t *width, const char *text)
+{
+	size_t len = strlen(text);
+
+	if (len > *width)
+		*width = len;
+}
+
+static void table_widths(void)
+{
+	const struct text_row *row;
+	struct text_table *table;
+	unsigned int i, t;
+	size_t r;
+
+	for (t = 0; t < nr_tables; t++) {
+		table = &tables[t];
+		for (i = 0; i < table->nr_names; i++)
+			widen(&table->width[i], table->names[i]);
+	}
+	for (r = 0; r < nr_rows; r++) {
+		row = &rows[r];
+		if (row->table < 0)
+			continue;
+		table = &tables[row->table];
+		for (i = 0; i < row->nr_cells; i++)
+			widen(&table->width[i], row->cells[i]);
+	}
+}
+
+/* Columns two spaces apart; the last one is not padded. */
+static void print_cells(FILE *f, unsigned int depth,
+			const struct text_table *table, char *const *cells,
+			unsigned int nr_cells)
+{
+	unsigned int i;
+
+	fprintf(f, "%*s", 2 * depth, "");
+	for (i = 0; i < nr_cells; i++) {
+		if (i + 1 < nr_cells)
+			fprintf(f, "%-*s  ", (int)table->width[i], cells[i]);
+		else
+			fputs(cells[i], f);
+	}
+	fputc('\n', f);
 }
 
 static void text_print(FILE *f)
 {
 	size_t *width = calloc(nr_groups ? nr_groups : 1, sizeof(*width));
+	bool *header_done = calloc(nr_tables ? nr_tables : 1,
+				   sizeof(*header_done));
 	size_t i, len;
 
-	if (!width) {
+	if (!width || !header_done) {
+		free(width);
+		free(header_done);
 		out_failed = true;
 		return;
 	}
+	table_widths();
 	for (i = 0; i < nr_rows; i++) {
 		len = strlen(rows[i].label);
-		if (rows[i].value && len > width[rows[i].group])
+		if (rows[i].table < 0 && rows[i].value &&
+		    len > width[rows[i].group])
 			width[rows[i].group] = len;
 	}
 	for (i = 0; i < nr_rows; i++) {
@@ -343,6 +588,17 @@ static void text_print(FILE *f)
 
 		if (row->blank_before)
 			fputc('\n', f);
+		if (row->table >= 0) {
+			const struct text_table *table = &tables[row->table];
+
+			if (!header_done[row->table] && !table->no_header)
+				print_cells(f, row->depth, table, table->names,
+					    table->nr_names);
+			header_done[row->table] = true;
+			print_cells(f, row->depth, table, row->cells,
+				    row->nr_cells);
+			continue;
+		}
 		fprintf(f, "%*s%s:", 2 * row->depth, "", row->label);
 		if (row->value && *row->value)
 			fprintf(f, "%*s %s",
@@ -350,6 +606,7 @@ static void text_print(FILE *f)
 				"", row->value);
 		fputc('\n', f);
 	}
+	free(header_done);
 	free(width);
 }
 
@@ -395,11 +652,25 @@ void out_discard(void)
 	jw = NULL;
 
 	for (i = 0; i < nr_rows; i++) {
+		unsigned int c;
+
 		free(rows[i].label);
 		free(rows[i].value);
+		for (c = 0; c < rows[i].nr_cells; c++)
+			free(rows[i].cells[c]);
+		free(rows[i].cells);
 	}
 	free(rows);
 	rows = NULL;
+	for (i = 0; i < nr_tables; i++) {
+		unsigned int c;
+
+		for (c = 0; c < tables[i].nr_names; c++)
+			free(tables[i].names[c]);
+	}
+	free(tables);
+	tables = NULL;
+	nr_tables = 0;
 	nr_rows = 0;
 	rows_alloc = 0;
 	nr_frames = 0;

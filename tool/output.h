@@ -7,13 +7,20 @@
  * as ' '), in JSON mode one JSON document with the keys as given. Keys are
  * NULL for the root object and for array elements.
  *
+ * A table is an array of objects that text mode shows as one line per
+ * object, in aligned columns under a header line of the keys (upper case,
+ * '_' as ' '); JSON shows it as an array. The objects of a table hold
+ * scalars only, the same keys in the same order.
+ *
  * Nothing reaches stdout before out_flush(): a command that fails half-way
- * prints no partial document.
+ * prints no partial document. Commands that report as they go (watch,
+ * sink) describe and flush one small document per event.
  */
 #ifndef ZCOPYCTL_OUTPUT_H
 #define ZCOPYCTL_OUTPUT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 void out_set_json(bool json);
@@ -24,10 +31,29 @@ void out_close_object(void);
 void out_open_array(const char *key);
 void out_close_array(void);
 
+/* Text layout of a table; NULL for the defaults (header, no minimum). */
+struct out_table_layout {
+	const unsigned int *min_width;	/* per column, nr_min_width of them */
+	unsigned int nr_min_width;
+	bool no_header;			/* for the rows after the first */
+};
+
+void out_open_table(const char *key, const struct out_table_layout *layout);
+void out_close_table(void);
+
 void out_str(const char *key, const char *value);
 void out_u64(const char *key, uint64_t value);
+void out_s64(const char *key, int64_t value);
+/* A number with a fixed number of decimals; null if not finite. */
+void out_double(const char *key, double value, int decimals);
 /* Exact in JSON, human-readable in text ("1.5 MiB"). */
 void out_bytes(const char *key, uint64_t value);
+/*
+ * The text form of a byte count: binary units with one decimal, e.g.
+ * "1.5 MiB"; below 1 KiB in bytes ("512 B"). Returns buf.
+ */
+#define OUT_BYTES_LEN	32
+const char *out_format_bytes(double bytes, char *buf, size_t len);
 void out_bool(const char *key, bool value);
 /* An unknown value: null in JSON, the line is left out in text. */
 void out_null(const char *key);

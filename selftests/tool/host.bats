@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck disable=SC2016 # $names in single quotes are jq's
+# shellcheck disable=SC2153,SC2154 # set by bats and helper.bash
 #
 # zcopyctl on the build host, where the module is never loaded: the command
 # line contract (usage, help, exit status) and how each command reports the
@@ -9,6 +10,10 @@
 #   make -C tool O=/tmp/zt && ZCOPYCTL=/tmp/zt/zcopyctl bats host.bats
 
 load vm/helper
+
+teardown() {
+	teardown_bg
+}
 
 setup_file() {
 	require_zcopyctl
@@ -34,7 +39,8 @@ tool_version() {
 	assert_failure 2
 	assert_output ''
 	assert_stderr --partial 'Usage: zcopyctl [OPTIONS] COMMAND [ARGS]'
-	assert_stderr --regexp $'\n  version +[^\n]+\n  stats +'
+	assert_stderr --regexp $'\n  send +[^\n]+\n  list +[^\n]+\n  show +'
+	assert_stderr --regexp $'\n  sink +[^\n]+\n  version +[^\n]+\n  help +'
 }
 
 @test "help: lists the commands on stdout, exit 0" {
@@ -42,9 +48,18 @@ tool_version() {
 	assert_success
 	assert_stderr ''
 	assert_line --index 0 'Usage: zcopyctl [OPTIONS] COMMAND [ARGS]'
-	assert_line --regexp '^  version +Show the version'
+	assert_line --regexp '^  send +Send a file'
+	assert_line --regexp '^  list +List the running jobs'
+	assert_line --regexp '^  show +Show one job'
+	assert_line --regexp '^  cancel +Cancel a queued or running job'
+	assert_line --regexp '^  watch +Print each transfer as it finishes'
 	assert_line --regexp '^  stats +Show the module-wide'
+	assert_line --regexp '^  sink +Receive TCP connections'
+	assert_line --regexp '^  version +Show the version'
 	assert_line --regexp '^  help +List the commands'
+	# in the order of the dispatch table
+	assert_equal "$(sed -n 's/^  \([a-z][a-z]*\)  .*/\1/p' <<<"$output" | paste -s -d ' ')" \
+		'send list show cancel watch stats sink version help'
 }
 
 @test "-h and --help: the same usage as help, exit 0" {
@@ -150,6 +165,52 @@ tool_version() {
 	assert_line --regexp '^  -j, --json +'
 }
 
+@test "command usage lines: send, list, show, cancel, watch, sink" {
+	run --separate-stderr "$ZCOPYCTL" send --help
+	assert_success
+	assert_line --index 0 'Usage: zcopyctl send [-m MODE] [-o OFFSET] [-l LENGTH] [--no-wait] [--progress] [--all-modes] [-j] FILE HOST:PORT'
+	assert_line --regexp '^  -m, --mode MODE +copy, mmap, sendfile or sg \(default sg\)$'
+	assert_line --regexp '^  -o, --offset SIZE +'
+	assert_line --regexp '^  -l, --length SIZE +'
+	assert_line --regexp '^      --no-wait +'
+	assert_line --regexp '^      --progress +'
+	assert_line --regexp '^      --all-modes +'
+	assert_line --regexp '^  -j, --json +'
+	assert_line 'SIZE is a number of bytes, with k, M or G for KiB, MiB or GiB.'
+
+	run "$ZCOPYCTL" list --help
+	assert_line --index 0 'Usage: zcopyctl list [-j]'
+	assert_line --regexp '^  -j, --json +'
+	run "$ZCOPYCTL" show --help
+	assert_line --index 0 'Usage: zcopyctl show [-j] ID'
+	assert_line --regexp '^  -j, --json +'
+	run "$ZCOPYCTL" cancel --help
+	assert_line --index 0 'Usage: zcopyctl cancel ID'
+	refute_line --regexp '^  -j'
+	run "$ZCOPYCTL" watch --help
+	assert_line --index 0 'Usage: zcopyctl watch [-j]'
+	assert_line --regexp '^  -j, --json +one JSON object per line$'
+	assert_line 'Needs CAP_NET_ADMIN: events carry every user'"'"'s jobs.'
+	run "$ZCOPYCTL" sink --help
+	assert_line --index 0 'Usage: zcopyctl sink [-p PORT] [-b ADDR] [--count N] [--sha256] [-j]'
+	assert_line --regexp '^  -p, --port PORT +.*default 5201'
+	assert_line --regexp '^  -b, --bind ADDR +'
+	assert_line --regexp '^      --count N +'
+	assert_line --regexp '^      --sha256 +'
+	assert_line --regexp '^  -j, --json +'
+}
+
+@test "-h lines up with the other options of the command" {
+	local cmd col_j col_h
+
+	for cmd in send list show watch sink stats version; do
+		run "$ZCOPYCTL" "$cmd" --help
+		col_j=$(grep -m1 -- '--json' <<<"$output" | sed 's/\(--json *\).*/\1/' | wc -c)
+		col_h=$(grep -m1 -- '--help' <<<"$output" | sed 's/\(--help *\).*/\1/' | wc -c)
+		assert_equal "$col_h" "$col_j"
+	done
+}
+
 # --- without the module -----------------------------------------------------
 
 @test "version: the tool's part, then module not loaded, exit 1" {
@@ -211,4 +272,368 @@ tool_version() {
 	run --separate-stderr "$ZCOPYCTL" version extra
 	assert_failure 2
 	refute_stderr --partial 'module not loaded'
+}
+
+# --- send: the command line -----------------------------------------------------
+
+# A small file to send; the module is absent, so nothing is ever sent.
+make_file() { # SIZE
+	head -c "$1" /dev/zero >"$BATS_TEST_TMPDIR/file"
+	echo "$BATS_TEST_TMPDIR/file"
+}
+
+@test "send: missing FILE or HOST:PORT, extra argument: exit 2" {
+	run --separate-stderr "$ZCOPYCTL" send
+	assert_failure 2
+	assert_output ''
+	assert_stderr "zcopyctl send: missing FILE and HOST:PORT"$'\n'"Try 'zcopyctl send --help'."
+	run --separate-stderr "$ZCOPYCTL" send /etc/hostname
+	assert_failure 2
+	assert_stderr --partial 'zcopyctl send: missing HOST:PORT'
+	run --separate-stderr "$ZCOPYCTL" send /etc/hostname 127.0.0.1:9 more
+	assert_failure 2
+	assert_stderr --partial "zcopyctl send: unexpected argument 'more'"
+	run --separate-stderr "$ZCOPYCTL" send -m
+	assert_failure 2
+	assert_stderr --partial "zcopyctl send: option requires an argument -- 'm'"
+}
+
+@test "send: bad HOST:PORT: exit 2 with the reason, nothing opened" {
+	local bad
+
+	for bad in 127.0.0.1 127.0.0.1: :80 127.0.0.1:0 127.0.0.1:65536 \
+		127.0.0.1:http 127.0.0.1:-1 127.0.0.1:+80 127.0.0.1:8o \
+		::1:80 '[::1]80' '[::1' '[::1]:' '[]:80' '[::1]:80]' 'a:b:c' ''; do
+		run --separate-stderr "$ZCOPYCTL" send /nonexistent "$bad"
+		assert_failure 2
+		assert_output ''
+		assert_stderr "zcopyctl send: invalid receiver '$bad' (HOST:PORT or [IPv6]:PORT, port 1-65535)"$'\n'"Try 'zcopyctl send --help'."
+	done
+}
+
+@test "send: good HOST:PORT forms are accepted (then: module not loaded)" {
+	local file good
+
+	file=$(make_file 100)
+	for good in 127.0.0.1:9 '[::1]:9' localhost:65535 127.0.0.1:00009; do
+		run --separate-stderr "$ZCOPYCTL" send "$file" "$good"
+		assert_failure 1
+		assert_output ''
+		assert_stderr "$MODULE_NOT_LOADED"
+	done
+}
+
+@test "send: unknown mode: exit 2" {
+	for mode in foo SG zerocopy '' sg2; do
+		run --separate-stderr "$ZCOPYCTL" send -m "$mode" /etc/hostname 127.0.0.1:9
+		assert_failure 2
+		assert_output ''
+		assert_stderr "zcopyctl send: unknown mode '$mode' (copy, mmap, sendfile or sg)"$'\n'"Try 'zcopyctl send --help'."
+	done
+}
+
+@test "send: every mode name is accepted, -m and --mode" {
+	local file mode
+
+	file=$(make_file 100)
+	for mode in copy mmap sendfile sg; do
+		run --separate-stderr "$ZCOPYCTL" send -m "$mode" "$file" 127.0.0.1:9
+		assert_failure 1
+		assert_stderr "$MODULE_NOT_LOADED"
+		run --separate-stderr "$ZCOPYCTL" send --mode="$mode" "$file" 127.0.0.1:9
+		assert_failure 1
+		assert_stderr "$MODULE_NOT_LOADED"
+	done
+}
+
+@test "send: bad sizes for -o and -l: exit 2" {
+	local bad opt name
+
+	for opt in -o -l; do
+		[[ $opt == -o ]] && name=offset || name=length
+		for bad in 12x -1 +1 1.5M 4kk 4KiB 1T 0x10 ' 1' '1 ' '' k 1e3; do
+			run --separate-stderr "$ZCOPYCTL" send "$opt" "$bad" /etc/hostname 127.0.0.1:9
+			assert_failure 2
+			assert_output ''
+			assert_stderr "zcopyctl send: invalid $name '$bad' (a number of bytes, with k, M or G for KiB, MiB or GiB)"$'\n'"Try 'zcopyctl send --help'."
+		done
+		# more than 64 bits, with and without a suffix
+		for bad in 18446744073709551616 17179869184G 99999999999999999999999; do
+			run --separate-stderr "$ZCOPYCTL" send "$opt" "$bad" /etc/hostname 127.0.0.1:9
+			assert_failure 2
+			assert_stderr --partial "zcopyctl send: $name '$bad' is too large (more than 64 bits)"
+		done
+	done
+	run --separate-stderr "$ZCOPYCTL" send -o 18446744073709551615 -l 1 /etc/hostname 127.0.0.1:9
+	assert_failure 2
+	assert_stderr --partial 'zcopyctl send: offset + length is beyond 2^64'
+}
+
+@test "send: sizes with k, M, G suffixes are powers of 1024" {
+	local file
+
+	# 1 MiB + 4 KiB: every offset below is inside, the last one at its end
+	file=$(make_file 1052672)
+	for size in 0 4096 4k 4K 1m 1M 1028k 1052672; do
+		run --separate-stderr "$ZCOPYCTL" send -o "$size" -l 1G "$file" 127.0.0.1:9
+		assert_failure 1
+		assert_stderr "$MODULE_NOT_LOADED"
+	done
+	# one byte past the end says the exact numbers: 1029k = 1053696
+	run --separate-stderr "$ZCOPYCTL" send -o 1029k "$file" 127.0.0.1:9
+	assert_failure 1
+	assert_stderr "zcopyctl: cannot send $file: offset 1053696 is beyond its end (1052672 bytes)"
+	run --separate-stderr "$ZCOPYCTL" send -o 1052673 "$file" 127.0.0.1:9
+	assert_stderr "zcopyctl: cannot send $file: offset 1052673 is beyond its end (1052672 bytes)"
+	# the largest: 16 EiB - 1 byte, and 2^64 - 1 GiB as 17179869183G
+	run --separate-stderr "$ZCOPYCTL" send -l 18446744073709551615 "$file" 127.0.0.1:9
+	assert_stderr "$MODULE_NOT_LOADED"
+	run --separate-stderr "$ZCOPYCTL" send -l 17179869183G "$file" 127.0.0.1:9
+	assert_stderr "$MODULE_NOT_LOADED"
+}
+
+@test "send: options that exclude each other: exit 2" {
+	run --separate-stderr "$ZCOPYCTL" send --all-modes -m sg /etc/hostname 127.0.0.1:9
+	assert_failure 2
+	assert_stderr --partial 'zcopyctl send: --all-modes and -m exclude each other'
+	run --separate-stderr "$ZCOPYCTL" send --all-modes --no-wait /etc/hostname 127.0.0.1:9
+	assert_failure 2
+	assert_stderr --partial 'zcopyctl send: --all-modes and --no-wait exclude each other'
+	run --separate-stderr "$ZCOPYCTL" send --no-wait --progress /etc/hostname 127.0.0.1:9
+	assert_failure 2
+	assert_stderr --partial 'zcopyctl send: --progress needs to wait: not with --no-wait'
+	run --separate-stderr "$ZCOPYCTL" send --no-wait=1 /etc/hostname 127.0.0.1:9
+	assert_failure 2
+	assert_stderr --partial "zcopyctl send: option '--no-wait' doesn't allow an argument"
+}
+
+@test "send: the file is checked first: missing, a directory, exit 1" {
+	run --separate-stderr "$ZCOPYCTL" send /nonexistent 127.0.0.1:9
+	assert_failure 1
+	assert_output ''
+	assert_stderr 'zcopyctl: cannot open /nonexistent: No such file or directory'
+	run --separate-stderr "$ZCOPYCTL" send -j "$BATS_TEST_TMPDIR" 127.0.0.1:9
+	assert_failure 1
+	assert_output ''
+	assert_stderr "zcopyctl: cannot send $BATS_TEST_TMPDIR: not a regular file"
+}
+
+@test "send: module not loaded: exit 1, no output, nothing connected" {
+	local file args
+
+	file=$(make_file 4096)
+	# a receiver that must see no connection
+	start_sink -b 127.0.0.1 -j
+	for args in "" "-j" "--no-wait" "--no-wait -j" "--all-modes -j" \
+		"--progress" "-m copy -o 1k -l 1k"; do
+		# shellcheck disable=SC2086 # split on purpose
+		run --separate-stderr "$ZCOPYCTL" send $args "$file" "127.0.0.1:$SINK_PORT"
+		assert_failure 1
+		assert_output ''
+		assert_stderr "$MODULE_NOT_LOADED"
+	done
+	kill -TERM "$SINK_PID"
+	wait_exit "$SINK_PID" 10
+	assert_equal "$bg_status" 0
+	assert_equal "$(<"$SINK_OUT")" ''
+}
+
+# --- list, show, cancel, watch: the command line -----------------------------------
+
+@test "show and cancel: missing, bad or extra ID: exit 2" {
+	local cmd bad
+
+	for cmd in show cancel; do
+		run --separate-stderr "$ZCOPYCTL" "$cmd"
+		assert_failure 2
+		assert_output ''
+		assert_stderr "zcopyctl $cmd: missing job ID"$'\n'"Try 'zcopyctl $cmd --help'."
+		for bad in abc -1 1x 0x10 18446744073709551616 ''; do
+			# "--": -1 would be an option
+			run --separate-stderr "$ZCOPYCTL" "$cmd" -- "$bad"
+			assert_failure 2
+			assert_output ''
+			assert_stderr "zcopyctl $cmd: invalid job ID '$bad'"$'\n'"Try 'zcopyctl $cmd --help'."
+		done
+		run --separate-stderr "$ZCOPYCTL" "$cmd" 1 2
+		assert_failure 2
+		assert_stderr --partial "zcopyctl $cmd: unexpected argument '2'"
+	done
+	run --separate-stderr "$ZCOPYCTL" cancel -j 1
+	assert_failure 2
+	assert_stderr --partial "zcopyctl cancel: invalid option -- 'j'"
+}
+
+@test "list, show, cancel, watch: module not loaded, exit 1, no output" {
+	local args
+
+	for args in list "list -j" "show 1" "show -j 18446744073709551615" \
+		"cancel 1" watch "watch -j" "-j list" "-j watch"; do
+		# shellcheck disable=SC2086 # split on purpose
+		run --separate-stderr "$ZCOPYCTL" $args
+		assert_failure 1
+		assert_output ''
+		assert_stderr "$MODULE_NOT_LOADED"
+	done
+}
+
+@test "list and watch: an extra argument: exit 2" {
+	for cmd in list watch; do
+		run --separate-stderr "$ZCOPYCTL" "$cmd" all
+		assert_failure 2
+		assert_output ''
+		assert_stderr --partial "zcopyctl $cmd: unexpected argument 'all'"
+	done
+}
+
+# --- sink: a real receiver, no module needed -----------------------------------------
+
+@test "sink: bad port, count or address, extra argument: exit 2" {
+	local bad
+
+	for bad in 65536 -1 abc '' 80x; do
+		run --separate-stderr "$ZCOPYCTL" sink -p "$bad"
+		assert_failure 2
+		assert_output ''
+		assert_stderr "zcopyctl sink: invalid port '$bad' (0-65535)"$'\n'"Try 'zcopyctl sink --help'."
+	done
+	for bad in 0 -1 x 1k 18446744073709551616; do
+		run --separate-stderr "$ZCOPYCTL" sink --count "$bad"
+		assert_failure 2
+		assert_stderr --partial "zcopyctl sink: invalid count '$bad' (a number from 1)"
+	done
+	for bad in localhost 1.2.3 ::g '[::1' '[127.0.0.1]' '' 127.0.0.1:80 '[::1]:80'; do
+		run --separate-stderr "$ZCOPYCTL" sink -b "$bad" -p 0
+		assert_failure 2
+		assert_stderr --partial "zcopyctl sink: invalid address '$bad' (an IPv4 or IPv6 address)"
+	done
+	run --separate-stderr "$ZCOPYCTL" sink now
+	assert_failure 2
+	assert_stderr --partial "zcopyctl sink: unexpected argument 'now'"
+}
+
+@test "sink --sha256 -j: bytes and SHA-256 of what arrived, one JSON object" {
+	local file sum
+
+	head -c 3000001 /dev/urandom >"$BATS_TEST_TMPDIR/data"
+	sum=$(sha256sum "$BATS_TEST_TMPDIR/data" | cut -d' ' -f1)
+	start_sink -b 127.0.0.1 --count 1 --sha256 -j
+	assert_equal "$(<"$SINK_ERR")" "listening on 127.0.0.1:$SINK_PORT"
+	socat -u "OPEN:$BATS_TEST_TMPDIR/data" "TCP:127.0.0.1:$SINK_PORT"
+	finish_sink
+	assert_json_document
+	assert_jq 'keys == (["peer", "bytes", "seconds", "rate", "sha256", "error"] | sort)'
+	assert_jq --arg s "$sum" '.bytes == 3000001 and .sha256 == $s and .error == null'
+	assert_jq '.peer | test("^127\\.0\\.0\\.1:[0-9]+$")'
+	assert_jq '(.seconds | type) == "number" and .seconds > 0'
+	assert_jq '(.rate | type) == "number" and .rate == (.rate | floor) and .rate > 0'
+	assert_jq '((.bytes / .seconds) - .rate | fabs) <= (.rate / 100 + 1)'
+}
+
+@test "sink: without --sha256 the hash is null; an empty connection is 0 bytes" {
+	start_sink -b 127.0.0.1 --count 2 -j
+	socat -u /dev/null "TCP:127.0.0.1:$SINK_PORT"
+	head -c 5 /dev/zero | socat -u - "TCP:127.0.0.1:$SINK_PORT"
+	finish_sink
+	assert_equal "${#lines[@]}" 2
+	assert_line --index 0 --regexp '^\{"peer":"127\.0\.0\.1:[0-9]+","bytes":0,"seconds":[0-9.]+,"rate":0,"sha256":null,"error":null\}$'
+	assert_line --index 1 --regexp '"bytes":5,.*"sha256":null'
+
+	# the hash of nothing
+	start_sink -b 127.0.0.1 --count 1 --sha256 -j
+	socat -u /dev/null "TCP:127.0.0.1:$SINK_PORT"
+	finish_sink
+	assert_jq '.bytes == 0 and .sha256 == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"'
+}
+
+@test "sink: text, a header once, then one aligned line per connection" {
+	local sum1 sum2
+
+	sum1=$(head -c 1048576 /dev/zero | sha256sum | cut -d' ' -f1)
+	sum2=$(head -c 100 /dev/zero | sha256sum | cut -d' ' -f1)
+	start_sink -b 127.0.0.1 --count 2 --sha256
+	head -c 1048576 /dev/zero | socat -u - "TCP:127.0.0.1:$SINK_PORT"
+	head -c 100 /dev/zero | socat -u - "TCP:127.0.0.1:$SINK_PORT"
+	finish_sink
+	assert_equal "${#lines[@]}" 3
+	assert_line --index 0 --regexp '^PEER +BYTES +SECONDS +RATE +SHA256 +ERROR$'
+	assert_line --index 1 --regexp "^127\\.0\\.0\\.1:[0-9]+ +1\\.0 MiB +[0-9]+\\.[0-9]{6} +[0-9.]+ [KMGT]?i?B/s +$sum1 +-\$"
+	assert_line --index 2 --regexp "^127\\.0\\.0\\.1:[0-9]+ +100 B +[0-9]+\\.[0-9]{6} +[0-9.]+ [KMGT]?i?B/s +$sum2 +-\$"
+	# the columns line up with the header
+	assert_equal "$(awk '{ print index($0, "SHA256") }' <<<"${lines[0]}")" \
+		"$(awk -v s="$sum1" '{ print index($0, s) }' <<<"${lines[1]}")"
+	assert_equal "$(awk '{ print index($0, "SHA256") }' <<<"${lines[0]}")" \
+		"$(awk -v s="$sum2" '{ print index($0, s) }' <<<"${lines[2]}")"
+}
+
+@test "sink: IPv6 on [::1], and the default (all addresses) takes IPv4 too" {
+	[[ -e /proc/net/if_inet6 ]] || skip "no IPv6"
+	start_sink -b '[::1]' --count 1 -j
+	assert_equal "$(<"$SINK_ERR")" "listening on [::1]:$SINK_PORT"
+	head -c 10 /dev/zero | socat -u - "TCP6:[::1]:$SINK_PORT"
+	finish_sink
+	assert_jq '.bytes == 10 and (.peer | test("^\\[::1\\]:[0-9]+$"))'
+
+	start_sink --count 2 -j
+	assert_equal "$(<"$SINK_ERR")" "listening on [::]:$SINK_PORT"
+	head -c 11 /dev/zero | socat -u - "TCP4:127.0.0.1:$SINK_PORT"
+	head -c 12 /dev/zero | socat -u - "TCP6:[::1]:$SINK_PORT"
+	finish_sink
+	# an IPv4 peer of the dual-stack socket is shown as IPv4
+	assert_line --index 0 --regexp '^\{"peer":"127\.0\.0\.1:[0-9]+","bytes":11,'
+	assert_line --index 1 --regexp '^\{"peer":"\[::1\]:[0-9]+","bytes":12,'
+}
+
+@test "sink: several connections at once, each with its own count and hash" {
+	local i
+
+	for i in 1 2 3; do
+		head -c $((i * 100000)) /dev/urandom >"$BATS_TEST_TMPDIR/d$i"
+	done
+	start_sink -b 127.0.0.1 --count 3 --sha256 -j
+	# all three open before any sends: the sink must serve them together
+	for i in 1 2 3; do
+		(sleep 1; cat "$BATS_TEST_TMPDIR/d$i") |
+			socat -u - "TCP:127.0.0.1:$SINK_PORT" 3>&- &
+	done
+	finish_sink
+	wait
+	assert_equal "${#lines[@]}" 3
+	for i in 1 2 3; do
+		run jq -s --argjson n $((i * 100000)) \
+			--arg s "$(sha256sum "$BATS_TEST_TMPDIR/d$i" | cut -d' ' -f1)" \
+			'map(select(.bytes == $n and .sha256 == $s)) | length' <<<"$(<"$SINK_OUT")"
+		assert_output 1
+	done
+}
+
+@test "sink: SIGINT and SIGTERM end it with exit 0, open connections unreported" {
+	local sig
+
+	for sig in INT TERM; do
+		start_sink -b 127.0.0.1 -j
+		kill -"$sig" "$SINK_PID"
+		wait_exit "$SINK_PID" 10
+		assert_equal "$bg_status" 0
+		assert_equal "$(<"$SINK_OUT")" ''
+	done
+}
+
+@test "sink: the port is taken: exit 1 with the reason" {
+	start_sink -b 127.0.0.1 -j
+	run --separate-stderr "$ZCOPYCTL" sink -b 127.0.0.1 -p "$SINK_PORT"
+	assert_failure 1
+	assert_output ''
+	assert_stderr "zcopyctl: cannot listen on 127.0.0.1:$SINK_PORT: Address already in use"
+}
+
+@test "sink: default port 5201" {
+	grep -qi ':1451 ' /proc/net/tcp /proc/net/tcp6 && skip "port 5201 is in use"
+	SINK_OUT=$BATS_TEST_TMPDIR/sink.out SINK_ERR=$BATS_TEST_TMPDIR/sink.err
+	start_bg "$SINK_OUT" "$SINK_ERR" "$ZCOPYCTL" sink -b 127.0.0.1 --count 1
+	SINK_PID=$BG_PID
+	wait_line "$SINK_ERR" '^listening on ' "$SINK_PID"
+	assert_equal "$(<"$SINK_ERR")" 'listening on 127.0.0.1:5201'
+	socat -u /dev/null TCP:127.0.0.1:5201
+	finish_sink
 }

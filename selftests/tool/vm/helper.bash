@@ -69,3 +69,153 @@ assert_jq() {
 	jq -e "${@:1:$#-1}" "$filter" <<<"$output" >/dev/null ||
 		fail "not true: jq '$filter'"$'\n'"stdout: $output"
 }
+
+# Run a command as nobody (65534:65534, no other groups). util-linux
+# setpriv does it directly; busybox's setpriv cannot change ids, so in the
+# guest busybox su does: "--" keeps su from taking the command's options,
+# and the inner shell passes the arguments on unchanged. Both exec, so
+# "${AS_NOBODY[@]}" cmd & has the command's pid.
+if setpriv --help 2>&1 | grep -q -- '--reuid'; then
+	AS_NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
+else
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	AS_NOBODY=(busybox su -s /bin/sh -c 'exec "$0" "$@"' -- nobody)
+fi
+
+as_nobody() {
+	"${AS_NOBODY[@]}" "$@"
+}
+
+# Every field of a job record, as send -j, show -j, list -j and watch -j
+# print it: the names of the design, and user_data.
+JOB_KEYS=(id mode state error offset length bytes_sent cpu_copy_bytes
+	ref_bytes dma_in_bytes dma_out_bytes cache_hit_pages cache_miss_pages
+	skbs frags syscalls context_switches queued_ns start_ns end_ns cpu_ns
+	egress_dev verified user_data)
+
+# JOB_KEYS as a JSON array, for jq --argjson.
+job_keys_json() {
+	printf '%s\n' "${JOB_KEYS[@]}" | jq -R . | jq -s -c .
+}
+
+# --- background processes ---------------------------------------------------
+
+# Pids started with start_bg, killed (with their children) in teardown_bg.
+BG_PIDS=()
+
+# Run "$@" in the background, stdout and stderr to files; $BG_PID.
+# fd 3 is bats' own: a child holding it would stall the test run.
+start_bg() { # OUT ERR CMD...
+	local out=$1 err=$2
+
+	shift 2
+	"$@" >"$out" 2>"$err" 3>&- &
+	BG_PID=$!
+	BG_PIDS+=("$BG_PID")
+}
+
+# Not exited yet: a zombie still answers kill -0.
+alive() {
+	local state
+
+	read -r _ _ state _ 2>/dev/null <"/proc/$1/stat" || return 1
+	[[ $state != Z ]]
+}
+
+kill_tree() { # PID [SIGNAL]
+	local child children=()
+
+	# read fails at the end of its input, which has no newline
+	read -r -a children < <(cat "/proc/$1/task/"*/children 2>/dev/null) ||
+		true
+	for child in "${children[@]}"; do
+		kill_tree "$child" "${2:-TERM}"
+	done
+	# it may have gone meanwhile
+	kill -"${2:-TERM}" "$1" 2>/dev/null || true
+}
+
+teardown_bg() {
+	local pid
+
+	for pid in "${BG_PIDS[@]}"; do
+		alive "$pid" && kill_tree "$pid" KILL
+		wait "$pid" 2>/dev/null || true
+	done
+	BG_PIDS=()
+}
+
+# Wait up to LIMIT seconds (default 60) for a start_bg process to exit; its
+# status in $bg_status.
+wait_exit() { # PID [LIMIT]
+	local i
+
+	for ((i = 0; i < ${2:-60} * 10; i++)); do
+		if ! alive "$1"; then
+			# not "wait; bg_status=$?": bats' errexit
+			bg_status=0
+			wait "$1" || bg_status=$?
+			return 0
+		fi
+		sleep 0.1
+	done
+	fail "pid $1 ($(tr '\0' ' ' <"/proc/$1/cmdline")) still runs after ${2:-60} s"
+}
+
+# Wait up to 10 s for a line matching the regular expression in FILE.
+wait_line() { # FILE REGEX [PID]
+	local i
+
+	for ((i = 0; i < 100; i++)); do
+		grep -qE -- "$2" "$1" 2>/dev/null && return 0
+		if [[ -n ${3:-} ]] && ! alive "$3"; then
+			fail "exited before printing /$2/: $(cat "$1")"
+		fi
+		sleep 0.1
+	done
+	fail "no line /$2/ in $1 after 10 s: $(cat "$1")"
+}
+
+# --- the sink -----------------------------------------------------------------
+
+# Start "[PREFIX...] zcopyctl sink -p 0 ARGS" in the background and wait
+# until it listens: $SINK_PID, $SINK_PORT, $SINK_OUT, $SINK_ERR. A PREFIX
+# such as "ip netns exec peer" runs it elsewhere; "--" ends the prefix.
+start_sink() { # [PREFIX... --] ARGS...
+	local prefix=()
+
+	if [[ " $* " == *" -- "* ]]; then
+		while [[ $1 != -- ]]; do
+			prefix+=("$1")
+			shift
+		done
+		shift
+	fi
+	SINK_OUT=$BATS_TEST_TMPDIR/sink.out
+	SINK_ERR=$BATS_TEST_TMPDIR/sink.err
+	start_bg "$SINK_OUT" "$SINK_ERR" "${prefix[@]}" "$ZCOPYCTL" sink -p 0 "$@"
+	SINK_PID=$BG_PID
+	wait_line "$SINK_ERR" '^listening on .*:[0-9]+$' "$SINK_PID"
+	SINK_PORT=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$SINK_ERR")
+}
+
+# Wait for the sink to exit 0 (--count reached); its stdout in $output
+# and $lines, as run would set them.
+finish_sink() {
+	wait_exit "$SINK_PID" 60
+	[[ $bg_status == 0 ]] ||
+		fail "sink exited $bg_status: $(cat "$SINK_ERR")"
+	set_output "$(<"$SINK_OUT")"
+}
+
+# $output and $lines as run would set them.
+set_output() {
+	output=$1
+	lines=()
+	[[ -z $output ]] || mapfile -t lines <<<"$output"
+}
+
+# $output with the label padding squeezed, for exact line matches.
+squeeze_output() {
+	set_output "$(tr -s ' ' <<<"$output")"
+}

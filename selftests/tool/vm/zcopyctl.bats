@@ -14,29 +14,10 @@ setup_file() {
 	command -v jq >/dev/null || fail "jq is missing"
 }
 
-# Run a command as nobody (65534:65534, no other groups). util-linux
-# setpriv does it directly; busybox's setpriv cannot change ids, so in the
-# guest busybox su does: "--" keeps su from taking the command's options,
-# and the inner shell passes the arguments on unchanged.
-as_nobody() {
-	if setpriv --help 2>&1 | grep -q -- '--reuid'; then
-		setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"
-	else
-		# shellcheck disable=SC2016 # expanded by the inner shell
-		busybox su -s /bin/sh -c 'exec "$0" "$@"' -- nobody "$@"
-	fi
-}
-
 # The stats keys as a JSON array, for jq --argjson.
 stats_keys_json() {
 	printf '%s\n' "${STATS_COUNT_KEYS[@]}" "${STATS_BYTES_KEYS[@]}" |
 		jq -R . | jq -s -c .
-}
-
-# stdout with the label padding squeezed, for exact line matches.
-squeeze_output() {
-	output=$(tr -s ' ' <<<"$output")
-	mapfile -t lines <<<"$output"
 }
 
 # --- version --------------------------------------------------------------

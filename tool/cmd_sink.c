@@ -1,0 +1,477 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcopyctl sink: a TCP receiver for tests and benchmarks. It needs no
+ * module. It accepts connections (several at once), reads and discards
+ * what they send, optionally hashes it with SHA-256, and reports each
+ * connection when it closes: one line, or one JSON object per line,
+ * flushed at once. SIGINT and SIGTERM end it with status 0; --count N
+ * ends it after N connections.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "cmd.h"
+#include "output.h"
+#include "parse.h"
+
+#define SINK_DEFAULT_PORT	5201
+#define SINK_BUF_SIZE		(1024 * 1024)
+#define SINK_MAX_CONNS		64
+#define SINK_BACKLOG		64
+
+enum {
+	OPT_COUNT = 0x100,
+	OPT_SHA256,
+};
+
+struct sink_opts {
+	uint16_t port;
+	const char *bind;	/* NULL: any address, IPv6 and IPv4 */
+	uint64_t count;		/* 0: until a signal */
+	bool sha256;
+};
+
+struct conn {
+	int fd;
+	char peer[ADDR_STR_LEN];
+	uint64_t bytes;
+	double start;
+	EVP_MD_CTX *md;		/* --sha256 */
+};
+
+struct sink {
+	const struct sink_opts *opts;
+	int listen_fd;
+	struct conn conns[SINK_MAX_CONNS];
+	unsigned int nr_conns;
+	uint64_t reported;
+	char *buf;
+};
+
+/* Lock-free, so the handler may set it (C11 7.14.1.1). */
+static atomic_int stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	atomic_store(&stop, 1);
+}
+
+/* --- the listening socket ------------------------------------------------ */
+
+/* -b ADDR: a numeric address, IPv6 with or without brackets. */
+static int bind_addr(const struct sink_opts *o, struct sockaddr_storage *ss,
+		     socklen_t *len)
+{
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	size_t n = strlen(o->bind);
+	char host[INET6_ADDRSTRLEN];
+
+	memset(ss, 0, sizeof(*ss));
+	if (o->bind[0] == '[') {
+		if (n < 3 || n - 2 >= sizeof(host) || o->bind[n - 1] != ']')
+			return -EINVAL;
+		memcpy(host, o->bind + 1, n - 2);
+		host[n - 2] = '\0';
+	} else if (n < sizeof(host)) {
+		strcpy(host, o->bind);
+	} else {
+		return -EINVAL;
+	}
+	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1 &&
+	    o->bind[0] != '[') {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(o->port);
+		*len = sizeof(*sin);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(o->port);
+		*len = sizeof(*sin6);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* Without -b: [::] accepting IPv4 too, or 0.0.0.0 without IPv6. */
+static int listen_any(const struct sink_opts *o, char *what, size_t len)
+{
+	struct sockaddr_in6 sin6 = {
+		.sin6_family = AF_INET6,
+		.sin6_addr = IN6ADDR_ANY_INIT,
+		.sin6_port = htons(o->port),
+	};
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(INADDR_ANY),
+		.sin_port = htons(o->port),
+	};
+	int fd, zero = 0, one = 1;
+
+	fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
+	if (fd >= 0) {
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		snprintf(what, len, "cannot listen on [::]:%u", o->port);
+		if (!bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)))
+			return fd;
+		close(fd);
+		return -1;
+	}
+	if (errno != EAFNOSUPPORT) {
+		snprintf(what, len, "cannot create a TCP socket");
+		return -1;
+	}
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
+	snprintf(what, len, "cannot create a TCP socket");
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	snprintf(what, len, "cannot listen on 0.0.0.0:%u", o->port);
+	if (!bind(fd, (struct sockaddr *)&sin, sizeof(sin)))
+		return fd;
+	close(fd);
+	return -1;
+}
+
+/* A bound, listening socket, its address said on stderr; -1, printed. */
+static int open_listener(const struct sink_opts *o,
+			 const struct sockaddr_storage *ss, socklen_t ss_len)
+{
+	struct sockaddr_storage bound;
+	socklen_t len = sizeof(bound);
+	char what[128], addr[ADDR_STR_LEN];
+	int fd, one = 1, err;
+
+	if (!o->bind) {
+		fd = listen_any(o, what, sizeof(what));
+	} else {
+		format_sockaddr((const struct sockaddr *)ss, addr,
+				sizeof(addr));
+		snprintf(what, sizeof(what), "cannot listen on %s", addr);
+		fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC,
+			    IPPROTO_TCP);
+		if (fd >= 0) {
+			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+				   sizeof(one));
+			if (bind(fd, (const struct sockaddr *)ss, ss_len)) {
+				err = errno;
+				close(fd);
+				fd = -1;
+				errno = err;
+			}
+		}
+	}
+	if (fd < 0 || listen(fd, SINK_BACKLOG) ||
+	    getsockname(fd, (struct sockaddr *)&bound, &len)) {
+		pr_err("%s: %s", what, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	/* Tests and scripts wait for this line (and -p 0 needs the port). */
+	fprintf(stderr, "listening on %s\n",
+		format_sockaddr((struct sockaddr *)&bound, addr, sizeof(addr)));
+	return fd;
+}
+
+/* --- connections --------------------------------------------------------- */
+
+static const unsigned int report_widths[] = { 21, 10, 8, 12 };
+
+static void report(struct sink *s, struct conn *c, int err)
+{
+	static const struct out_table_layout first = {
+		.min_width = report_widths,
+		.nr_min_width = ARRAY_SIZE(report_widths),
+	};
+	static const struct out_table_layout cont = {
+		.min_width = report_widths,
+		.nr_min_width = ARRAY_SIZE(report_widths),
+		.no_header = true,
+	};
+	unsigned char digest[EVP_MAX_MD_SIZE];
+	char hex[2 * EVP_MAX_MD_SIZE + 1], rate[OUT_BYTES_LEN + 2];
+	double seconds = now_seconds() - c->start;
+	double bytes_per_s = seconds > 0 ? (double)c->bytes / seconds : 0;
+	unsigned int i, n = 0;
+
+	if (c->md && EVP_DigestFinal_ex(c->md, digest, &n) != 1)
+		n = 0;
+	for (i = 0; i < n; i++)
+		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+	hex[2 * n] = '\0';
+
+	if (!out_is_json())
+		out_open_table(NULL, s->reported ? &cont : &first);
+	out_open_object(NULL);
+	out_str("peer", c->peer);
+	out_bytes("bytes", c->bytes);
+	out_double("seconds", seconds, 6);
+	if (out_is_json()) {
+		out_u64("rate", (uint64_t)(bytes_per_s + 0.5));
+	} else {
+		out_format_bytes(bytes_per_s, rate, sizeof(rate) - 2);
+		strcat(rate, "/s");
+		out_str("rate", rate);
+	}
+	if (n)
+		out_str("sha256", hex);
+	else
+		out_null("sha256");
+	if (err)
+		out_str("error", strerror(err));
+	else
+		out_null("error");
+	out_close_object();
+	if (!out_is_json())
+		out_close_table();
+	s->reported++;
+}
+
+static int conn_close(struct sink *s, unsigned int i, int err)
+{
+	struct conn *c = &s->conns[i];
+	int ret;
+
+	report(s, c, err);
+	close(c->fd);
+	EVP_MD_CTX_free(c->md);
+	s->conns[i] = s->conns[--s->nr_conns];
+	ret = out_flush();
+	if (ret)
+		pr_err("writing output: %s", strerror(-ret));
+	return ret;
+}
+
+static int conn_accept(struct sink *s)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct conn *c;
+	int fd;
+
+	fd = accept4(s->listen_fd, (struct sockaddr *)&ss, &len,
+		     SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0) {
+		/* a connection that died in the queue, or a signal */
+		if (errno == EINTR || errno == EAGAIN ||
+		    errno == ECONNABORTED || errno == EPROTO)
+			return 0;
+		pr_err("accepting a connection: %s", strerror(errno));
+		return -errno;
+	}
+	c = &s->conns[s->nr_conns];
+	memset(c, 0, sizeof(*c));
+	c->fd = fd;
+	format_sockaddr((struct sockaddr *)&ss, c->peer, sizeof(c->peer));
+	c->start = now_seconds();
+	if (s->opts->sha256) {
+		c->md = EVP_MD_CTX_new();
+		if (!c->md ||
+		    EVP_DigestInit_ex(c->md, EVP_sha256(), NULL) != 1) {
+			EVP_MD_CTX_free(c->md);
+			close(fd);
+			pr_err("starting SHA-256: %s", strerror(ENOMEM));
+			return -ENOMEM;
+		}
+	}
+	s->nr_conns++;
+	return 0;
+}
+
+/* Read what is there; 1 once the connection is over and reported. */
+static int conn_read(struct sink *s, unsigned int i)
+{
+	struct conn *c = &s->conns[i];
+	ssize_t n;
+	int err;
+
+	n = read(c->fd, s->buf, SINK_BUF_SIZE);
+	if (n < 0) {
+		if (errno == EINTR || errno == EAGAIN)
+			return 0;
+		/* e.g. ECONNRESET: reported with what came before */
+		err = conn_close(s, i, errno);
+		return err ? err : 1;
+	}
+	if (!n) {
+		err = conn_close(s, i, 0);
+		return err ? err : 1;
+	}
+	c->bytes += n;
+	if (c->md && EVP_DigestUpdate(c->md, s->buf, n) != 1) {
+		pr_err("computing SHA-256: %s", strerror(EIO));
+		return -EIO;
+	}
+	return 0;
+}
+
+static bool sink_done(const struct sink *s)
+{
+	return atomic_load(&stop) || (s->opts->count && s->reported >= s->opts->count);
+}
+
+static int sink_loop(struct sink *s)
+{
+	struct pollfd pfds[1 + SINK_MAX_CONNS];
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t block, wait_mask;
+	unsigned int i, n;
+	int ret;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &wait_mask);
+	sigdelset(&wait_mask, SIGINT);
+	sigdelset(&wait_mask, SIGTERM);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	while (!sink_done(s)) {
+		/* Full: leave new connections in the backlog for now. */
+		pfds[0].fd = s->nr_conns < SINK_MAX_CONNS ? s->listen_fd : -1;
+		pfds[0].events = POLLIN;
+		for (i = 0; i < s->nr_conns; i++) {
+			pfds[1 + i].fd = s->conns[i].fd;
+			pfds[1 + i].events = POLLIN;
+		}
+		n = s->nr_conns;
+		if (ppoll(pfds, 1 + n, NULL, &wait_mask) < 0) {
+			if (errno == EINTR)
+				continue;
+			pr_err("waiting for data: %s", strerror(errno));
+			return -errno;
+		}
+		/* Backwards: closing i moves the last one into its place. */
+		for (i = n; i-- > 0 && !sink_done(s);) {
+			if (!pfds[1 + i].revents)
+				continue;
+			ret = conn_read(s, i);
+			if (ret < 0)
+				return ret;
+		}
+		if (pfds[0].revents && !sink_done(s)) {
+			ret = conn_accept(s);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+/* --- the command --------------------------------------------------------- */
+
+static int parse_args(const struct cmd *cmd, int argc, char **argv,
+		      struct sink_opts *o)
+{
+	int opt, status;
+
+	o->port = SINK_DEFAULT_PORT;
+	while ((opt = cmd_getopt(cmd, argc, argv, &status)) != -1) {
+		switch (opt) {
+		case 'j':
+			out_set_json(true);
+			break;
+		case 'p':
+			if (parse_port(optarg, true, &o->port))
+				return cmd_usage_error(cmd, "invalid port '%s' (0-65535)",
+						       optarg);
+			break;
+		case 'b':
+			o->bind = optarg;
+			break;
+		case OPT_COUNT:
+			if (parse_u64(optarg, &o->count) || !o->count)
+				return cmd_usage_error(cmd, "invalid count '%s' (a number from 1)",
+						       optarg);
+			break;
+		case OPT_SHA256:
+			o->sha256 = true;
+			break;
+		}
+	}
+	if (status != CMD_CONTINUE)
+		return status;
+	return cmd_no_args(cmd, argc, argv);
+}
+
+static int sink_run(const struct cmd *cmd, int argc, char **argv)
+{
+	struct sink_opts o = { 0 };
+	struct sink s = { .opts = &o };
+	struct sockaddr_storage ss;
+	socklen_t ss_len = 0;
+	int status;
+	unsigned int i;
+
+	status = parse_args(cmd, argc, argv, &o);
+	if (status != CMD_CONTINUE)
+		return status;
+	if (o.bind && bind_addr(&o, &ss, &ss_len))
+		return cmd_usage_error(cmd, "invalid address '%s' (an IPv4 or IPv6 address)",
+				       o.bind);
+
+	s.buf = malloc(SINK_BUF_SIZE);
+	if (!s.buf) {
+		pr_err("allocating the receive buffer: %s", strerror(ENOMEM));
+		return EXIT_FAIL;
+	}
+	s.listen_fd = open_listener(&o, &ss, ss_len);
+	status = EXIT_FAIL;
+	if (s.listen_fd >= 0) {
+		if (!sink_loop(&s))
+			status = EXIT_OK;
+		close(s.listen_fd);
+	}
+	/* Connections still open at the end are not reported. */
+	for (i = 0; i < s.nr_conns; i++) {
+		close(s.conns[i].fd);
+		EVP_MD_CTX_free(s.conns[i].md);
+	}
+	free(s.buf);
+	return status;
+}
+
+static const struct option sink_options[] = {
+	{ "port",	required_argument,	NULL, 'p' },
+	{ "bind",	required_argument,	NULL, 'b' },
+	{ "count",	required_argument,	NULL, OPT_COUNT },
+	{ "sha256",	no_argument,		NULL, OPT_SHA256 },
+	{ "json",	no_argument,		NULL, 'j' },
+	{ "help",	no_argument,		NULL, 'h' },
+	{ }
+};
+
+const struct cmd cmd_sink = {
+	.name		= "sink",
+	.run		= sink_run,
+	.summary	= "Receive TCP connections, count (and hash) their bytes, report each.",
+	.synopsis	= "[-p PORT] [-b ADDR] [--count N] [--sha256] [-j]",
+	.options_help	=
+		"  -p, --port PORT   port to listen on (default 5201; 0: any free one)\n"
+		"  -b, --bind ADDR   address to listen on (default: all, IPv6 and IPv4)\n"
+		"      --count N     exit after N connections\n"
+		"      --sha256      hash what each connection sends\n"
+		"  -j, --json        one JSON object per line\n",
+	.notes		=
+		"It prints \"listening on ADDR:PORT\" on stderr once ready, then one\n"
+		"line per connection when it closes. SIGINT or SIGTERM end it.\n",
+	.optstring	= "p:b:jh",
+	.longopts	= sink_options,
+};
