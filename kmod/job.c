@@ -354,7 +354,7 @@ static struct zcopy_history_entry *zcopy_history_at(unsigned int i)
 			       zcopy_history_count + i) % history];
 }
 
-/* A GET is a system call made for the job it returns: it counts. */
+/* A GET of a running job is a system call made for it: it counts. */
 int zcopy_job_lookup(u64 id, kuid_t uid, bool admin,
 		     struct zcopy_completion *rec)
 {
@@ -380,7 +380,6 @@ int zcopy_job_lookup(u64 id, kuid_t uid, bool admin,
 		entry = zcopy_history_at(i);
 		if (entry->rec.id == id &&
 		    zcopy_visible(entry->uid, uid, admin)) {
-			entry->rec.syscalls++;
 			*rec = entry->rec;
 			spin_unlock(&zcopy_history_lock);
 			return 0;

@@ -12,7 +12,7 @@ kver=${1:-}
 need_deps=0
 command -v qemu-system-x86_64 >/dev/null || need_deps=1
 command -v busybox >/dev/null || need_deps=1
-pkg-config --exists libnl-genl-3.0 2>/dev/null || need_deps=1
+pkg-config --exists libnl-genl-3.0 libcrypto 2>/dev/null || need_deps=1
 [[ -n $kver && -d /lib/modules/$kver/build ]] || need_deps=1
 if ((need_deps)); then
 	make --no-print-directory deps
