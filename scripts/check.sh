@@ -68,6 +68,8 @@ for k in "${kernels[@]}"; do
 		module_clean "$k"
 done
 step "checkpatch --strict clean" "$out/checkpatch.log" make --no-print-directory checkpatch
+step "netlink spec matches the uapi header" "$out/spec.log" \
+	/usr/bin/python3 selftests/spec/check_spec.py "$top"
 count_tap "$out/steps.tap"
 
 echo "# host: bats selftests/tool/host.bats"

@@ -31,7 +31,7 @@ pkgs=(
 	libnl-3-dev libnl-genl-3-dev
 	bats bats-assert bats-support
 	libssl-dev
-	iproute2 e2fsprogs socat ethtool sparse python3 jq
+	iproute2 e2fsprogs socat ethtool sparse python3 python3-yaml jq
 )
 
 missing=()
