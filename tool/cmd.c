@@ -85,3 +85,9 @@ int cmd_job_id_arg(const struct cmd *cmd, int argc, char **argv,
 				       argv[optind]);
 	return CMD_CONTINUE;
 }
+
+const struct option cmd_json_options[] = {
+	{ "json",	no_argument,	NULL, 'j' },
+	{ "help",	no_argument,	NULL, 'h' },
+	{ }
+};

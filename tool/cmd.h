@@ -44,6 +44,10 @@ struct cmd {
  */
 int cmd_getopt(const struct cmd *cmd, int argc, char **argv, int *status);
 
+/* Long options of the commands whose only option is -j/--json. */
+extern const struct option cmd_json_options[];
+#define CMD_JSON_HELP	"  -j, --json   print one JSON document\n"
+
 /*
  * "zcopyctl <cmd>: <message>" and a hint on stderr; evaluates to
  * EXIT_USAGE. Macros, so that the compiler checks the formats.

@@ -111,18 +111,12 @@ static int list_run(const struct cmd *cmd, int argc, char **argv)
 	return status;
 }
 
-static const struct option list_options[] = {
-	{ "json",	no_argument,	NULL, 'j' },
-	{ "help",	no_argument,	NULL, 'h' },
-	{ }
-};
-
 const struct cmd cmd_list = {
 	.name		= "list",
 	.run		= list_run,
 	.summary	= "List the running jobs, then the finished ones, one line each.",
 	.synopsis	= "[-j]",
-	.options_help	= "  -j, --json   print one JSON document\n",
+	.options_help	= CMD_JSON_HELP,
 	.optstring	= "jh",
-	.longopts	= list_options,
+	.longopts	= cmd_json_options,
 };

@@ -50,18 +50,12 @@ out:
 	return status;
 }
 
-static const struct option show_options[] = {
-	{ "json",	no_argument,	NULL, 'j' },
-	{ "help",	no_argument,	NULL, 'h' },
-	{ }
-};
-
 const struct cmd cmd_show = {
 	.name		= "show",
 	.run		= show_run,
 	.summary	= "Show one job, running or finished, with all its statistics.",
 	.synopsis	= "[-j] ID",
-	.options_help	= "  -j, --json   print one JSON document\n",
+	.options_help	= CMD_JSON_HELP,
 	.optstring	= "jh",
-	.longopts	= show_options,
+	.longopts	= cmd_json_options,
 };

@@ -154,18 +154,12 @@ static int stats_run(const struct cmd *cmd, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static const struct option stats_options[] = {
-	{ "json",	no_argument,	NULL, 'j' },
-	{ "help",	no_argument,	NULL, 'h' },
-	{ }
-};
-
 const struct cmd cmd_stats = {
 	.name		= "stats",
 	.run		= stats_run,
 	.summary	= "Show the module-wide job and byte counters.",
 	.synopsis	= "[-j]",
-	.options_help	= "  -j, --json   print one JSON document\n",
+	.options_help	= CMD_JSON_HELP,
 	.optstring	= "jh",
-	.longopts	= stats_options,
+	.longopts	= cmd_json_options,
 };

@@ -150,18 +150,12 @@ static int version_run(const struct cmd *cmd, int argc, char **argv)
 	return status;
 }
 
-static const struct option version_options[] = {
-	{ "json",	no_argument,	NULL, 'j' },
-	{ "help",	no_argument,	NULL, 'h' },
-	{ }
-};
-
 const struct cmd cmd_version = {
 	.name		= "version",
 	.run		= version_run,
 	.summary	= "Show the version and ABI of the tool and of the loaded module.",
 	.synopsis	= "[-j]",
-	.options_help	= "  -j, --json   print one JSON document\n",
+	.options_help	= CMD_JSON_HELP,
 	.optstring	= "jh",
-	.longopts	= version_options,
+	.longopts	= cmd_json_options,
 };

@@ -134,12 +134,6 @@ static int watch_run(const struct cmd *cmd, int argc, char **argv)
 	return err ? EXIT_FAIL : EXIT_OK;
 }
 
-static const struct option watch_options[] = {
-	{ "json",	no_argument,	NULL, 'j' },
-	{ "help",	no_argument,	NULL, 'h' },
-	{ }
-};
-
 const struct cmd cmd_watch = {
 	.name		= "watch",
 	.run		= watch_run,
@@ -148,5 +142,5 @@ const struct cmd cmd_watch = {
 	.options_help	= "  -j, --json   one JSON object per line\n",
 	.notes		= "Needs CAP_NET_ADMIN: events carry every user's jobs.\n",
 	.optstring	= "jh",
-	.longopts	= watch_options,
+	.longopts	= cmd_json_options,
 };
