@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "cmd.h"
+#include "output.h"
 #include "parse.h"
 
 /* Where the first option's description starts, to align -h with it. */
@@ -91,3 +92,16 @@ const struct option cmd_json_options[] = {
 	{ "help",	no_argument,	NULL, 'h' },
 	{ }
 };
+
+int cmd_json_only(const struct cmd *cmd, int argc, char **argv)
+{
+	int opt, status;
+
+	while ((opt = cmd_getopt(cmd, argc, argv, &status)) != -1) {
+		if (opt == 'j')
+			out_set_json(true);
+	}
+	if (status != CMD_CONTINUE)
+		return status;
+	return cmd_no_args(cmd, argc, argv);
+}

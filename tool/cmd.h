@@ -47,6 +47,11 @@ int cmd_getopt(const struct cmd *cmd, int argc, char **argv, int *status);
 /* Long options of the commands whose only option is -j/--json. */
 extern const struct option cmd_json_options[];
 #define CMD_JSON_HELP	"  -j, --json   print one JSON document\n"
+/*
+ * Parse the options of such a command (-j sets JSON output) and refuse
+ * arguments; returns CMD_CONTINUE or the exit status.
+ */
+int cmd_json_only(const struct cmd *cmd, int argc, char **argv);
 
 /*
  * "zcopyctl <cmd>: <message>" and a hint on stderr; evaluates to

@@ -30,6 +30,7 @@
 #include <netlink/genl/genl.h>
 
 #include "cmd.h"
+#include "signals.h"
 #include "job.h"
 #include "nl.h"
 #include "output.h"
@@ -82,35 +83,7 @@ static const struct textbook {
 
 /* --- signals: the first SIGINT or SIGTERM cancels the job -------------- */
 
-/* Lock-free, so the handler may set it (C11 7.14.1.1). */
-static atomic_int interrupted;
 static sigset_t wait_mask;	/* the mask while waiting: signals let in */
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	atomic_store(&interrupted, 1);
-}
-
-/*
- * While a job runs, SIGINT and SIGTERM are blocked but while waiting in
- * ppoll(), so that none is lost between a check and the wait.
- */
-static void signals_catch(sigset_t *saved)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigset_t block;
-
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, saved);
-	wait_mask = *saved;
-	sigdelset(&wait_mask, SIGINT);
-	sigdelset(&wait_mask, SIGTERM);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
 
 /* After the cancel, a second signal ends the tool as usual. */
 static void signals_default(void)
@@ -321,7 +294,7 @@ static void cancel_on_signal(struct channel *ch, uint64_t id)
 {
 	struct nl_msg *msg;
 
-	if (!atomic_exchange(&interrupted, 0))
+	if (!atomic_exchange(&stop_requested, 0))
 		return;
 	signals_default();
 	if (ch->dev_fd >= 0) {
@@ -422,7 +395,7 @@ static int wait_job(struct channel *ch, uint64_t id, bool progress,
 	sigset_t saved;
 	int err;
 
-	signals_catch(&saved);
+	stop_signals_catch(&saved, &wait_mask);
 	if (ch->dev_fd >= 0)
 		err = wait_device(ch, id, &p, rec);
 	else

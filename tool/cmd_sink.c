@@ -23,6 +23,7 @@
 #include <openssl/evp.h>
 
 #include "cmd.h"
+#include "signals.h"
 #include "output.h"
 #include "parse.h"
 
@@ -61,13 +62,6 @@ struct sink {
 };
 
 /* Lock-free, so the handler may set it (C11 7.14.1.1). */
-static atomic_int stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	atomic_store(&stop, 1);
-}
 
 /* --- the listening socket ------------------------------------------------ */
 
@@ -323,25 +317,17 @@ static int conn_read(struct sink *s, unsigned int i)
 
 static bool sink_done(const struct sink *s)
 {
-	return atomic_load(&stop) || (s->opts->count && s->reported >= s->opts->count);
+	return atomic_load(&stop_requested) || (s->opts->count && s->reported >= s->opts->count);
 }
 
 static int sink_loop(struct sink *s)
 {
 	struct pollfd pfds[1 + SINK_MAX_CONNS];
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigset_t block, wait_mask;
+	sigset_t saved, wait_mask;
 	unsigned int i, n;
 	int ret;
 
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, &wait_mask);
-	sigdelset(&wait_mask, SIGINT);
-	sigdelset(&wait_mask, SIGTERM);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	stop_signals_catch(&saved, &wait_mask);
 
 	while (!sink_done(s)) {
 		/* Full: leave new connections in the backlog for now. */

@@ -130,15 +130,9 @@ out:
 static int stats_run(const struct cmd *cmd, int argc, char **argv)
 {
 	struct stats_reply reply = { 0 };
-	int opt, status, err;
+	int status, err;
 
-	while ((opt = cmd_getopt(cmd, argc, argv, &status)) != -1) {
-		if (opt == 'j')
-			out_set_json(true);
-	}
-	if (status != CMD_CONTINUE)
-		return status;
-	status = cmd_no_args(cmd, argc, argv);
+	status = cmd_json_only(cmd, argc, argv);
 	if (status != CMD_CONTINUE)
 		return status;
 

@@ -105,15 +105,9 @@ static int version_run(const struct cmd *cmd, int argc, char **argv)
 	struct module_version mod = { 0 };
 	const char *dev_what;
 	struct nl_ctx ctx;
-	int opt, status, dev_err, nl_err = 0, err;
+	int status, dev_err, nl_err = 0, err;
 
-	while ((opt = cmd_getopt(cmd, argc, argv, &status)) != -1) {
-		if (opt == 'j')
-			out_set_json(true);
-	}
-	if (status != CMD_CONTINUE)
-		return status;
-	status = cmd_no_args(cmd, argc, argv);
+	status = cmd_json_only(cmd, argc, argv);
 	if (status != CMD_CONTINUE)
 		return status;
 

@@ -17,18 +17,12 @@
 #include <linux/zcopy.h>
 
 #include "cmd.h"
+#include "signals.h"
 #include "job.h"
 #include "nl.h"
 #include "output.h"
 
 /* Lock-free, so the handler may set it (C11 7.14.1.1). */
-static atomic_int stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	atomic_store(&stop, 1);
-}
 
 struct watch {
 	unsigned long events;	/* printed so far */
@@ -71,24 +65,16 @@ static int on_event(struct nlmsghdr *nlh, void *arg)
 /* Until a signal; 0, or -errno with the reason printed. */
 static int watch_events(struct nl_ctx *ctx)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct pollfd pfd = { .fd = nl_ctx_fd(ctx), .events = POLLIN };
 	struct watch w = { 0 };
-	sigset_t block, wait_mask;
+	sigset_t saved, wait_mask;
 	int err;
 
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, &wait_mask);
-	sigdelset(&wait_mask, SIGINT);
-	sigdelset(&wait_mask, SIGTERM);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	stop_signals_catch(&saved, &wait_mask);
 
 	/* Tests and scripts wait for this line before they start jobs. */
 	fputs("listening for zcopy events\n", stderr);
-	while (!atomic_load(&stop)) {
+	while (!atomic_load(&stop_requested)) {
 		if (ppoll(&pfd, 1, NULL, &wait_mask) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -111,15 +97,9 @@ static int watch_events(struct nl_ctx *ctx)
 static int watch_run(const struct cmd *cmd, int argc, char **argv)
 {
 	struct nl_ctx ctx;
-	int opt, status, err;
+	int status, err;
 
-	while ((opt = cmd_getopt(cmd, argc, argv, &status)) != -1) {
-		if (opt == 'j')
-			out_set_json(true);
-	}
-	if (status != CMD_CONTINUE)
-		return status;
-	status = cmd_no_args(cmd, argc, argv);
+	status = cmd_json_only(cmd, argc, argv);
 	if (status != CMD_CONTINUE)
 		return status;
 
