@@ -29,7 +29,12 @@
 #include "compat.h"
 #include "engine.h"
 #include "job.h"
+#include "observe.h"
 #include "stats.h"
+
+static bool observe = true;
+module_param(observe, bool, 0644);
+MODULE_PARM_DESC(observe, "Observe jobs at transmit to measure copies (default on)");
 
 #define ZCOPY_CHUNK_BYTES	(ZCOPY_CHUNK_PAGES * PAGE_SIZE)
 #define ZCOPY_WAIT_SLICE	(HZ / 10)
@@ -90,7 +95,8 @@ static void zcopy_egress(struct zcopy_job *job, struct zcopy_egress *eg)
 /*
  * Account bytes the socket took. by_ref: the engine handed page references
  * (sg), which stay references only up to a device with scatter/gather;
- * otherwise they were copied, as every kvec is.
+ * otherwise they were copied, as every kvec is. This is the estimate a job
+ * reports when the observer could not verify it.
  */
 static void zcopy_account_sent(struct zcopy_job *job, size_t sent, bool by_ref)
 {
@@ -116,6 +122,7 @@ static void zcopy_account_copied(struct zcopy_job *job, size_t copied)
 {
 	spin_lock(&job->lock);
 	job->rec.cpu_copy_bytes += copied;
+	job->own_copy_bytes += copied;
 	spin_unlock(&job->lock);
 }
 
@@ -462,11 +469,46 @@ static int zcopy_transfer(struct zcopy_job *job)
 	return ret;
 }
 
+static bool zcopy_job_abort(void *job)
+{
+	return zcopy_job_cancelled(job);
+}
+
+/*
+ * Once every byte was seen leaving, the observer's counts replace the
+ * estimate: the engine's own copies plus those the stack made.
+ */
+static void zcopy_observed(struct zcopy_job *job, struct zcopy_obs *obs,
+			   int ret)
+{
+	struct zcopy_completion *rec = &job->rec;
+	struct zcopy_obs_counts c;
+
+	if (ret != -ECANCELED)
+		zcopy_obs_wait(obs, rec->bytes_sent, zcopy_job_abort, job);
+	zcopy_obs_stop(obs, &c);
+	zcopy_stats_add(ZCOPY_STATS_A_RETRANS_BYTES, c.retrans_bytes);
+	if (!zcopy_obs_complete(&c, rec->bytes_sent))
+		return;
+
+	spin_lock(&job->lock);
+	rec->cpu_copy_bytes = job->own_copy_bytes + c.copied_bytes;
+	rec->ref_bytes = c.ref_bytes;
+	rec->dma_out_bytes = c.dma_out_bytes;
+	rec->skbs = c.skbs;
+	rec->frags = c.frags;
+	if (c.egress_dev[0])
+		memcpy(rec->egress_dev, c.egress_dev, IFNAMSIZ);
+	rec->verified = 1;
+	spin_unlock(&job->lock);
+}
+
 void zcopy_engine_work(struct work_struct *work)
 {
 	struct zcopy_job *job = container_of(work, struct zcopy_job, work);
 	struct zcopy_completion *rec = &job->rec;
 	struct zcopy_task_sample before, after;
+	struct zcopy_obs *obs = NULL;
 	int ret;
 
 	zcopy_stats_add(ZCOPY_STATS_A_JOBS_QUEUED, -1);
@@ -476,9 +518,13 @@ void zcopy_engine_work(struct work_struct *work)
 	rec->start_ns = ktime_get_ns();
 	spin_unlock(&job->lock);
 
+	if (READ_ONCE(observe) && !zcopy_job_cancelled(job))
+		obs = zcopy_obs_start(job->sock->sk, job->file);
 	zcopy_task_sample(&before);
 	ret = zcopy_job_cancelled(job) ? -ECANCELED : zcopy_transfer(job);
 	zcopy_task_sample(&after);
+	if (obs)
+		zcopy_observed(job, obs, ret);
 
 	spin_lock(&job->lock);
 	rec->end_ns = ktime_get_ns();

@@ -123,7 +123,7 @@ void zcopy_job_free(struct zcopy_job *job)
 	kmem_cache_free(zcopy_job_cache, job);
 }
 
-static int zcopy_check_file(struct file *file, struct netlink_ext_ack *extack)
+int zcopy_check_file(struct file *file, struct netlink_ext_ack *extack)
 {
 	if (!S_ISREG(file_inode(file)->i_mode)) {
 		NL_SET_ERR_MSG(extack, "file is not a regular file");
@@ -136,8 +136,7 @@ static int zcopy_check_file(struct file *file, struct netlink_ext_ack *extack)
 	return 0;
 }
 
-static int zcopy_check_socket(struct socket *sock,
-			      struct netlink_ext_ack *extack)
+int zcopy_check_socket(struct socket *sock, struct netlink_ext_ack *extack)
 {
 	struct sock *sk = sock->sk;
 
@@ -247,6 +246,21 @@ int zcopy_request_check(const struct zcopy_request *req,
 	return 0;
 }
 
+/*
+ * The newest live job on sk, which nothing follows yet: a job submitted
+ * to the same socket must wait for it, or their bytes would interleave.
+ */
+static struct zcopy_job *zcopy_job_on_socket(const struct sock *sk)
+{
+	struct zcopy_job *job;
+
+	lockdep_assert_held(&zcopy_live_lock);
+	list_for_each_entry_reverse(job, &zcopy_live_jobs, node)
+		if (job->sock->sk == sk)
+			return job;
+	return NULL;
+}
+
 static unsigned int zcopy_user_jobs(kuid_t uid)
 {
 	struct zcopy_job *job;
@@ -263,6 +277,7 @@ int zcopy_job_submit(struct zcopy_job *job, const struct zcopy_request *req,
 		     u64 *id, struct netlink_ext_ack *extack)
 {
 	loff_t size = i_size_read(file_inode(job->file));
+	struct zcopy_job *prev;
 	int ret;
 
 	ret = zcopy_request_check(req, extack);
@@ -300,19 +315,24 @@ int zcopy_job_submit(struct zcopy_job *job, const struct zcopy_request *req,
 	job->rec.id = atomic64_inc_return(&zcopy_next_id);
 	*id = job->rec.id;
 	job->rec.queued_ns = ktime_get_ns();
+	INIT_WORK(&job->work, zcopy_engine_work);
+	/* Accounted before a predecessor's end can start it. */
+	__module_get(THIS_MODULE);
+	zcopy_stats_add(ZCOPY_STATS_A_JOBS_SUBMITTED, 1);
+	zcopy_stats_add(ZCOPY_STATS_A_JOBS_QUEUED, 1);
+	zcopy_stats_add(ZCOPY_STATS_A_JOBS_COPY + req->mode, 1);
+	/* Behind the socket's last job, which queues this one when it ends. */
+	prev = zcopy_job_on_socket(job->sock->sk);
+	if (prev)
+		prev->next = job;
 	list_add_tail(&job->node, &zcopy_live_jobs);
 	zcopy_live_count++;
 	if (job->owner)
 		zcopy_owner_add(job->owner, job);
 	spin_unlock(&zcopy_live_lock);
 
-	__module_get(THIS_MODULE);
-	zcopy_stats_add(ZCOPY_STATS_A_JOBS_SUBMITTED, 1);
-	zcopy_stats_add(ZCOPY_STATS_A_JOBS_QUEUED, 1);
-	zcopy_stats_add(ZCOPY_STATS_A_JOBS_COPY + req->mode, 1);
-
-	INIT_WORK(&job->work, zcopy_engine_work);
-	queue_work(zcopy_wq, &job->work);
+	if (!prev)
+		queue_work(zcopy_wq, &job->work);
 	return 0;
 }
 
@@ -465,6 +485,7 @@ static void zcopy_stats_account(const struct zcopy_completion *rec)
 	zcopy_stats_add(ZCOPY_STATS_A_REF_BYTES, rec->ref_bytes);
 	zcopy_stats_add(ZCOPY_STATS_A_DMA_IN_BYTES, rec->dma_in_bytes);
 	zcopy_stats_add(ZCOPY_STATS_A_DMA_OUT_BYTES, rec->dma_out_bytes);
+	zcopy_stats_add(ZCOPY_STATS_A_JOBS_VERIFIED, rec->verified);
 }
 
 /*
@@ -474,13 +495,18 @@ static void zcopy_stats_account(const struct zcopy_completion *rec)
  */
 void zcopy_job_finish(struct zcopy_job *job)
 {
+	struct zcopy_job *next;
+
 	/* In the history before it leaves the live list: GET always finds it. */
 	zcopy_history_add(job);
 
 	spin_lock(&zcopy_live_lock);
 	list_del_init(&job->node);
 	zcopy_live_count--;
+	next = job->next;
 	spin_unlock(&zcopy_live_lock);
+	if (next)
+		queue_work(zcopy_wq, &next->work);
 
 	zcopy_job_release_io(job);
 	zcopy_stats_account(&job->rec);

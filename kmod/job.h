@@ -37,6 +37,9 @@ struct zcopy_job {
 	struct socket *sock;
 	bool sock_is_ours;		/* created for a path+address job */
 	bool cancel;			/* READ_ONCE: stop between chunks */
+	/* Queued when this one ends: jobs on one socket run in order. */
+	struct zcopy_job *next;
+	u64 own_copy_bytes;		/* copies the engine itself made */
 	struct file_ra_state ra;
 
 	spinlock_t lock;		/* rec while the job runs */
@@ -58,6 +61,10 @@ int zcopy_job_prepare_fds(struct zcopy_job *job, int file_fd, int sock_fd,
 int zcopy_job_prepare_path(struct zcopy_job *job, const char *path,
 			   const struct sockaddr *addr, int addrlen,
 			   struct netlink_ext_ack *extack);
+
+/* A readable regular file; a connected TCP socket. 0 or -errno. */
+int zcopy_check_file(struct file *file, struct netlink_ext_ack *extack);
+int zcopy_check_socket(struct socket *sock, struct netlink_ext_ack *extack);
 
 /* Checks what needs no file: mode, flags, range arithmetic. */
 int zcopy_request_check(const struct zcopy_request *req,

@@ -9,6 +9,8 @@
 #include <net/genetlink.h>
 
 #include "job.h"
+#include "observe.h"
+#include "observe_user.h"
 #include "zcopy.h"
 
 static int __init zcopy_init(void)
@@ -18,6 +20,11 @@ static int __init zcopy_init(void)
 	ret = zcopy_jobs_init();
 	if (ret)
 		goto err_jobs;
+
+	zcopy_observe_init();
+	ret = zcopy_obs_users_init();
+	if (ret)
+		goto err_obs_users;
 
 	ret = zcopy_chardev_init();
 	if (ret)
@@ -33,6 +40,9 @@ static int __init zcopy_init(void)
 err_genl:
 	zcopy_chardev_exit();
 err_chardev:
+	zcopy_obs_users_exit();
+err_obs_users:
+	zcopy_observe_exit();
 	zcopy_jobs_exit();
 err_jobs:
 	return ret;
@@ -42,6 +52,8 @@ static void __exit zcopy_exit(void)
 {
 	zcopy_genl_exit();
 	zcopy_chardev_exit();
+	zcopy_obs_users_exit();
+	zcopy_observe_exit();
 	zcopy_jobs_exit();
 }
 

@@ -13,6 +13,8 @@
 
 #include "job.h"
 #include "netlink.h"
+#include "observe.h"
+#include "observe_user.h"
 #include "stats.h"
 #include "zcopy.h"
 
@@ -329,6 +331,11 @@ static int zcopy_nl_stats_doit(struct sk_buff *skb, struct genl_info *info)
 	ret = zcopy_nl_put_stats(msg);
 	if (ret)
 		goto err_free;
+	if (zcopy_observe_error() &&
+	    nla_put_string(msg, ZCOPY_A_OBSERVER_ERROR, zcopy_observe_error())) {
+		ret = -EMSGSIZE;
+		goto err_free;
+	}
 
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
@@ -336,6 +343,161 @@ static int zcopy_nl_stats_doit(struct sk_buff *skb, struct genl_info *info)
 err_free:
 	nlmsg_free(msg);
 	return ret;
+}
+
+static int zcopy_nl_put_observe(struct sk_buff *skb, u64 id,
+				const struct zcopy_obs_counts *c)
+{
+	const struct {
+		int attr;
+		u64 value;
+	} counters[] = {
+		{ ZCOPY_OBSERVE_A_ID, id },
+		{ ZCOPY_OBSERVE_A_PROBES, c->probes },
+		{ ZCOPY_OBSERVE_A_BYTES, c->bytes },
+		{ ZCOPY_OBSERVE_A_COPIED_BYTES, c->copied_bytes },
+		{ ZCOPY_OBSERVE_A_REF_BYTES, c->ref_bytes },
+		{ ZCOPY_OBSERVE_A_DMA_OUT_BYTES, c->dma_out_bytes },
+		{ ZCOPY_OBSERVE_A_RETRANS_BYTES, c->retrans_bytes },
+		{ ZCOPY_OBSERVE_A_SKBS, c->skbs },
+		{ ZCOPY_OBSERVE_A_FRAGS, c->frags },
+		{ ZCOPY_OBSERVE_A_DEFERRED_COPY_BYTES, c->deferred_copy_bytes },
+		{ ZCOPY_OBSERVE_A_PULL_BYTES, c->pull_bytes },
+		{ ZCOPY_OBSERVE_A_COPY_BITS_BYTES, c->copy_bits_bytes },
+		{ ZCOPY_OBSERVE_A_SEGMENT_COPY_BYTES, c->segment_copy_bytes },
+		{ ZCOPY_OBSERVE_A_SW_CSUM_BYTES, c->sw_csum_bytes },
+	};
+	struct nlattr *nest;
+	unsigned int i;
+
+	nest = nla_nest_start(skb, ZCOPY_A_OBSERVE);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < ARRAY_SIZE(counters); i++)
+		if (nla_put_u64_64bit(skb, counters[i].attr, counters[i].value,
+				      ZCOPY_OBSERVE_A_PAD))
+			goto err;
+	if (nla_put_string(skb, ZCOPY_OBSERVE_A_EGRESS_DEV, c->egress_dev))
+		goto err;
+	nla_nest_end(skb, nest);
+	return 0;
+err:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+static int zcopy_nl_observe_reply(struct genl_info *info, u64 id,
+				  const struct zcopy_obs_counts *c)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &zcopy_genl_family, 0,
+				info->genlhdr->cmd);
+	if (!hdr || zcopy_nl_put_observe(msg, id, c)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+/* The caller's fds, checked as a job's would be. */
+static int zcopy_nl_observe_fds(struct genl_info *info, struct file **filep,
+				struct socket **sockp)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct socket *sock;
+	struct file *file;
+	int ret;
+
+	file = fget(nla_get_s32(info->attrs[ZCOPY_A_FILE_FD]));
+	if (!file) {
+		NL_SET_ERR_MSG_ATTR(extack, info->attrs[ZCOPY_A_FILE_FD],
+				    "bad file descriptor for the file");
+		return -EBADF;
+	}
+	ret = zcopy_check_file(file, extack);
+	if (ret)
+		goto err_file;
+
+	sock = sockfd_lookup(nla_get_s32(info->attrs[ZCOPY_A_SOCK_FD]), &ret);
+	if (!sock) {
+		if (ret == -ENOTSOCK)
+			NL_SET_ERR_MSG_ATTR(extack, info->attrs[ZCOPY_A_SOCK_FD],
+					    "socket descriptor is not a socket");
+		else
+			NL_SET_ERR_MSG_ATTR(extack, info->attrs[ZCOPY_A_SOCK_FD],
+					    "bad file descriptor for the socket");
+		goto err_file;
+	}
+	ret = zcopy_check_socket(sock, extack);
+	if (ret) {
+		sockfd_put(sock);
+		goto err_file;
+	}
+	*filep = file;
+	*sockp = sock;
+	return 0;
+
+err_file:
+	fput(file);
+	return ret;
+}
+
+static int zcopy_nl_observe_start_doit(struct sk_buff *skb,
+				       struct genl_info *info)
+{
+	struct zcopy_obs_counts c = {};
+	struct socket *sock;
+	struct file *file;
+	u64 id;
+	int ret;
+
+	if (zcopy_nl_missing(info, ZCOPY_A_SOCK_FD, "missing socket descriptor") ||
+	    zcopy_nl_missing(info, ZCOPY_A_FILE_FD, "missing file descriptor"))
+		return -EINVAL;
+	ret = zcopy_nl_observe_fds(info, &file, &sock);
+	if (ret)
+		return ret;
+
+	ret = zcopy_obs_user_start(genl_info_net(info), info->snd_portid,
+				   sock->sk, file, &id);
+	sockfd_put(sock);
+	fput(file);
+	if (ret == -EAGAIN)
+		NL_SET_ERR_MSG(info->extack, "too many observations");
+	if (ret)
+		return ret;
+
+	c.probes = zcopy_observe_probes();
+	ret = zcopy_nl_observe_reply(info, id, &c);
+	if (ret)
+		zcopy_obs_user_read(genl_info_net(info), info->snd_portid, id,
+				    true, &c);
+	return ret;
+}
+
+static int zcopy_nl_observe_read_doit(struct sk_buff *skb,
+				      struct genl_info *info)
+{
+	bool stop = info->genlhdr->cmd == ZCOPY_CMD_OBSERVE_STOP;
+	struct zcopy_obs_counts c;
+	u64 id;
+
+	if (zcopy_nl_missing(info, ZCOPY_A_OBSERVE_ID, "missing observation id"))
+		return -EINVAL;
+	id = nla_get_u64(info->attrs[ZCOPY_A_OBSERVE_ID]);
+	if (zcopy_obs_user_read(genl_info_net(info), info->snd_portid, id, stop,
+				&c)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[ZCOPY_A_OBSERVE_ID],
+				    "no such observation of this socket");
+		return -ENOENT;
+	}
+	return zcopy_nl_observe_reply(info, id, &c);
 }
 
 void zcopy_nl_notify_done(struct net *net, const struct zcopy_completion *rec)
@@ -366,6 +528,15 @@ static const struct nla_policy zcopy_id_policy[ZCOPY_A_MAX + 1] = {
 	[ZCOPY_A_ID] = { .type = NLA_U64 },
 };
 
+static const struct nla_policy zcopy_observe_start_policy[ZCOPY_A_MAX + 1] = {
+	[ZCOPY_A_FILE_FD] = { .type = NLA_S32 },
+	[ZCOPY_A_SOCK_FD] = { .type = NLA_S32 },
+};
+
+static const struct nla_policy zcopy_observe_id_policy[ZCOPY_A_MAX + 1] = {
+	[ZCOPY_A_OBSERVE_ID] = { .type = NLA_U64 },
+};
+
 /* Ops without a policy take no attributes (strict validation). */
 static const struct genl_ops zcopy_genl_ops[] = {
 	{
@@ -392,6 +563,24 @@ static const struct genl_ops zcopy_genl_ops[] = {
 	{
 		.cmd = ZCOPY_CMD_STATS,
 		.doit = zcopy_nl_stats_doit,
+	},
+	{
+		.cmd = ZCOPY_CMD_OBSERVE_START,
+		.doit = zcopy_nl_observe_start_doit,
+		.policy = zcopy_observe_start_policy,
+		.maxattr = ZCOPY_A_MAX,
+	},
+	{
+		.cmd = ZCOPY_CMD_OBSERVE_READ,
+		.doit = zcopy_nl_observe_read_doit,
+		.policy = zcopy_observe_id_policy,
+		.maxattr = ZCOPY_A_MAX,
+	},
+	{
+		.cmd = ZCOPY_CMD_OBSERVE_STOP,
+		.doit = zcopy_nl_observe_read_doit,
+		.policy = zcopy_observe_id_policy,
+		.maxattr = ZCOPY_A_MAX,
 	},
 };
 

@@ -58,6 +58,22 @@ bool zcopy_path_has_sg(const struct zcopy_path *path)
 	return !ret && ev.data;
 }
 
+int zcopy_ethtool_set(const char *dev, uint32_t cmd, bool on)
+{
+	struct ethtool_value ev = { .cmd = cmd, .data = on };
+	struct ifreq ifr = {};
+	int fd, ret;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	ifr.ifr_data = (void *)&ev;
+	ret = ioctl(fd, SIOCETHTOOL, &ifr) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
 static int enter_netns(const char *name)
 {
 	char path[128];

@@ -27,6 +27,8 @@ extern const struct zcopy_path zcopy_paths[];
 const struct zcopy_path *zcopy_path_by_name(const char *name);
 /* Whether the path's egress device does scatter/gather. */
 bool zcopy_path_has_sg(const struct zcopy_path *path);
+/* An ethtool set command (ETHTOOL_SSG, ETHTOOL_STXCSUM) on dev: 0 or -errno. */
+int zcopy_ethtool_set(const char *dev, uint32_t cmd, bool on);
 
 enum receiver_behaviour {
 	RECV_ALL,		/* read to EOF */

@@ -40,12 +40,17 @@ static const struct stats_counter {
 	{ ZCOPY_STATS_A_REF_BYTES,		"ref_bytes",		BYTES },
 	{ ZCOPY_STATS_A_DMA_IN_BYTES,		"dma_in_bytes",		BYTES },
 	{ ZCOPY_STATS_A_DMA_OUT_BYTES,		"dma_out_bytes",	BYTES },
+	{ ZCOPY_STATS_A_OBSERVER_PROBES,	"observer_probes",	COUNT },
+	{ ZCOPY_STATS_A_JOBS_VERIFIED,		"jobs_verified",	COUNT },
+	{ ZCOPY_STATS_A_RETRANS_BYTES,		"retrans_bytes",	BYTES },
+	{ ZCOPY_STATS_A_OBSERVATIONS,		"observations",		COUNT },
 };
 
 #define NR_COUNTERS	ARRAY_SIZE(stats_counters)
 
 struct stats_reply {
 	bool seen;
+	char observer_error[160];	/* why probes are missing, or "" */
 	bool present[NR_COUNTERS];
 	uint64_t value[NR_COUNTERS];
 };
@@ -54,6 +59,7 @@ static int parse_stats(struct nlmsghdr *nlh, void *arg)
 {
 	static struct nla_policy policy[ZCOPY_A_MAX + 1] = {
 		[ZCOPY_A_STATS]	= { .type = NLA_NESTED },
+		[ZCOPY_A_OBSERVER_ERROR] = { .type = NLA_STRING },
 	};
 	static struct nla_policy stats_policy[ZCOPY_STATS_A_MAX + 1];
 	struct nlattr *tb[ZCOPY_A_MAX + 1];
@@ -71,6 +77,9 @@ static int parse_stats(struct nlmsghdr *nlh, void *arg)
 		return -EPROTO;
 
 	reply->seen = true;
+	if (tb[ZCOPY_A_OBSERVER_ERROR])
+		nla_strlcpy(reply->observer_error, tb[ZCOPY_A_OBSERVER_ERROR],
+			    sizeof(reply->observer_error));
 	for (i = 0; i < NR_COUNTERS; i++) {
 		struct nlattr *attr = stb[stats_counters[i].attr];
 
@@ -97,6 +106,9 @@ static void print_stats(const struct stats_reply *reply)
 		else
 			out_u64(name, reply->value[i]);
 	}
+	/* Only when the observer is incomplete: jobs are then not verified. */
+	if (reply->observer_error[0])
+		out_str("observer_error", reply->observer_error);
 	out_close_object();
 }
 

@@ -133,6 +133,16 @@ enum zcopy_cmd {
 	ZCOPY_CMD_CANCEL,
 	ZCOPY_CMD_STATS,
 	ZCOPY_CMD_EVENT_DONE,	/* multicast on "events" when a job ends */
+	/*
+	 * The observer on a socket the caller owns: START (SOCK_FD, FILE_FD
+	 * whose page cache counts as by reference) replies with an OBSERVE
+	 * nest holding the new ID; READ (OBSERVE_ID) replies with the counters
+	 * so far; STOP (OBSERVE_ID) replies with them and ends the observation.
+	 * Observations end too when the netlink socket that started them closes.
+	 */
+	ZCOPY_CMD_OBSERVE_START,
+	ZCOPY_CMD_OBSERVE_READ,
+	ZCOPY_CMD_OBSERVE_STOP,
 
 	__ZCOPY_CMD_MAX,
 };
@@ -175,6 +185,10 @@ enum zcopy_attr {
 	ZCOPY_A_CPU_NS,
 	ZCOPY_A_EGRESS_DEV,	/* string */
 	ZCOPY_A_VERIFIED,	/* u8 */
+	/* The observer. */
+	ZCOPY_A_OBSERVE,	/* nest of zcopy_observe_attr */
+	ZCOPY_A_OBSERVE_ID,	/* u64 */
+	ZCOPY_A_OBSERVER_ERROR,	/* string, in STATS: why probes are missing */
 
 	__ZCOPY_A_MAX,
 };
@@ -200,10 +214,64 @@ enum zcopy_stats_attr {
 	ZCOPY_STATS_A_REF_BYTES,
 	ZCOPY_STATS_A_DMA_IN_BYTES,
 	ZCOPY_STATS_A_DMA_OUT_BYTES,
+	ZCOPY_STATS_A_OBSERVER_PROBES,	/* ZCOPY_PROBE_* registered */
+	ZCOPY_STATS_A_JOBS_VERIFIED,
+	ZCOPY_STATS_A_RETRANS_BYTES,
+	ZCOPY_STATS_A_OBSERVATIONS,	/* user observations open now */
 
 	__ZCOPY_STATS_A_MAX,
 };
 
 #define ZCOPY_STATS_A_MAX (__ZCOPY_STATS_A_MAX - 1)
+
+/* The observer's probes, bits of ZCOPY_STATS_A_OBSERVER_PROBES. */
+#define ZCOPY_PROBE_XMIT	(1U << 0)	/* net:net_dev_start_xmit */
+#define ZCOPY_PROBE_RETRANSMIT	(1U << 1)	/* tcp:tcp_retransmit_skb */
+#define ZCOPY_PROBE_COPY_UBUFS	(1U << 2)	/* kprobe skb_copy_ubufs */
+#define ZCOPY_PROBE_PULL_TAIL	(1U << 3)	/* kprobe __pskb_pull_tail */
+#define ZCOPY_PROBE_COPY_BITS	(1U << 4)	/* kprobe skb_copy_bits */
+#define ZCOPY_PROBE_CSUM_HELP	(1U << 5)	/* kprobe skb_checksum_help */
+#define ZCOPY_PROBE_SEGMENT	(1U << 6)	/* kprobe skb_segment */
+#define ZCOPY_PROBES_ALL	0x7fU
+/* Without these an observation cannot be complete (verified stays 0). */
+#define ZCOPY_PROBES_NEEDED	(ZCOPY_PROBE_XMIT | ZCOPY_PROBE_COPY_UBUFS)
+
+/*
+ * What the observer saw of one socket's TCP payload, in ZCOPY_A_OBSERVE.
+ * All NLA_U64 but PAD and EGRESS_DEV. Only bytes queued after the
+ * observation started count; each byte is classified once, at its first
+ * transmission (net_dev_start_xmit): BYTES = COPIED_BYTES + REF_BYTES.
+ */
+enum zcopy_observe_attr {
+	ZCOPY_OBSERVE_A_UNSPEC,
+	ZCOPY_OBSERVE_A_PAD,
+	ZCOPY_OBSERVE_A_ID,
+	ZCOPY_OBSERVE_A_PROBES,		/* ZCOPY_PROBE_* active throughout */
+	ZCOPY_OBSERVE_A_BYTES,		/* payload bytes transmitted */
+	ZCOPY_OBSERVE_A_COPIED_BYTES,	/* linear area, other pages, or copied
+					 * after transmit (DEFERRED_COPY)
+					 */
+	ZCOPY_OBSERVE_A_REF_BYTES,	/* frags of the file's page cache */
+	ZCOPY_OBSERVE_A_DMA_OUT_BYTES,	/* sent by a device with a bus parent */
+	ZCOPY_OBSERVE_A_RETRANS_BYTES,	/* sent again; not in BYTES */
+	ZCOPY_OBSERVE_A_SKBS,		/* skbs transmitted (GSO: one each) */
+	ZCOPY_OBSERVE_A_FRAGS,		/* page fragments in them */
+	/* Where the stack copied or touched payload; may overlap the above. */
+	ZCOPY_OBSERVE_A_DEFERRED_COPY_BYTES,	/* skb_copy_ubufs: looped
+						 * locally, zero-copy pages
+						 * copied before delivery
+						 */
+	ZCOPY_OBSERVE_A_PULL_BYTES,	/* __pskb_pull_tail */
+	ZCOPY_OBSERVE_A_COPY_BITS_BYTES,	/* skb_copy_bits */
+	ZCOPY_OBSERVE_A_SEGMENT_COPY_BYTES,	/* skb_segment, no SG */
+	ZCOPY_OBSERVE_A_SW_CSUM_BYTES,	/* skb_checksum_help, or skb_segment
+					 * without checksum offload
+					 */
+	ZCOPY_OBSERVE_A_EGRESS_DEV,	/* string: device of the last skb */
+
+	__ZCOPY_OBSERVE_A_MAX,
+};
+
+#define ZCOPY_OBSERVE_A_MAX (__ZCOPY_OBSERVE_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_ZCOPY_H */

@@ -1,0 +1,459 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The observer. At net:net_dev_start_xmit, after validate_xmit_skb() has
+ * linearised or segmented whatever the device could not take, every TCP
+ * payload byte of an observed socket is classified once, at its first
+ * transmission: in a fragment whose page belongs to the observed file's
+ * page cache it went by reference; in the linear area or in any other page
+ * it was copied. A kprobe on skb_copy_ubufs catches the copy made later
+ * when zero-copy pages loop back to a local receiver. Other kprobes count
+ * where the stack copied or checksummed (for the user's diagnosis); the
+ * tcp:tcp_retransmit_skb tracepoint counts bytes sent again.
+ *
+ * Unobserved sockets cost an atomic read while nothing is observed, and a
+ * hash bucket test otherwise.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/hashtable.h>
+#include <linux/kprobes.h>
+#include <linux/mm.h>
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+#include <linux/slab.h>
+#include <linux/tracepoint.h>
+#include <net/tcp.h>
+
+#include "observe.h"
+#include "stats.h"
+
+/* A transfer whose bytes stop leaving for this long is not waited for. */
+#define ZCOPY_OBS_IDLE		(5 * HZ)
+#define ZCOPY_OBS_SLICE		(HZ / 10)
+
+struct zcopy_obs {
+	struct hlist_node by_sk;	/* zcopy_obs_by_sk */
+	struct list_head all;		/* zcopy_obs_all, by mapping */
+	struct rcu_head rcu;
+	struct sock *sk;		/* compared, never used by the probes */
+	struct file *file;		/* keeps mapping alive */
+	struct address_space *mapping;
+	wait_queue_head_t wait;
+
+	spinlock_t lock;		/* the fields below; taken in any context */
+	u32 seq_start;			/* first sequence number observed */
+	u32 seq_next;			/* end of the newest payload seen */
+	u64 target;			/* wake the waiter when bytes reach it */
+	struct zcopy_obs_counts c;
+};
+
+static DEFINE_HASHTABLE(zcopy_obs_by_sk, 6);
+static LIST_HEAD(zcopy_obs_all);
+static DEFINE_SPINLOCK(zcopy_obs_list_lock);
+static atomic_t zcopy_obs_active = ATOMIC_INIT(0);
+
+static u32 zcopy_probes;
+static char zcopy_probe_error[160];
+
+#define ZCOPY_OBS_FIELD(f)	offsetof(struct zcopy_obs_counts, f)
+
+static bool zcopy_page_in(struct page *page,
+			  const struct address_space *mapping)
+{
+	return READ_ONCE(page_folio(page)->mapping) == mapping;
+}
+
+/* Payload [off, end) of skb, offsets from skb->data: copied or by ref. */
+static void zcopy_obs_walk(struct zcopy_obs *obs, const struct sk_buff *skb,
+			   unsigned int off, unsigned int end)
+{
+	const struct skb_shared_info *shinfo = skb_shinfo(skb);
+	struct zcopy_obs_counts *c = &obs->c;
+	unsigned int pos = skb_headlen(skb);
+	unsigned int i, n;
+
+	if (off < pos) {
+		n = min(pos, end) - off;
+		c->copied_bytes += n;
+		off += n;
+	}
+	for (i = 0; i < shinfo->nr_frags && off < end; i++) {
+		const skb_frag_t *frag = &shinfo->frags[i];
+		unsigned int fend = pos + skb_frag_size(frag);
+
+		if (off < fend) {
+			n = min(fend, end) - off;
+			if (zcopy_page_in(skb_frag_page(frag), obs->mapping))
+				c->ref_bytes += n;
+			else
+				c->copied_bytes += n;
+			off += n;
+		}
+		pos = fend;
+	}
+	/* A frag_list: TCP does not transmit one; nothing there is by ref. */
+	if (off < end)
+		c->copied_bytes += end - off;
+}
+
+static void zcopy_obs_classify(struct zcopy_obs *obs,
+			       const struct sk_buff *skb,
+			       const struct net_device *dev)
+{
+	struct zcopy_obs_counts *c = &obs->c;
+	const struct tcphdr *th;
+	unsigned int hdr, len;
+	unsigned long flags;
+	bool wake = false;
+	u32 seq, first;
+
+	if (!skb_transport_header_was_set(skb))
+		return;
+	th = tcp_hdr(skb);
+	hdr = skb_transport_offset(skb) + __tcp_hdrlen(th);
+	if (skb->len <= hdr)
+		return;
+	len = skb->len - hdr;
+	seq = ntohl(th->seq);
+
+	spin_lock_irqsave(&obs->lock, flags);
+	/* Only bytes queued since the start, and each only once. */
+	first = seq;
+	if (before(first, obs->seq_start))
+		first = obs->seq_start;
+	if (before(first, obs->seq_next))
+		first = obs->seq_next;
+	if (!before(first, seq + len))
+		goto out;
+
+	obs->seq_next = seq + len;
+	c->bytes += seq + len - first;
+	c->skbs++;
+	c->frags += skb_shinfo(skb)->nr_frags;
+	if (dev->dev.parent && !(dev->flags & IFF_LOOPBACK))
+		c->dma_out_bytes += seq + len - first;
+	memcpy(c->egress_dev, dev->name, IFNAMSIZ);
+	zcopy_obs_walk(obs, skb, hdr + first - seq, hdr + len);
+	wake = obs->target && c->bytes >= obs->target;
+out:
+	spin_unlock_irqrestore(&obs->lock, flags);
+	if (wake)
+		wake_up(&obs->wait);
+}
+
+static void zcopy_tp_xmit(void *data, const struct sk_buff *skb,
+			  const struct net_device *dev)
+{
+	struct sock *sk = skb->sk;
+	struct zcopy_obs *obs;
+
+	if (!atomic_read(&zcopy_obs_active) || !sk)
+		return;
+	rcu_read_lock();
+	hash_for_each_possible_rcu(zcopy_obs_by_sk, obs, by_sk, (unsigned long)sk)
+		if (obs->sk == sk)
+			zcopy_obs_classify(obs, skb, dev);
+	rcu_read_unlock();
+}
+
+/* Adds n to the counter at field of every observation of sk. */
+static void zcopy_obs_count(const struct sock *sk, size_t field, u64 n)
+{
+	struct zcopy_obs *obs;
+	unsigned long flags;
+
+	if (!atomic_read(&zcopy_obs_active) || !sk || !n)
+		return;
+	rcu_read_lock();
+	hash_for_each_possible_rcu(zcopy_obs_by_sk, obs, by_sk, (unsigned long)sk) {
+		if (obs->sk != sk)
+			continue;
+		spin_lock_irqsave(&obs->lock, flags);
+		*(u64 *)((char *)&obs->c + field) += n;
+		spin_unlock_irqrestore(&obs->lock, flags);
+	}
+	rcu_read_unlock();
+}
+
+static void zcopy_tp_retransmit(void *data, const struct sock *sk,
+				const struct sk_buff *skb)
+{
+	zcopy_obs_count(sk, ZCOPY_OBS_FIELD(retrans_bytes), skb->len);
+}
+
+static struct sk_buff *zcopy_kp_skb(struct pt_regs *regs)
+{
+	return (struct sk_buff *)regs_get_kernel_argument(regs, 0);
+}
+
+/*
+ * Zero-copy pages (MSG_ZEROCOPY, io_uring) are copied before a local
+ * receiver gets them; the skb is orphaned by then, so match the pages.
+ * What was counted by reference at transmit was in the end copied.
+ */
+static int zcopy_kp_copy_ubufs(struct kprobe *p, struct pt_regs *regs)
+{
+	struct sk_buff *skb = zcopy_kp_skb(regs);
+	const struct skb_shared_info *shinfo;
+	struct zcopy_obs *obs;
+	unsigned long flags;
+	unsigned int i;
+
+	if (!atomic_read(&zcopy_obs_active) || !skb_zcopy(skb))
+		return 0;
+	shinfo = skb_shinfo(skb);
+	rcu_read_lock();
+	list_for_each_entry_rcu(obs, &zcopy_obs_all, all) {
+		u64 n = 0, moved;
+
+		for (i = 0; i < shinfo->nr_frags; i++)
+			if (zcopy_page_in(skb_frag_page(&shinfo->frags[i]),
+					  obs->mapping))
+				n += skb_frag_size(&shinfo->frags[i]);
+		if (!n)
+			continue;
+		spin_lock_irqsave(&obs->lock, flags);
+		moved = min(n, obs->c.ref_bytes);
+		obs->c.ref_bytes -= moved;
+		obs->c.copied_bytes += moved;
+		obs->c.deferred_copy_bytes += n;
+		spin_unlock_irqrestore(&obs->lock, flags);
+	}
+	rcu_read_unlock();
+	return 0;
+}
+
+static int zcopy_kp_pull_tail(struct kprobe *p, struct pt_regs *regs)
+{
+	struct sk_buff *skb = zcopy_kp_skb(regs);
+	int delta = (int)regs_get_kernel_argument(regs, 1);
+
+	if (delta > 0)
+		zcopy_obs_count(skb->sk, ZCOPY_OBS_FIELD(pull_bytes), delta);
+	return 0;
+}
+
+static int zcopy_kp_copy_bits(struct kprobe *p, struct pt_regs *regs)
+{
+	struct sk_buff *skb = zcopy_kp_skb(regs);
+	int len = (int)regs_get_kernel_argument(regs, 3);
+
+	if (len > 0)
+		zcopy_obs_count(skb->sk, ZCOPY_OBS_FIELD(copy_bits_bytes), len);
+	return 0;
+}
+
+static int zcopy_kp_csum_help(struct kprobe *p, struct pt_regs *regs)
+{
+	struct sk_buff *skb = zcopy_kp_skb(regs);
+
+	if (skb->ip_summed == CHECKSUM_PARTIAL)
+		zcopy_obs_count(skb->sk, ZCOPY_OBS_FIELD(sw_csum_bytes),
+				skb->len - skb_checksum_start_offset(skb));
+	return 0;
+}
+
+/* The payload is all that is left of the skb when TCP segments it. */
+static int zcopy_kp_segment(struct kprobe *p, struct pt_regs *regs)
+{
+	struct sk_buff *skb = zcopy_kp_skb(regs);
+	netdev_features_t features = regs_get_kernel_argument(regs, 1);
+
+	if (!(features & NETIF_F_SG))
+		zcopy_obs_count(skb->sk, ZCOPY_OBS_FIELD(segment_copy_bytes),
+				skb->len);
+	if (!(features & NETIF_F_CSUM_MASK))
+		zcopy_obs_count(skb->sk, ZCOPY_OBS_FIELD(sw_csum_bytes),
+				skb->len);
+	return 0;
+}
+
+struct zcopy_tp {
+	const char *name;
+	void *probe;
+	u32 bit;
+	struct tracepoint *tp;
+};
+
+static struct zcopy_tp zcopy_tps[] = {
+	{ "net_dev_start_xmit", zcopy_tp_xmit, ZCOPY_PROBE_XMIT },
+	{ "tcp_retransmit_skb", zcopy_tp_retransmit, ZCOPY_PROBE_RETRANSMIT },
+};
+
+static struct kprobe zcopy_kps[] = {
+	{ .symbol_name = "skb_copy_ubufs", .pre_handler = zcopy_kp_copy_ubufs },
+	{ .symbol_name = "__pskb_pull_tail", .pre_handler = zcopy_kp_pull_tail },
+	{ .symbol_name = "skb_copy_bits", .pre_handler = zcopy_kp_copy_bits },
+	{ .symbol_name = "skb_checksum_help", .pre_handler = zcopy_kp_csum_help },
+	{ .symbol_name = "skb_segment", .pre_handler = zcopy_kp_segment },
+};
+
+static const u32 zcopy_kp_bits[] = {
+	ZCOPY_PROBE_COPY_UBUFS, ZCOPY_PROBE_PULL_TAIL, ZCOPY_PROBE_COPY_BITS,
+	ZCOPY_PROBE_CSUM_HELP, ZCOPY_PROBE_SEGMENT,
+};
+
+static void zcopy_tp_find(struct tracepoint *tp, void *priv)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(zcopy_tps); i++)
+		if (!strcmp(tp->name, zcopy_tps[i].name))
+			zcopy_tps[i].tp = tp;
+}
+
+static void zcopy_probe_failed(const char *what, const char *name, int err)
+{
+	size_t used = strlen(zcopy_probe_error);
+
+	scnprintf(zcopy_probe_error + used, sizeof(zcopy_probe_error) - used,
+		  "%s%s %s: %d", used ? "; " : "", what, name, err);
+}
+
+void zcopy_observe_init(void)
+{
+	unsigned int i;
+	int ret;
+
+	for_each_kernel_tracepoint(zcopy_tp_find, NULL);
+	for (i = 0; i < ARRAY_SIZE(zcopy_tps); i++) {
+		struct zcopy_tp *t = &zcopy_tps[i];
+
+		ret = t->tp ? tracepoint_probe_register(t->tp, t->probe, NULL) :
+			      -ENOENT;
+		if (ret) {
+			t->tp = NULL;
+			zcopy_probe_failed("tracepoint", t->name, ret);
+			continue;
+		}
+		zcopy_probes |= t->bit;
+	}
+	for (i = 0; i < ARRAY_SIZE(zcopy_kps); i++) {
+		ret = register_kprobe(&zcopy_kps[i]);
+		if (ret) {
+			zcopy_kps[i].addr = NULL;
+			zcopy_probe_failed("kprobe", zcopy_kps[i].symbol_name,
+					   ret);
+			continue;
+		}
+		zcopy_probes |= zcopy_kp_bits[i];
+	}
+	zcopy_stats_add(ZCOPY_STATS_A_OBSERVER_PROBES, zcopy_probes);
+	if (zcopy_probe_error[0])
+		pr_warn("observer incomplete, transfers will not be verified: %s\n",
+			zcopy_probe_error);
+}
+
+void zcopy_observe_exit(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(zcopy_kps); i++)
+		if (zcopy_probes & zcopy_kp_bits[i])
+			unregister_kprobe(&zcopy_kps[i]);
+	for (i = 0; i < ARRAY_SIZE(zcopy_tps); i++)
+		if (zcopy_tps[i].tp)
+			tracepoint_probe_unregister(zcopy_tps[i].tp,
+						    zcopy_tps[i].probe, NULL);
+	tracepoint_synchronize_unregister();
+}
+
+u32 zcopy_observe_probes(void)
+{
+	return zcopy_probes;
+}
+
+const char *zcopy_observe_error(void)
+{
+	return zcopy_probe_error[0] ? zcopy_probe_error : NULL;
+}
+
+struct zcopy_obs *zcopy_obs_start(struct sock *sk, struct file *file)
+{
+	struct zcopy_obs *obs;
+
+	obs = kzalloc(sizeof(*obs), GFP_KERNEL);
+	if (!obs)
+		return NULL;
+	sock_hold(sk);
+	obs->sk = sk;
+	obs->file = get_file(file);
+	obs->mapping = file->f_mapping;
+	init_waitqueue_head(&obs->wait);
+	spin_lock_init(&obs->lock);
+	obs->c.probes = zcopy_probes;
+	obs->seq_start = READ_ONCE(tcp_sk(sk)->write_seq);
+	obs->seq_next = obs->seq_start;
+
+	spin_lock(&zcopy_obs_list_lock);
+	hash_add_rcu(zcopy_obs_by_sk, &obs->by_sk, (unsigned long)sk);
+	list_add_tail_rcu(&obs->all, &zcopy_obs_all);
+	atomic_inc(&zcopy_obs_active);
+	spin_unlock(&zcopy_obs_list_lock);
+	return obs;
+}
+
+void zcopy_obs_read(struct zcopy_obs *obs, struct zcopy_obs_counts *c)
+{
+	spin_lock_irq(&obs->lock);
+	*c = obs->c;
+	spin_unlock_irq(&obs->lock);
+}
+
+void zcopy_obs_stop(struct zcopy_obs *obs, struct zcopy_obs_counts *c)
+{
+	spin_lock(&zcopy_obs_list_lock);
+	hash_del_rcu(&obs->by_sk);
+	list_del_rcu(&obs->all);
+	atomic_dec(&zcopy_obs_active);
+	spin_unlock(&zcopy_obs_list_lock);
+
+	if (c)
+		zcopy_obs_read(obs, c);
+	/* Probes compare obs->sk and obs->mapping, never follow them. */
+	sock_put(obs->sk);
+	fput(obs->file);
+	kfree_rcu(obs, rcu);
+}
+
+static u64 zcopy_obs_bytes(struct zcopy_obs *obs)
+{
+	u64 bytes;
+
+	spin_lock_irq(&obs->lock);
+	bytes = obs->c.bytes;
+	spin_unlock_irq(&obs->lock);
+	return bytes;
+}
+
+bool zcopy_obs_wait(struct zcopy_obs *obs, u64 bytes,
+		    bool (*abort)(void *arg), void *arg)
+{
+	unsigned long idle = 0;
+	u64 seen;
+
+	if (!(obs->c.probes & ZCOPY_PROBE_XMIT))
+		return false;
+	spin_lock_irq(&obs->lock);
+	obs->target = bytes;
+	spin_unlock_irq(&obs->lock);
+
+	for (;;) {
+		seen = zcopy_obs_bytes(obs);
+		if (seen >= bytes)
+			return true;
+		if (abort(arg) || READ_ONCE(obs->sk->sk_err) ||
+		    idle >= ZCOPY_OBS_IDLE)
+			return false;
+		wait_event_idle_timeout(obs->wait,
+					zcopy_obs_bytes(obs) >= bytes ||
+					abort(arg), ZCOPY_OBS_SLICE);
+		idle = zcopy_obs_bytes(obs) == seen ? idle + ZCOPY_OBS_SLICE : 0;
+	}
+}
+
+bool zcopy_obs_complete(const struct zcopy_obs_counts *c, u64 bytes)
+{
+	return (c->probes & ZCOPY_PROBES_NEEDED) == ZCOPY_PROBES_NEEDED &&
+	       c->bytes == bytes;
+}

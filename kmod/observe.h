@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The observer: classifies every TCP payload byte an observed socket
+ * transmits as copied or by reference, at the device boundary.
+ */
+#ifndef _ZCOPY_OBSERVE_H
+#define _ZCOPY_OBSERVE_H
+
+#include <linux/fs.h>
+#include <linux/types.h>
+#include <net/sock.h>
+
+struct zcopy_obs;
+
+/* What an observation saw; see enum zcopy_observe_attr. */
+struct zcopy_obs_counts {
+	u32 probes;
+	u64 bytes;
+	u64 copied_bytes;
+	u64 ref_bytes;
+	u64 dma_out_bytes;
+	u64 retrans_bytes;
+	u64 skbs;
+	u64 frags;
+	u64 deferred_copy_bytes;
+	u64 pull_bytes;
+	u64 copy_bits_bytes;
+	u64 segment_copy_bytes;
+	u64 sw_csum_bytes;
+	char egress_dev[IFNAMSIZ];
+};
+
+/* Registers the probes it can; never fails the module's load. */
+void zcopy_observe_init(void);
+void zcopy_observe_exit(void);
+
+/* ZCOPY_PROBE_* registered, and why some are not (NULL: all are). */
+u32 zcopy_observe_probes(void);
+const char *zcopy_observe_error(void);
+
+/*
+ * Starts observing sk's payload queued from now on; pages of file's page
+ * cache count as by reference. Takes references on both.
+ */
+struct zcopy_obs *zcopy_obs_start(struct sock *sk, struct file *file);
+/* The counts so far. */
+void zcopy_obs_read(struct zcopy_obs *obs, struct zcopy_obs_counts *c);
+/* Ends the observation: final counts, references dropped. */
+void zcopy_obs_stop(struct zcopy_obs *obs, struct zcopy_obs_counts *c);
+
+/*
+ * Waits until bytes payload bytes went out, the socket failed, abort()
+ * says so, or nothing moved for a while. True when all went out.
+ */
+bool zcopy_obs_wait(struct zcopy_obs *obs, u64 bytes,
+		    bool (*abort)(void *arg), void *arg);
+
+/* All of bytes transmitted, every needed probe present throughout. */
+bool zcopy_obs_complete(const struct zcopy_obs_counts *c, u64 bytes);
+
+#endif /* _ZCOPY_OBSERVE_H */

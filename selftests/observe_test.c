@@ -1,0 +1,578 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The observer: its probes are all there; on sockets user space writes to,
+ * OBSERVE classifies the bytes as the stack really sent them (sendfile(2)
+ * by reference on an SG device, write() copied, MSG_ZEROCOPY copied when
+ * looped back); switching checksum offload off is seen as copies and
+ * software checksums, also in an sg job; bad requests are refused with
+ * extack, and observations end with the netlink socket that made them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/errqueue.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <netlink/genl/genl.h>
+
+#include "kselftest_harness.h"
+#include "zcopy_test_lib.h"
+#include "zcopy_xfer_lib.h"
+
+#define FILE_1M		"/data/f1m1"
+#define SIZE_1M		1048577ULL
+#define TIMEOUT_MS	120000
+
+#ifndef SO_ZEROCOPY
+#define SO_ZEROCOPY	60
+#endif
+#ifndef MSG_ZEROCOPY
+#define MSG_ZEROCOPY	0x4000000
+#endif
+
+struct observed {
+	uint64_t v[ZCOPY_OBSERVE_A_MAX + 1];
+	char dev[16];
+};
+
+struct observe_fds {
+	int file, sock;
+};
+
+static int put_observe_fds(struct nl_msg *msg, void *arg)
+{
+	const struct observe_fds *fds = arg;
+	int ret = 0;
+
+	if (fds->file != -2)
+		ret |= nla_put_s32(msg, ZCOPY_A_FILE_FD, fds->file);
+	if (fds->sock != -2)
+		ret |= nla_put_s32(msg, ZCOPY_A_SOCK_FD, fds->sock);
+	return ret;
+}
+
+static int put_observe_id(struct nl_msg *msg, void *arg)
+{
+	return nla_put_u64(msg, ZCOPY_A_OBSERVE_ID, *(uint64_t *)arg);
+}
+
+/* The OBSERVE nest of a reply; -EBADMSG if it is not there. */
+static int parse_observed(struct zcopy_nl_reply *reply, struct observed *o)
+{
+	struct nlattr *tb[ZCOPY_OBSERVE_A_MAX + 1];
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	if (!reply->attrs[ZCOPY_A_OBSERVE] ||
+	    nla_parse_nested(tb, ZCOPY_OBSERVE_A_MAX,
+			     reply->attrs[ZCOPY_A_OBSERVE], NULL))
+		return -EBADMSG;
+	for (i = ZCOPY_OBSERVE_A_ID; i <= ZCOPY_OBSERVE_A_MAX; i++) {
+		if (i == ZCOPY_OBSERVE_A_EGRESS_DEV || !tb[i])
+			continue;
+		o->v[i] = nla_get_u64(tb[i]);
+	}
+	if (tb[ZCOPY_OBSERVE_A_EGRESS_DEV])
+		nla_strlcpy(o->dev, tb[ZCOPY_OBSERVE_A_EGRESS_DEV],
+			    sizeof(o->dev));
+	return 0;
+}
+
+static int observe_start(struct zcopy_nl *nl, int file, int sock,
+			 uint64_t *id, struct zcopy_nl_reply *reply)
+{
+	struct observe_fds fds = { .file = file, .sock = sock };
+	struct observed o;
+	int ret;
+
+	ret = zcopy_nl_request(nl, ZCOPY_CMD_OBSERVE_START, put_observe_fds,
+			       &fds, reply);
+	if (!ret && !parse_observed(reply, &o))
+		*id = o.v[ZCOPY_OBSERVE_A_ID];
+	zcopy_nl_reply_free(reply);
+	return ret;
+}
+
+static int observe_end(struct zcopy_nl *nl, uint8_t cmd, uint64_t id,
+		       struct observed *o)
+{
+	struct zcopy_nl_reply reply;
+	int ret;
+
+	ret = zcopy_nl_request(nl, cmd, put_observe_id, &id, &reply);
+	if (!ret)
+		ret = parse_observed(&reply, o);
+	zcopy_nl_reply_free(&reply);
+	return ret;
+}
+
+/* Until the peer acknowledged all the socket holds: all was transmitted. */
+static int wait_outq_empty(int sock)
+{
+	int outq, i;
+
+	for (i = 0; i < TIMEOUT_MS; i++) {
+		if (ioctl(sock, SIOCOUTQ, &outq))
+			return -errno;
+		if (!outq)
+			return 0;
+		usleep(1000);
+	}
+	return -ETIMEDOUT;
+}
+
+static uint64_t stats_counter(struct zcopy_nl *nl, int attr)
+{
+	struct nlattr *tb[ZCOPY_STATS_A_MAX + 1];
+	struct zcopy_nl_reply reply;
+	uint64_t v = UINT64_MAX;
+
+	if (!zcopy_nl_request(nl, ZCOPY_CMD_STATS, NULL, NULL, &reply) &&
+	    reply.attrs[ZCOPY_A_STATS] &&
+	    !nla_parse_nested(tb, ZCOPY_STATS_A_MAX, reply.attrs[ZCOPY_A_STATS],
+			      NULL) && tb[attr])
+		v = nla_get_u64(tb[attr]);
+	zcopy_nl_reply_free(&reply);
+	return v;
+}
+
+enum user_method { BY_SENDFILE, BY_WRITE, BY_MSG_ZEROCOPY };
+
+static int send_sendfile(int sock, int file)
+{
+	off_t off = 0;
+
+	while ((uint64_t)off < SIZE_1M)
+		if (sendfile(sock, file, &off, SIZE_1M - off) <= 0)
+			return -errno;
+	return 0;
+}
+
+static int send_write(int sock, int file)
+{
+	char buf[65536];
+	ssize_t got, put, done;
+
+	while ((got = read(file, buf, sizeof(buf))) > 0)
+		for (done = 0; done < got; done += put) {
+			put = write(sock, buf + done, got - done);
+			if (put <= 0)
+				return -errno;
+		}
+	return got ? -errno : 0;
+}
+
+/* Waits for the completion notifications of sends [0, n). */
+static int zerocopy_reap(int sock, uint32_t n)
+{
+	uint32_t done = 0;
+	int i;
+
+	for (i = 0; i < TIMEOUT_MS && done < n; i++) {
+		char control[128];
+		struct msghdr msg = {
+			.msg_control = control,
+			.msg_controllen = sizeof(control),
+		};
+		struct sock_extended_err *serr;
+		struct cmsghdr *cm;
+
+		if (recvmsg(sock, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) {
+			if (errno != EAGAIN)
+				return -errno;
+			usleep(1000);
+			continue;
+		}
+		cm = CMSG_FIRSTHDR(&msg);
+		if (!cm)
+			return -EBADMSG;
+		serr = (struct sock_extended_err *)CMSG_DATA(cm);
+		if (serr->ee_origin != SO_EE_ORIGIN_ZEROCOPY)
+			return -EBADMSG;
+		done = serr->ee_data + 1;
+	}
+	return done == n ? 0 : -ETIMEDOUT;
+}
+
+static int send_msg_zerocopy(int sock, int file)
+{
+	const size_t chunk = 65536;
+	uint32_t sends = 0;
+	uint64_t off = 0;
+	int one = 1, ret;
+	char *map;
+
+	if (setsockopt(sock, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)))
+		return -errno;
+	map = mmap(NULL, SIZE_1M, PROT_READ, MAP_SHARED, file, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	while (off < SIZE_1M) {
+		size_t len = SIZE_1M - off < chunk ? SIZE_1M - off : chunk;
+		ssize_t put = send(sock, map + off, len, MSG_ZEROCOPY);
+
+		if (put <= 0) {
+			ret = -errno;
+			goto out;
+		}
+		off += put;
+		sends++;
+	}
+	/* The pages are the kernel's until it says it is done with them. */
+	ret = zerocopy_reap(sock, sends);
+out:
+	munmap(map, SIZE_1M);
+	return ret;
+}
+
+/*
+ * Send FILE_1M over path by method with an observation on the socket;
+ * check what the receiver got and return what the observer saw.
+ */
+static void observe_user_send(struct __test_metadata *_metadata,
+			      const char *path_name, enum user_method method,
+			      struct observed *o)
+{
+	const struct zcopy_path *path = zcopy_path_by_name(path_name);
+	unsigned char want[SHA256_LEN];
+	struct zcopy_nl_reply reply;
+	struct zcopy_received got;
+	struct zcopy_receiver rx;
+	struct zcopy_nl nl;
+	int file, sock, ret;
+	uint64_t id = 0;
+
+	ASSERT_EQ((int64_t)SIZE_1M,
+		  zcopy_sha256_file(FILE_1M, 0, SIZE_1M, want));
+	ASSERT_EQ(0, zcopy_nl_open(&nl));
+	ASSERT_EQ(0, zcopy_receiver_start(&rx, path, RECV_ALL));
+	sock = zcopy_connect(path, rx.port);
+	ASSERT_LE(0, sock);
+	file = open(FILE_1M, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, file);
+
+	ASSERT_EQ(0, observe_start(&nl, file, sock, &id, &reply));
+	ASSERT_NE(0, id);
+	switch (method) {
+	case BY_SENDFILE:
+		ret = send_sendfile(sock, file);
+		break;
+	case BY_WRITE:
+		ret = send_write(sock, file);
+		break;
+	default:
+		ret = send_msg_zerocopy(sock, file);
+		break;
+	}
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, wait_outq_empty(sock));
+	ASSERT_EQ(0, observe_end(&nl, ZCOPY_CMD_OBSERVE_STOP, id, o));
+	close(sock);
+	close(file);
+	zcopy_nl_close(&nl);
+
+	ASSERT_EQ(0, zcopy_receiver_wait(&rx, &got));
+	ASSERT_EQ(SIZE_1M, got.bytes);
+	ASSERT_EQ(0, memcmp(want, got.sha256, SHA256_LEN));
+
+	TH_LOG("%s via %s: bytes %llu copied %llu ref %llu dma_out %llu",
+	       path_name, o->dev,
+	       (unsigned long long)o->v[ZCOPY_OBSERVE_A_BYTES],
+	       (unsigned long long)o->v[ZCOPY_OBSERVE_A_COPIED_BYTES],
+	       (unsigned long long)o->v[ZCOPY_OBSERVE_A_REF_BYTES],
+	       (unsigned long long)o->v[ZCOPY_OBSERVE_A_DMA_OUT_BYTES]);
+	TH_LOG("  skbs %llu frags %llu deferred %llu segment %llu csum %llu",
+	       (unsigned long long)o->v[ZCOPY_OBSERVE_A_SKBS],
+	       (unsigned long long)o->v[ZCOPY_OBSERVE_A_FRAGS],
+	       (unsigned long long)o->v[ZCOPY_OBSERVE_A_DEFERRED_COPY_BYTES],
+	       (unsigned long long)o->v[ZCOPY_OBSERVE_A_SEGMENT_COPY_BYTES],
+	       (unsigned long long)o->v[ZCOPY_OBSERVE_A_SW_CSUM_BYTES]);
+
+	/* Every byte once, copied or by reference. */
+	EXPECT_EQ(ZCOPY_PROBES_ALL, o->v[ZCOPY_OBSERVE_A_PROBES]);
+	EXPECT_EQ(SIZE_1M, o->v[ZCOPY_OBSERVE_A_BYTES]);
+	EXPECT_EQ(SIZE_1M, o->v[ZCOPY_OBSERVE_A_COPIED_BYTES] +
+			   o->v[ZCOPY_OBSERVE_A_REF_BYTES]);
+	EXPECT_LT(0, o->v[ZCOPY_OBSERVE_A_SKBS]);
+	EXPECT_STREQ(path->dev, o->dev);
+	EXPECT_EQ(path->dma ? SIZE_1M : 0, o->v[ZCOPY_OBSERVE_A_DMA_OUT_BYTES]);
+}
+
+FIXTURE(observe) {
+	struct zcopy_nl nl;
+};
+
+FIXTURE_SETUP(observe)
+{
+	ASSERT_EQ(0, zcopy_ensure_loaded());
+	ASSERT_EQ(0, zcopy_nl_open(&self->nl));
+}
+
+FIXTURE_TEARDOWN(observe)
+{
+	zcopy_nl_close(&self->nl);
+}
+
+TEST_F(observe, every_probe_registered)
+{
+	struct zcopy_nl_reply reply;
+
+	EXPECT_EQ(ZCOPY_PROBES_ALL,
+		  stats_counter(&self->nl, ZCOPY_STATS_A_OBSERVER_PROBES));
+	ASSERT_EQ(0, zcopy_nl_request(&self->nl, ZCOPY_CMD_STATS, NULL, NULL,
+				      &reply));
+	EXPECT_EQ(NULL, reply.attrs[ZCOPY_A_OBSERVER_ERROR]);
+	zcopy_nl_reply_free(&reply);
+}
+
+/* sendfile(2) on an SG device: the textbook's one copy is not there. */
+TEST_F_TIMEOUT(observe, user_sendfile_virtio, 120)
+{
+	const struct zcopy_path *path = zcopy_path_by_name("virtio");
+	bool sg = zcopy_path_has_sg(path);
+	struct observed o;
+
+	observe_user_send(_metadata, "virtio", BY_SENDFILE, &o);
+	EXPECT_EQ(sg ? 0 : SIZE_1M, o.v[ZCOPY_OBSERVE_A_COPIED_BYTES]);
+	EXPECT_EQ(sg ? SIZE_1M : 0, o.v[ZCOPY_OBSERVE_A_REF_BYTES]);
+	EXPECT_EQ(sg, o.v[ZCOPY_OBSERVE_A_FRAGS] > 0);
+}
+
+TEST_F_TIMEOUT(observe, user_write_veth, 120)
+{
+	struct observed o;
+
+	observe_user_send(_metadata, "veth", BY_WRITE, &o);
+	EXPECT_EQ(SIZE_1M, o.v[ZCOPY_OBSERVE_A_COPIED_BYTES]);
+	EXPECT_EQ(0, o.v[ZCOPY_OBSERVE_A_REF_BYTES]);
+}
+
+/* Looped back, zero-copy pages are copied before the receiver sees them. */
+TEST_F_TIMEOUT(observe, user_msg_zerocopy_loopback, 120)
+{
+	struct observed o;
+
+	observe_user_send(_metadata, "loopback", BY_MSG_ZEROCOPY, &o);
+	EXPECT_EQ(SIZE_1M, o.v[ZCOPY_OBSERVE_A_COPIED_BYTES]);
+	EXPECT_EQ(0, o.v[ZCOPY_OBSERVE_A_REF_BYTES]);
+	EXPECT_LE(SIZE_1M, o.v[ZCOPY_OBSERVE_A_DEFERRED_COPY_BYTES]);
+}
+
+/* Over a device that gathers, the same pages stay references. */
+TEST_F_TIMEOUT(observe, user_msg_zerocopy_virtio, 120)
+{
+	const struct zcopy_path *path = zcopy_path_by_name("virtio");
+	struct observed o;
+
+	if (!zcopy_path_has_sg(path))
+		SKIP(return, "virtio-net without SG (hub backend)");
+	observe_user_send(_metadata, "virtio", BY_MSG_ZEROCOPY, &o);
+	EXPECT_EQ(0, o.v[ZCOPY_OBSERVE_A_COPIED_BYTES]);
+	EXPECT_EQ(SIZE_1M, o.v[ZCOPY_OBSERVE_A_REF_BYTES]);
+	EXPECT_EQ(0, o.v[ZCOPY_OBSERVE_A_DEFERRED_COPY_BYTES]);
+}
+
+/*
+ * Without checksum offload the stack checksums every byte in software.
+ * Whether it also copies depends on the kernel: 6.1's TCP stops building
+ * page fragments for such a route (sendpage falls back to a copying
+ * sendmsg), so what the observer must show is the copies exactly when no
+ * fragment reached the device.
+ */
+FIXTURE(nocsum) {
+	const struct zcopy_path *path;
+};
+
+FIXTURE_SETUP(nocsum)
+{
+	self->path = zcopy_path_by_name("virtio");
+	ASSERT_EQ(0, zcopy_ensure_loaded());
+	ASSERT_EQ(0, zcopy_ethtool_set(self->path->dev, ETHTOOL_STXCSUM,
+				       false));
+}
+
+FIXTURE_TEARDOWN(nocsum)
+{
+	zcopy_ethtool_set(self->path->dev, ETHTOOL_STXCSUM, true);
+}
+
+TEST_F_TIMEOUT(nocsum, user_sendfile_checksummed_in_software, 120)
+{
+	struct observed o;
+
+	observe_user_send(_metadata, "virtio", BY_SENDFILE, &o);
+	EXPECT_LE(SIZE_1M, o.v[ZCOPY_OBSERVE_A_SW_CSUM_BYTES]);
+	/* Page references reached the device exactly when frags did. */
+	EXPECT_EQ(o.v[ZCOPY_OBSERVE_A_FRAGS] > 0,
+		  o.v[ZCOPY_OBSERVE_A_REF_BYTES] > 0);
+}
+
+TEST_F_TIMEOUT(nocsum, sg_job_reports_the_copies, 120)
+{
+	const struct zcopy_path *path = self->path;
+	struct zcopy_completion rec;
+	struct zcopy_received got;
+	struct zcopy_receiver rx;
+	int dev, file, sock;
+	uint64_t id;
+
+	dev = open(ZCOPY_DEV_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, zcopy_receiver_start(&rx, path, RECV_ALL));
+	sock = zcopy_connect(path, rx.port);
+	ASSERT_LE(0, sock);
+	file = open(FILE_1M, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, file);
+	ASSERT_EQ(0, zcopy_submit(dev, file, sock, ZCOPY_MODE_SG, 0, 0, 0,
+				  &id));
+	ASSERT_EQ(0, zcopy_wait_completion(dev, TIMEOUT_MS, &rec));
+	close(sock);
+	close(file);
+	close(dev);
+	ASSERT_EQ(0, zcopy_receiver_wait(&rx, &got));
+	ASSERT_EQ(SIZE_1M, got.bytes);
+
+	ASSERT_EQ(ZCOPY_STATE_DONE, rec.state);
+	TH_LOG("sg job: cpu_copy %llu ref %llu frags %llu",
+	       (unsigned long long)rec.cpu_copy_bytes,
+	       (unsigned long long)rec.ref_bytes,
+	       (unsigned long long)rec.frags);
+	EXPECT_EQ(1, rec.verified);
+	EXPECT_EQ(SIZE_1M, rec.cpu_copy_bytes + rec.ref_bytes);
+	EXPECT_EQ(rec.frags > 0, rec.ref_bytes > 0);
+	EXPECT_EQ(SIZE_1M, rec.dma_out_bytes);
+}
+
+/* Bad requests, ownership, and the end of observations with their socket. */
+FIXTURE(observe_api) {
+	struct zcopy_nl nl;
+	struct zcopy_receiver rx;
+	int file, sock;
+};
+
+FIXTURE_SETUP(observe_api)
+{
+	ASSERT_EQ(0, zcopy_ensure_loaded());
+	ASSERT_EQ(0, zcopy_nl_open(&self->nl));
+	ASSERT_EQ(0, zcopy_receiver_start(&self->rx, &zcopy_paths[0],
+					  RECV_ALL));
+	self->sock = zcopy_connect(&zcopy_paths[0], self->rx.port);
+	ASSERT_LE(0, self->sock);
+	self->file = open(FILE_1M, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, self->file);
+}
+
+FIXTURE_TEARDOWN(observe_api)
+{
+	close(self->sock);
+	close(self->file);
+	zcopy_receiver_kill(&self->rx);
+	zcopy_nl_close(&self->nl);
+}
+
+static void expect_start_fails(struct __test_metadata *_metadata,
+			       struct zcopy_nl *nl, int file, int sock,
+			       int err, const char *extack)
+{
+	struct zcopy_nl_reply reply;
+	uint64_t id = 0;
+
+	EXPECT_EQ(err, observe_start(nl, file, sock, &id, &reply));
+	EXPECT_STREQ(extack, reply.extack);
+	EXPECT_EQ(0, id);
+}
+
+TEST_F(observe_api, bad_requests)
+{
+	int udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct observed o;
+
+	ASSERT_LE(0, udp);
+	expect_start_fails(_metadata, &self->nl, self->file, -2, -EINVAL,
+			   "missing socket descriptor");
+	expect_start_fails(_metadata, &self->nl, -2, self->sock, -EINVAL,
+			   "missing file descriptor");
+	expect_start_fails(_metadata, &self->nl, 9999, self->sock, -EBADF,
+			   "bad file descriptor for the file");
+	expect_start_fails(_metadata, &self->nl, self->file, 9999, -EBADF,
+			   "bad file descriptor for the socket");
+	expect_start_fails(_metadata, &self->nl, self->file, self->file,
+			   -ENOTSOCK, "socket descriptor is not a socket");
+	expect_start_fails(_metadata, &self->nl, self->sock, self->sock,
+			   -EINVAL, "file is not a regular file");
+	expect_start_fails(_metadata, &self->nl, self->file, udp,
+			   -EPROTONOSUPPORT, "socket is not a TCP socket");
+	close(udp);
+
+	EXPECT_EQ(-ENOENT, observe_end(&self->nl, ZCOPY_CMD_OBSERVE_READ,
+				       12345, &o));
+	EXPECT_EQ(-ENOENT, observe_end(&self->nl, ZCOPY_CMD_OBSERVE_STOP, 0,
+				       &o));
+}
+
+TEST_F(observe_api, read_stop_and_ownership)
+{
+	struct zcopy_nl_reply reply;
+	struct zcopy_nl other;
+	struct observed o;
+	uint64_t id = 0;
+
+	ASSERT_EQ(0, observe_start(&self->nl, self->file, self->sock, &id,
+				   &reply));
+	ASSERT_NE(0, id);
+	EXPECT_EQ(1, stats_counter(&self->nl, ZCOPY_STATS_A_OBSERVATIONS));
+
+	ASSERT_EQ(0, write(self->sock, "observed", 8) == 8 ? 0 : -1);
+	ASSERT_EQ(0, wait_outq_empty(self->sock));
+	ASSERT_EQ(0, observe_end(&self->nl, ZCOPY_CMD_OBSERVE_READ, id, &o));
+	EXPECT_EQ(id, o.v[ZCOPY_OBSERVE_A_ID]);
+	EXPECT_EQ(8, o.v[ZCOPY_OBSERVE_A_BYTES]);
+	EXPECT_EQ(8, o.v[ZCOPY_OBSERVE_A_COPIED_BYTES]);
+
+	/* Another netlink socket does not own it. */
+	ASSERT_EQ(0, zcopy_nl_open(&other));
+	EXPECT_EQ(-ENOENT, observe_end(&other, ZCOPY_CMD_OBSERVE_STOP, id, &o));
+	zcopy_nl_close(&other);
+
+	ASSERT_EQ(0, observe_end(&self->nl, ZCOPY_CMD_OBSERVE_STOP, id, &o));
+	EXPECT_EQ(8, o.v[ZCOPY_OBSERVE_A_BYTES]);
+	EXPECT_EQ(-ENOENT, observe_end(&self->nl, ZCOPY_CMD_OBSERVE_STOP, id,
+				       &o));
+	EXPECT_EQ(0, stats_counter(&self->nl, ZCOPY_STATS_A_OBSERVATIONS));
+}
+
+/* Closing the netlink socket ends its observations and their references. */
+TEST_F(observe_api, closing_the_netlink_socket_ends_them)
+{
+	struct zcopy_nl_reply reply;
+	struct zcopy_nl owner;
+	uint64_t id;
+	int i;
+
+	ASSERT_EQ(0, zcopy_nl_open(&owner));
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, observe_start(&owner, self->file, self->sock, &id,
+					   &reply));
+	EXPECT_EQ(3, stats_counter(&self->nl, ZCOPY_STATS_A_OBSERVATIONS));
+	zcopy_nl_close(&owner);
+	EXPECT_EQ(0, stats_counter(&self->nl, ZCOPY_STATS_A_OBSERVATIONS));
+
+	/* No reference on the file or socket is left: the module unloads. */
+	close(self->sock);
+	close(self->file);
+	self->sock = -1;
+	self->file = -1;
+	zcopy_nl_close(&self->nl);
+	ASSERT_EQ(0, zcopy_unload());
+	ASSERT_EQ(0, zcopy_load(""));
+	ASSERT_EQ(0, zcopy_nl_open(&self->nl));
+}
+
+TEST_HARNESS_MAIN
