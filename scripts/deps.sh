@@ -30,8 +30,9 @@ pkgs=(
 	qemu-system-x86 busybox-static
 	libnl-3-dev libnl-genl-3-dev
 	bats bats-assert bats-support
-	libssl-dev
+	libssl-dev liburing-dev liburing2
 	iproute2 e2fsprogs socat ethtool sparse python3 python3-yaml jq
+	gnuplot-nox
 )
 
 missing=()

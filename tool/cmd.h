@@ -94,5 +94,6 @@ extern const struct cmd cmd_stats;
 extern const struct cmd cmd_cancel;
 extern const struct cmd cmd_watch;
 extern const struct cmd cmd_sink;
+extern const struct cmd cmd_bench;
 
 #endif /* ZCOPYCTL_CMD_H */

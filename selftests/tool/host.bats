@@ -54,12 +54,13 @@ tool_version() {
 	assert_line --regexp '^  cancel +Cancel a queued or running job'
 	assert_line --regexp '^  watch +Print each transfer as it finishes'
 	assert_line --regexp '^  stats +Show the module-wide'
+	assert_line --regexp '^  bench +Benchmark the module'
 	assert_line --regexp '^  sink +Receive TCP connections'
 	assert_line --regexp '^  version +Show the version'
 	assert_line --regexp '^  help +List the commands'
 	# in the order of the dispatch table
 	assert_equal "$(sed -n 's/^  \([a-z][a-z]*\)  .*/\1/p' <<<"$output" | paste -s -d ' ')" \
-		'send list show cancel watch stats sink version help'
+		'send list show cancel watch stats bench sink version help'
 }
 
 @test "-h and --help: the same usage as help, exit 0" {
@@ -636,4 +637,141 @@ make_file() { # SIZE
 	assert_equal "$(<"$SINK_ERR")" 'listening on 127.0.0.1:5201'
 	socat -u /dev/null TCP:127.0.0.1:5201
 	finish_sink
+}
+
+# --- bench: the command line, and the user-space methods without the module ----
+
+# bench-<bytes> files in $BATS_TEST_TMPDIR/files.
+make_bench_files() { # SIZE...
+	local size
+
+	mkdir -p "$BATS_TEST_TMPDIR/files"
+	for size in "$@"; do
+		head -c "$size" /dev/urandom >"$BATS_TEST_TMPDIR/files/bench-$size"
+	done
+	echo "$BATS_TEST_TMPDIR/files"
+}
+
+@test "bench: missing --target or --files, bad values: exit 2" {
+	local files bad
+
+	files=$(make_bench_files 4096)
+	run --separate-stderr "$ZCOPYCTL" bench --files "$files"
+	assert_failure 2
+	assert_output ''
+	assert_stderr "zcopyctl bench: missing --target PATH=HOST:PORT"$'\n'"Try 'zcopyctl bench --help'."
+	run --separate-stderr "$ZCOPYCTL" bench --target lo=127.0.0.1:9
+	assert_failure 2
+	assert_stderr --partial 'zcopyctl bench: missing --files DIR'
+	for bad in 127.0.0.1:9 =127.0.0.1:9 lo= lo=127.0.0.1 lo=127.0.0.1:0 'lo=::1:9'; do
+		run --separate-stderr "$ZCOPYCTL" bench --target "$bad" --files "$files"
+		assert_failure 2
+		assert_stderr --partial "zcopyctl bench: invalid target '$bad' (PATH=HOST:PORT or PATH=[IPv6]:PORT)"
+	done
+	for bad in slow FULL ''; do
+		run --separate-stderr "$ZCOPYCTL" bench --target lo=127.0.0.1:9 --files "$files" --profile "$bad"
+		assert_failure 2
+		assert_output ''
+		assert_stderr "zcopyctl bench: unknown profile '$bad' (full, quick or tiny)"$'\n'"Try 'zcopyctl bench --help'."
+	done
+	for bad in sg zcopy_sg2 read-write ''; do
+		run --separate-stderr "$ZCOPYCTL" bench --target lo=127.0.0.1:9 --files "$files" --method "$bad"
+		assert_failure 2
+		assert_stderr --partial "zcopyctl bench: unknown method '$bad'"
+	done
+	run --separate-stderr "$ZCOPYCTL" bench --target lo=127.0.0.1:9 --files "$files" --cache warm
+	assert_failure 2
+	assert_stderr --partial "zcopyctl bench: invalid cache 'warm' (hot or cold)"
+	for bad in 0 101 x -1; do
+		run --separate-stderr "$ZCOPYCTL" bench --target lo=127.0.0.1:9 --files "$files" --runs "$bad"
+		assert_failure 2
+		assert_stderr --partial "zcopyctl bench: invalid runs '$bad' (a number from 1 to 100)"
+	done
+	for bad in 0 1x 2T; do
+		run --separate-stderr "$ZCOPYCTL" bench --target lo=127.0.0.1:9 --files "$files" --size "$bad"
+		assert_failure 2
+		assert_stderr --partial "zcopyctl bench: invalid size '$bad'"
+	done
+	run --separate-stderr "$ZCOPYCTL" bench --target lo=127.0.0.1:9 --files "$files" --cpu 99999
+	assert_failure 2
+	assert_stderr --partial "zcopyctl bench: invalid CPU '99999'"
+	run --separate-stderr "$ZCOPYCTL" bench --target lo=127.0.0.1:9 --files "$files" now
+	assert_failure 2
+	assert_stderr --partial "zcopyctl bench: unexpected argument 'now'"
+}
+
+@test "bench: missing files directory or file for a size: exit 1, nothing sent" {
+	local files
+
+	start_sink -b 127.0.0.1 -j
+	run --separate-stderr "$ZCOPYCTL" bench --target "lo=127.0.0.1:$SINK_PORT" \
+		--files "$BATS_TEST_TMPDIR/nonexistent" --method sendfile --size 4096
+	assert_failure 1
+	assert_output ''
+	assert_stderr "zcopyctl: cannot use --files $BATS_TEST_TMPDIR/nonexistent: No such file or directory"
+	files=$(make_bench_files 4096)
+	run --separate-stderr "$ZCOPYCTL" bench --target "lo=127.0.0.1:$SINK_PORT" \
+		--files "$files" --method sendfile --size 4096 --size 64k
+	assert_failure 1
+	assert_output ''
+	assert_stderr "zcopyctl: no file for size 65536: $files/bench-65536: No such file or directory"
+	kill -TERM "$SINK_PID"
+	wait_exit "$SINK_PID" 10
+	assert_equal "$(<"$SINK_OUT")" ''
+}
+
+@test "bench: user-space methods end to end over loopback, JSON without the module" {
+	local files
+
+	files=$(make_bench_files 65536)
+	start_sink -b 127.0.0.1
+	run --separate-stderr "$ZCOPYCTL" bench --target "loopback=127.0.0.1:$SINK_PORT" \
+		--files "$files" --method read_write --method sendfile --method splice \
+		--method msg_zerocopy --method io_uring_send_zc --size 65536 \
+		--runs 5 --warmup 1 -j
+	assert_success
+	assert_json_document
+	assert_stderr --partial 'bench: loopback read_write 65536 hot ...'
+	assert_jq '.schema == 1 and .profile == "custom" and .runs == 5 and .warmup == 1'
+	assert_jq '.observer_probes == null and (.cpus | type) == "number" and .cpus > 0'
+	assert_jq '(.kernel | length) > 0 and (.started | test("^[0-9-]+T[0-9:]+Z$"))'
+	assert_jq '.duration_s > 0 and (.tool_version | length) > 0'
+	# the quick profile's caches, one cell per method and cache
+	assert_jq '[.cells[] | [.method, .cache]] == ([["read_write", "sendfile", "splice", "msg_zerocopy", "io_uring_send_zc"][] as $m | ["hot", "cold"][] as $c | [$c, $m]] | sort_by(.[0] == "cold") | map([.[1], .[0]]))'
+	assert_jq 'all(.cells[]; .path == "loopback" and .size == 65536 and .observer == true)'
+	# io_uring may be refused by a sandbox: then only io_uring_queue_init
+	assert_jq 'all(.cells[]; .error == null or (.method == "io_uring_send_zc" and (.error | startswith("io_uring_queue_init: "))))'
+	assert_jq 'all(.cells[] | select(.error == null); .runs == 5 and .transfers_per_run >= 8 and .throughput_mib_s.median > 0 and .throughput_mib_s.min <= .throughput_mib_s.median and .throughput_mib_s.median <= .throughput_mib_s.max)'
+	# throughput and transfers/s come from the same runs: bytes = transfers * size
+	assert_jq 'all(.cells[] | select(.error == null); (.transfers_per_s.median * .size / 1048576 - .throughput_mib_s.median | fabs) <= .throughput_mib_s.median / 100)'
+	assert_jq 'all(.cells[] | select(.error == null); .syscalls.median >= 1 and .sender_cpu_ns_per_mib.median > 0 and .context_switches.median >= 0)'
+	# no module: no observer, so nothing verified and no copies
+	assert_jq 'all(.cells[]; .verified == false and .cpu_copy_per_byte == null and .ref_bytes == null and .dma_out_bytes == null)'
+	assert_jq 'all(.cells[] | select(.cache == "cold"); .cold_residual_pages | type == "number")'
+	assert_jq '[.cells[] | select(.method == "msg_zerocopy") | .zerocopy_copied_reports | type] == ["number", "number"]'
+	assert_jq '[.cells[] | select(.method == "read_write" and .cache == "hot") | .syscalls.median] == [2]'
+	assert_jq '[.cells[] | select(.method == "sendfile" and .cache == "hot") | .syscalls.median] == [1]'
+}
+
+@test "bench: module methods without /dev/zcopy: an error per cell, -o FILE, text table" {
+	local files
+
+	[[ ! -e /dev/zcopy ]] || skip "/dev/zcopy exists"
+	files=$(make_bench_files 4096)
+	start_sink -b 127.0.0.1
+	run --separate-stderr "$ZCOPYCTL" bench --target "lo=127.0.0.1:$SINK_PORT" \
+		--files "$files" --profile tiny --method zcopy_sg --method zcopy_copy_batch \
+		--method sendfile --size 4k -o "$BATS_TEST_TMPDIR/out.json"
+	assert_success
+	assert_line --index 0 --regexp '^METHOD +OBSERVER +PATH +SIZE +CACHE +MIB/S +CPU US/MIB +COPIES/B +VERIFIED +ERROR$'
+	assert_line --index 1 --regexp '^zcopy_sg +on +lo +4096 +hot +- +- +- +no +/dev/zcopy \(zcopy module not loaded\?\): No such file or directory$'
+	assert_line --index 3 --regexp '^sendfile +on +lo +4096 +hot +[0-9.]+ +[0-9.]+ +- +no +-$'
+	assert_stderr --partial 'bench: lo zcopy_sg 4096 hot: /dev/zcopy (zcopy module not loaded?): No such file or directory'
+	output=$(<"$BATS_TEST_TMPDIR/out.json")
+	assert_json_document
+	assert_jq '.profile == "custom" and .runs == 3 and .warmup == 1 and (.cells | length) == 3'
+	assert_jq '[.cells[] | select(.method | startswith("zcopy_")) | .error] | all(. == "/dev/zcopy (zcopy module not loaded?): No such file or directory")'
+	assert_jq '[.cells[] | select(.method | startswith("zcopy_")) | [.runs, .throughput_mib_s, .verified]] == [[0, null, false], [0, null, false]]'
+	assert_jq '[.cells[] | select(.method == "zcopy_copy_batch") | .transfers_per_run] == [64]'
+	assert_jq '[.cells[] | select(.method == "sendfile") | .runs] == [3]'
 }

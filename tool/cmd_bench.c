@@ -1,0 +1,602 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcopyctl bench: the module's modes against the user-space methods,
+ * over one or more network paths, files of several sizes, hot and cold
+ * page cache. Each cell (method, path, size, cache) runs warmup + runs
+ * times; the cells' median, minimum and maximum go to a JSON document
+ * (schema in zcopyctl.8) or a text table. Everything reported is
+ * measured; what cannot be measured here is null.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "cmd.h"
+#include "output.h"
+#include "parse.h"
+
+#define MAX_TARGETS	16
+#define MAX_SIZES	16
+#define MAX_METHODS	32
+#define KIB		1024ULL
+#define MIB		(1024ULL * 1024)
+
+enum {
+	OPT_TARGET = 0x100,
+	OPT_FILES,
+	OPT_PROFILE,
+	OPT_METHOD,
+	OPT_SIZE,
+	OPT_CACHE,
+	OPT_RUNS,
+	OPT_WARMUP,
+	OPT_CPU,
+};
+
+struct profile {
+	const char *name;
+	uint64_t sizes[MAX_SIZES];
+	unsigned int nr_sizes;
+	bool hot, cold;
+	unsigned int runs, warmup;
+	uint64_t small_run_bytes;	/* see plan_cell() */
+	uint64_t batch_run_bytes;
+};
+
+static const struct profile profiles[] = {
+	{ "full", { 4 * KIB, 64 * KIB, MIB, 16 * MIB, 256 * MIB }, 5,
+	  true, true, 5, 1, 4 * MIB, 0 },
+	/* Under QEMU TCG in well under two minutes per path. */
+	{ "quick", { 64 * KIB, MIB, 16 * MIB }, 3,
+	  true, true, 5, 1, MIB, 16 * MIB },
+	/* Proves the pipeline in CI: seconds. */
+	{ "tiny", { 4 * KIB, 64 * KIB }, 2,
+	  true, false, 3, 1, 256 * KIB, 16 * MIB },
+};
+
+#define DEFAULT_PROFILE	1	/* quick */
+
+struct bench_opts {
+	struct bench_target targets[MAX_TARGETS];
+	unsigned int nr_targets;
+	const char *files;
+	const struct profile *profile;
+	const struct bench_method *methods[MAX_METHODS];
+	unsigned int nr_methods;
+	uint64_t sizes[MAX_SIZES];
+	unsigned int nr_sizes;
+	bool hot, cold, have_cache;
+	uint64_t runs, warmup;
+	bool have_runs, have_warmup;
+	int cpu;
+	const char *out_file;
+	bool json;
+};
+
+static const struct bench_method *find_method(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < bench_nr_user_methods; i++)
+		if (!strcmp(bench_user_methods[i].name, name))
+			return &bench_user_methods[i];
+	for (i = 0; i < bench_nr_zcopy_methods; i++)
+		if (!strcmp(bench_zcopy_methods[i].name, name))
+			return &bench_zcopy_methods[i];
+	return NULL;
+}
+
+static int parse_target(const struct cmd *cmd, struct bench_opts *o,
+			const char *arg)
+{
+	struct bench_target *t;
+	const char *eq = strchr(arg, '=');
+
+	if (o->nr_targets == MAX_TARGETS)
+		return cmd_usage_error(cmd, "more than %d targets", MAX_TARGETS);
+	t = &o->targets[o->nr_targets];
+	if (!eq || eq == arg || eq - arg > 32 ||
+	    parse_host_port(eq + 1, t->buf, sizeof(t->buf), &t->host, &t->port))
+		return cmd_usage_error(cmd,
+			"invalid target '%s' (PATH=HOST:PORT or PATH=[IPv6]:PORT)",
+			arg);
+	t->path = strndup(arg, (size_t)(eq - arg));
+	t->addr = eq + 1;
+	if (!t->path)
+		return EXIT_FAIL;
+	o->nr_targets++;
+	return CMD_CONTINUE;
+}
+
+static int parse_count(const struct cmd *cmd, const char *name,
+		       const char *arg, uint64_t min, uint64_t *value)
+{
+	if (parse_u64(arg, value) || *value < min || *value > BENCH_MAX_RUNS)
+		return cmd_usage_error(cmd,
+			"invalid %s '%s' (a number from %llu to %d)", name, arg,
+			(unsigned long long)min, BENCH_MAX_RUNS);
+	return CMD_CONTINUE;
+}
+
+static int parse_option(const struct cmd *cmd, struct bench_opts *o, int opt)
+{
+	const struct bench_method *m;
+	unsigned int i;
+	uint64_t v;
+
+	switch (opt) {
+	case 'j':
+		o->json = true;
+		break;
+	case 'o':
+		o->out_file = optarg;
+		break;
+	case OPT_TARGET:
+		return parse_target(cmd, o, optarg);
+	case OPT_FILES:
+		o->files = optarg;
+		break;
+	case OPT_PROFILE:
+		for (i = 0; i < ARRAY_SIZE(profiles); i++)
+			if (!strcmp(profiles[i].name, optarg))
+				o->profile = &profiles[i];
+		if (!o->profile || strcmp(o->profile->name, optarg))
+			return cmd_usage_error(cmd,
+				"unknown profile '%s' (full, quick or tiny)",
+				optarg);
+		break;
+	case OPT_METHOD:
+		m = find_method(optarg);
+		if (!m)
+			return cmd_usage_error(cmd,
+				"unknown method '%s' (see 'zcopyctl bench --help')",
+				optarg);
+		if (o->nr_methods == MAX_METHODS)
+			return cmd_usage_error(cmd, "too many --method");
+		o->methods[o->nr_methods++] = m;
+		break;
+	case OPT_SIZE:
+		if (parse_size(optarg, &v) || !v || v > (1ULL << 40))
+			return cmd_usage_error(cmd,
+				"invalid size '%s' (bytes, with k, M or G; 1 to 1T)",
+				optarg);
+		if (o->nr_sizes == MAX_SIZES)
+			return cmd_usage_error(cmd, "more than %d sizes",
+					       MAX_SIZES);
+		o->sizes[o->nr_sizes++] = v;
+		break;
+	case OPT_CACHE:
+		if (!strcmp(optarg, "hot"))
+			o->hot = true;
+		else if (!strcmp(optarg, "cold"))
+			o->cold = true;
+		else
+			return cmd_usage_error(cmd,
+				"invalid cache '%s' (hot or cold)", optarg);
+		o->have_cache = true;
+		break;
+	case OPT_RUNS:
+		o->have_runs = true;
+		return parse_count(cmd, "runs", optarg, 1, &o->runs);
+	case OPT_WARMUP:
+		o->have_warmup = true;
+		return parse_count(cmd, "warmup", optarg, 0, &o->warmup);
+	case OPT_CPU:
+		if (parse_u64(optarg, &v) || v >= CPU_SETSIZE)
+			return cmd_usage_error(cmd, "invalid CPU '%s'", optarg);
+		o->cpu = (int)v;
+		break;
+	}
+	return CMD_CONTINUE;
+}
+
+static int parse_args(const struct cmd *cmd, int argc, char **argv,
+		      struct bench_opts *o)
+{
+	int opt, status;
+
+	o->cpu = -1;
+	o->json = out_is_json();
+	while ((opt = cmd_getopt(cmd, argc, argv, &status)) != -1) {
+		status = parse_option(cmd, o, opt);
+		if (status != CMD_CONTINUE)
+			return status;
+	}
+	if (status != CMD_CONTINUE)
+		return status;
+	status = cmd_no_args(cmd, argc, argv);
+	if (status != CMD_CONTINUE)
+		return status;
+	if (!o->nr_targets)
+		return cmd_usage_error(cmd, "missing --target PATH=HOST:PORT");
+	if (!o->files)
+		return cmd_usage_error(cmd, "missing --files DIR");
+	return CMD_CONTINUE;
+}
+
+/* The profile, with what the options override; "custom" if any. */
+static void apply_profile(struct bench_opts *o, struct bench_env *env,
+			  const char **name)
+{
+	const struct profile *p = o->profile ?: &profiles[DEFAULT_PROFILE];
+	unsigned int i;
+
+	*name = p->name;
+	if (o->nr_methods || o->nr_sizes || o->have_cache || o->have_runs ||
+	    o->have_warmup)
+		*name = "custom";
+	if (!o->nr_methods) {
+		for (i = 0; i < bench_nr_user_methods; i++)
+			o->methods[o->nr_methods++] = &bench_user_methods[i];
+		for (i = 0; i < bench_nr_zcopy_methods; i++)
+			o->methods[o->nr_methods++] = &bench_zcopy_methods[i];
+	}
+	if (!o->nr_sizes) {
+		memcpy(o->sizes, p->sizes, sizeof(o->sizes));
+		o->nr_sizes = p->nr_sizes;
+	}
+	if (!o->have_cache) {
+		o->hot = p->hot;
+		o->cold = p->cold;
+	}
+	env->runs = o->have_runs ? (unsigned int)o->runs : p->runs;
+	env->warmup = o->have_warmup ? (unsigned int)o->warmup : p->warmup;
+	env->small_run_bytes = p->small_run_bytes;
+	env->batch_run_bytes = p->batch_run_bytes;
+	env->files_dir = o->files;
+	env->cpu = o->cpu;
+}
+
+/* Every size has its file, bench-<bytes>, of that size. */
+static int check_files(const struct bench_opts *o)
+{
+	char path[4096];
+	struct stat st;
+	unsigned int i;
+
+	if (stat(o->files, &st) < 0) {
+		pr_err("cannot use --files %s: %s", o->files, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		pr_err("cannot use --files %s: not a directory", o->files);
+		return -1;
+	}
+	for (i = 0; i < o->nr_sizes; i++) {
+		snprintf(path, sizeof(path), "%s/bench-%llu", o->files,
+			 (unsigned long long)o->sizes[i]);
+		if (stat(path, &st) < 0) {
+			pr_err("no file for size %llu: %s: %s",
+			       (unsigned long long)o->sizes[i], path,
+			       strerror(errno));
+			return -1;
+		}
+		if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != o->sizes[i]) {
+			pr_err("%s: not a regular file of %llu bytes", path,
+			       (unsigned long long)o->sizes[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Transfers per run and per call. Small files repeat until the run has
+ * small_run_bytes or 256 transfers (at least 8); batches take K per call,
+ * capped so that K * size stays within batch_run_bytes.
+ */
+static void plan_cell(struct bench_cell *cell)
+{
+	const struct bench_env *env = cell->env;
+	uint64_t n = 1, k;
+
+	if (cell->size < MIB) {
+		n = (env->small_run_bytes + cell->size - 1) / cell->size;
+		n = n < 8 ? 8 : n > 256 ? 256 : n;
+	}
+	cell->per_call = 1;
+	if (cell->method->batch) {
+		k = cell->size <= 4 * KIB ? 64 : cell->size <= 64 * KIB ? 16 : 4;
+		while (env->batch_run_bytes && k > 1 &&
+		       k * cell->size > env->batch_run_bytes)
+			k /= 2;
+		n = (n + k - 1) / k * k;
+		cell->per_call = (unsigned int)k;
+	}
+	cell->transfers_per_run = (unsigned int)n;
+}
+
+static struct bench_cell *new_cell(struct bench_doc *doc,
+				   const struct bench_method *m,
+				   const struct bench_target *t, uint64_t size,
+				   bool cold, bool observer,
+				   struct bench_env *env)
+{
+	struct bench_cell *cell, **cells;
+
+	cell = calloc(1, sizeof(*cell));
+	cells = realloc(doc->cells, (doc->nr_cells + 1) * sizeof(*cells));
+	if (!cell || !cells) {
+		free(cell);
+		if (cells)
+			doc->cells = cells;
+		return NULL;
+	}
+	doc->cells = cells;
+	cell->method = m;
+	cell->target = t;
+	cell->size = size;
+	cell->cold = cold;
+	cell->observer = observer;
+	cell->env = env;
+	plan_cell(cell);
+	doc->cells[doc->nr_cells++] = cell;
+	return cell;
+}
+
+/* Run one cell with a line on stderr before and after. */
+static void run_cell(struct bench_cell *cell)
+{
+	const char *obs = cell->observer ? "" : " (observer off)";
+	const char *cache = cell->cold ? "cold" : "hot";
+
+	fprintf(stderr, "bench: %s %s %llu %s%s ...\n", cell->target->path,
+		cell->method->name, (unsigned long long)cell->size, cache, obs);
+	bench_cell_run(cell);
+	if (cell->error[0])
+		fprintf(stderr, "bench: %s %s %llu %s%s: %s\n",
+			cell->target->path, cell->method->name,
+			(unsigned long long)cell->size, cache, obs, cell->error);
+	else
+		fprintf(stderr, "bench: %s %s %llu %s%s: %.1f MiB/s\n",
+			cell->target->path, cell->method->name,
+			(unsigned long long)cell->size, cache, obs,
+			bench_cell_throughput(cell));
+}
+
+/*
+ * zcopy_sg once more with the module's observer off, for the observer's
+ * overhead; only where the module has the switch. The setting is put
+ * back as it was.
+ */
+static void run_cell_observer_off(struct bench_cell *cell)
+{
+	int was = bench_observer_param(), err;
+
+	err = bench_set_observer_param(0);
+	if (err) {
+		bench_fail(cell, false, -err, "switching the observer off");
+		run_cell(cell);
+		return;
+	}
+	run_cell(cell);
+	bench_set_observer_param(was > 0 ? was : 1);
+}
+
+static int run_all(struct bench_opts *o, struct bench_env *env,
+		   struct bench_doc *doc)
+{
+	bool obs_switch = bench_observer_param() >= 0;
+	const struct bench_method *m;
+	struct bench_cell *cell;
+	unsigned int t, s, c, i;
+	bool cold;
+
+	for (t = 0; t < o->nr_targets; t++)
+		for (s = 0; s < o->nr_sizes; s++)
+			for (c = 0; c < 2; c++) {
+				cold = c;
+				if ((cold && !o->cold) || (!cold && !o->hot))
+					continue;
+				for (i = 0; i < o->nr_methods; i++) {
+					m = o->methods[i];
+					cell = new_cell(doc, m, &o->targets[t],
+							o->sizes[s], cold, true,
+							env);
+					if (!cell)
+						return -ENOMEM;
+					run_cell(cell);
+					if (strcmp(m->name, "zcopy_sg") ||
+					    !obs_switch)
+						continue;
+					cell = new_cell(doc, m, &o->targets[t],
+							o->sizes[s], cold,
+							false, env);
+					if (!cell)
+						return -ENOMEM;
+					run_cell_observer_off(cell);
+				}
+			}
+	return 0;
+}
+
+static void iso8601_now(char *buf, size_t len)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int pin_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return 0;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	/* pid 0: this thread, the one that sends */
+	if (sched_setaffinity(0, sizeof(set), &set) < 0) {
+		pr_err("cannot pin to CPU %d: %s", cpu, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The results: JSON to the file and/or stdout, else the table. */
+static int write_results(const struct bench_opts *o, FILE *out,
+			 const struct bench_doc *doc)
+{
+	int err = 0;
+
+	if (out) {
+		err = bench_write_json(out, doc);
+		if (fclose(out) && !err)
+			err = -errno;
+		if (err) {
+			pr_err("writing %s: %s", o->out_file, strerror(-err));
+			return err;
+		}
+	}
+	if (o->json) {
+		err = bench_write_json(stdout, doc);
+	} else {
+		out_set_json(false);
+		bench_out_table(doc);
+		err = out_flush();
+	}
+	if (err)
+		pr_err("writing output: %s", strerror(-err));
+	return err;
+}
+
+static void free_doc(struct bench_opts *o, struct bench_doc *doc)
+{
+	unsigned int i;
+
+	for (i = 0; i < doc->nr_cells; i++)
+		free(doc->cells[i]);
+	free(doc->cells);
+	for (i = 0; i < o->nr_targets; i++)
+		free((char *)o->targets[i].path);
+}
+
+static int bench_run(const struct cmd *cmd, int argc, char **argv)
+{
+	struct bench_opts o = { 0 };
+	struct bench_env env = { 0 };
+	struct bench_doc doc = { 0 };
+	struct nl_ctx nl;
+	bool have_nl = false;
+	FILE *out = NULL;
+	double t0;
+	int status, err;
+	unsigned int i;
+
+	status = parse_args(cmd, argc, argv, &o);
+	if (status != CMD_CONTINUE)
+		goto out;
+	apply_profile(&o, &env, &doc.profile);
+	doc.runs = env.runs;
+	doc.warmup = env.warmup;
+
+	status = EXIT_FAIL;
+	if (check_files(&o) || pin_cpu(o.cpu))
+		goto out;
+	if (o.out_file) {
+		out = fopen(o.out_file, "we");
+		if (!out) {
+			pr_err("cannot open %s: %s", o.out_file, strerror(errno));
+			goto out;
+		}
+	}
+	/* A receiver that went away is an error to report, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
+
+	/* The observer needs the module; without it copies are null. */
+	err = nl_ctx_open(&nl);
+	have_nl = true;
+	if (!err) {
+		env.nl = &nl;
+		doc.have_probes = !bench_module_stat(&env,
+						     ZCOPY_STATS_A_OBSERVER_PROBES,
+						     &doc.observer_probes);
+	} else {
+		fprintf(stderr, "bench: %s: copies not observed\n",
+			nl.family_missing ? "zcopy module not loaded" :
+			strerror(-err));
+	}
+
+	iso8601_now(doc.started, sizeof(doc.started));
+	t0 = now_seconds();
+	err = run_all(&o, &env, &doc);
+	doc.duration_s = now_seconds() - t0;
+	if (env.observe_broken)
+		fprintf(stderr, "bench: no observer (%s): copies not observed\n",
+			env.observe_why);
+	if (err) {
+		pr_err("bench: %s", strerror(-err));
+		goto out;
+	}
+	if (write_results(&o, out, &doc)) {
+		out = NULL;
+		goto out;
+	}
+	out = NULL;
+	/* A cell that broke fails the bench; one that cannot run here not. */
+	status = EXIT_OK;
+	for (i = 0; i < doc.nr_cells; i++)
+		if (doc.cells[i]->error[0] && !doc.cells[i]->unavailable)
+			status = EXIT_FAIL;
+out:
+	if (out)
+		fclose(out);
+	if (have_nl)
+		nl_ctx_close(&nl);
+	free_doc(&o, &doc);
+	return status;
+}
+
+static const struct option bench_options[] = {
+	{ "target",	required_argument,	NULL, OPT_TARGET },
+	{ "files",	required_argument,	NULL, OPT_FILES },
+	{ "profile",	required_argument,	NULL, OPT_PROFILE },
+	{ "method",	required_argument,	NULL, OPT_METHOD },
+	{ "size",	required_argument,	NULL, OPT_SIZE },
+	{ "cache",	required_argument,	NULL, OPT_CACHE },
+	{ "runs",	required_argument,	NULL, OPT_RUNS },
+	{ "warmup",	required_argument,	NULL, OPT_WARMUP },
+	{ "cpu",	required_argument,	NULL, OPT_CPU },
+	{ "output",	required_argument,	NULL, 'o' },
+	{ "json",	no_argument,		NULL, 'j' },
+	{ "help",	no_argument,		NULL, 'h' },
+	{ }
+};
+
+const struct cmd cmd_bench = {
+	.name		= "bench",
+	.run		= bench_run,
+	.summary	= "Benchmark the module's modes against the user-space methods.",
+	.synopsis	=
+		"--target PATH=HOST:PORT... --files DIR [--profile full|quick|tiny]\n"
+		"       [--method M]... [--size BYTES]... [--cache hot|cold]...\n"
+		"       [--runs N] [--warmup N] [--cpu N] [-o FILE] [-j]",
+	.options_help	=
+		"      --target PATH=HOST:PORT  a 'zcopyctl sink' over PATH (a label)\n"
+		"      --files DIR              holds bench-<bytes> for each size\n"
+		"      --profile NAME           full, quick (default) or tiny\n"
+		"      --method M               only this method (repeatable)\n"
+		"      --size BYTES             only this size (repeatable; k, M, G)\n"
+		"      --cache hot|cold         only this cache state (repeatable)\n"
+		"      --runs N                 recorded runs per cell\n"
+		"      --warmup N               unrecorded runs before them\n"
+		"      --cpu N                  pin the sending thread to CPU N\n"
+		"  -o, --output FILE            write the JSON document to FILE\n"
+		"  -j, --json                   print the JSON document\n",
+	.notes		=
+		"Methods: read_write mmap_write sendfile splice msg_zerocopy io_uring_send_zc\n"
+		"  zcopy_copy zcopy_mmap zcopy_sendfile zcopy_sg\n"
+		"  zcopy_copy_batch zcopy_mmap_batch zcopy_sendfile_batch zcopy_sg_batch\n"
+		"Progress goes to stderr; a cell that fails is reported in the results.\n",
+	.optstring	= "o:jh",
+	.longopts	= bench_options,
+};
