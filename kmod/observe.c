@@ -52,8 +52,13 @@ static LIST_HEAD(zcopy_obs_all);
 static DEFINE_SPINLOCK(zcopy_obs_list_lock);
 static atomic_t zcopy_obs_active = ATOMIC_INIT(0);
 
+/* What a kernel without some probe does, tried on any kernel. */
+static unsigned int probes = ZCOPY_PROBES_ALL;
+module_param(probes, uint, 0444);
+MODULE_PARM_DESC(probes, "ZCOPY_PROBE_* bits to register (default all; fewer: for testing)");
+
 static u32 zcopy_probes;
-static char zcopy_probe_error[160];
+static char zcopy_probe_error[256];
 
 #define ZCOPY_OBS_FIELD(f)	offsetof(struct zcopy_obs_counts, f)
 
@@ -302,12 +307,32 @@ static void zcopy_tp_find(struct tracepoint *tp, void *priv)
 			zcopy_tps[i].tp = tp;
 }
 
+/* err 0: left out by the probes parameter. */
 static void zcopy_probe_failed(const char *what, const char *name, int err)
 {
 	size_t used = strlen(zcopy_probe_error);
+	size_t left = sizeof(zcopy_probe_error) - used;
+	char *end = zcopy_probe_error + used;
 
-	scnprintf(zcopy_probe_error + used, sizeof(zcopy_probe_error) - used,
-		  "%s%s %s: %d", used ? "; " : "", what, name, err);
+	if (err)
+		scnprintf(end, left, "%s%s %s: error %d", used ? "; " : "",
+			  what, name, err);
+	else
+		scnprintf(end, left, "%s%s %s: not registered (probes=%#x)",
+			  used ? "; " : "", what, name, probes);
+}
+
+static int zcopy_tp_register(struct zcopy_tp *t)
+{
+	if (!(probes & t->bit))
+		return 0;
+	return t->tp ? tracepoint_probe_register(t->tp, t->probe, NULL) :
+		       -ENOENT;
+}
+
+static int zcopy_kp_register(unsigned int i)
+{
+	return probes & zcopy_kp_bits[i] ? register_kprobe(&zcopy_kps[i]) : 0;
 }
 
 void zcopy_observe_init(void)
@@ -319,9 +344,8 @@ void zcopy_observe_init(void)
 	for (i = 0; i < ARRAY_SIZE(zcopy_tps); i++) {
 		struct zcopy_tp *t = &zcopy_tps[i];
 
-		ret = t->tp ? tracepoint_probe_register(t->tp, t->probe, NULL) :
-			      -ENOENT;
-		if (ret) {
+		ret = zcopy_tp_register(t);
+		if (ret || !(probes & t->bit)) {
 			t->tp = NULL;
 			zcopy_probe_failed("tracepoint", t->name, ret);
 			continue;
@@ -329,9 +353,8 @@ void zcopy_observe_init(void)
 		zcopy_probes |= t->bit;
 	}
 	for (i = 0; i < ARRAY_SIZE(zcopy_kps); i++) {
-		ret = register_kprobe(&zcopy_kps[i]);
-		if (ret) {
-			zcopy_kps[i].addr = NULL;
+		ret = zcopy_kp_register(i);
+		if (ret || !(probes & zcopy_kp_bits[i])) {
 			zcopy_probe_failed("kprobe", zcopy_kps[i].symbol_name,
 					   ret);
 			continue;
@@ -339,8 +362,11 @@ void zcopy_observe_init(void)
 		zcopy_probes |= zcopy_kp_bits[i];
 	}
 	zcopy_stats_add(ZCOPY_STATS_A_OBSERVER_PROBES, zcopy_probes);
-	if (zcopy_probe_error[0])
+	if ((zcopy_probes & ZCOPY_PROBES_NEEDED) != ZCOPY_PROBES_NEEDED)
 		pr_warn("observer incomplete, transfers will not be verified: %s\n",
+			zcopy_probe_error);
+	else if (zcopy_probe_error[0])
+		pr_warn("observer without some diagnostics: %s\n",
 			zcopy_probe_error);
 }
 
@@ -356,6 +382,8 @@ void zcopy_observe_exit(void)
 			tracepoint_probe_unregister(zcopy_tps[i].tp,
 						    zcopy_tps[i].probe, NULL);
 	tracepoint_synchronize_unregister();
+	/* Observations freed after a grace period: done before unload. */
+	rcu_barrier();
 }
 
 u32 zcopy_observe_probes(void)
@@ -400,6 +428,11 @@ void zcopy_obs_read(struct zcopy_obs *obs, struct zcopy_obs_counts *c)
 	spin_unlock_irq(&obs->lock);
 }
 
+static void zcopy_obs_free(struct rcu_head *rcu)
+{
+	kfree(container_of(rcu, struct zcopy_obs, rcu));
+}
+
 void zcopy_obs_stop(struct zcopy_obs *obs, struct zcopy_obs_counts *c)
 {
 	spin_lock(&zcopy_obs_list_lock);
@@ -413,7 +446,7 @@ void zcopy_obs_stop(struct zcopy_obs *obs, struct zcopy_obs_counts *c)
 	/* Probes compare obs->sk and obs->mapping, never follow them. */
 	sock_put(obs->sk);
 	fput(obs->file);
-	kfree_rcu(obs, rcu);
+	call_rcu(&obs->rcu, zcopy_obs_free);
 }
 
 static u64 zcopy_obs_bytes(struct zcopy_obs *obs)

@@ -448,6 +448,82 @@ TEST_F_TIMEOUT(nocsum, sg_job_reports_the_copies, 120)
 	EXPECT_EQ(SIZE_1M, rec.dma_out_bytes);
 }
 
+/*
+ * A kernel where a probe the verification needs cannot be registered: the
+ * module loads and transfers as before, says why in STATS, and no job
+ * claims to be verified.
+ */
+FIXTURE(missing_probe) {
+	struct zcopy_nl nl;
+};
+
+FIXTURE_SETUP(missing_probe)
+{
+	char params[32];
+
+	snprintf(params, sizeof(params), "probes=%u",
+		 ZCOPY_PROBES_ALL & ~ZCOPY_PROBE_COPY_UBUFS);
+	if (zcopy_module_loaded())
+		ASSERT_EQ(0, zcopy_unload());
+	ASSERT_EQ(0, zcopy_load(params));
+	ASSERT_EQ(0, zcopy_nl_open(&self->nl));
+}
+
+FIXTURE_TEARDOWN(missing_probe)
+{
+	zcopy_nl_close(&self->nl);
+	zcopy_unload();
+	zcopy_load(NULL);
+}
+
+TEST_F_TIMEOUT(missing_probe, jobs_work_unverified, 120)
+{
+	const struct zcopy_path *path = zcopy_path_by_name("loopback");
+	unsigned char want[SHA256_LEN];
+	struct zcopy_completion rec;
+	struct zcopy_nl_reply reply;
+	struct zcopy_received got;
+	struct zcopy_receiver rx;
+	int dev, file, sock;
+	char error[256] = "";
+	uint64_t id;
+
+	EXPECT_EQ(ZCOPY_PROBES_ALL & ~ZCOPY_PROBE_COPY_UBUFS,
+		  stats_counter(&self->nl, ZCOPY_STATS_A_OBSERVER_PROBES));
+	ASSERT_EQ(0, zcopy_nl_request(&self->nl, ZCOPY_CMD_STATS, NULL, NULL,
+				      &reply));
+	if (reply.attrs[ZCOPY_A_OBSERVER_ERROR])
+		nla_strlcpy(error, reply.attrs[ZCOPY_A_OBSERVER_ERROR],
+			    sizeof(error));
+	zcopy_nl_reply_free(&reply);
+	TH_LOG("observer_error: %s", error);
+	EXPECT_NE(NULL, strstr(error, "kprobe skb_copy_ubufs: not registered"));
+
+	ASSERT_EQ((int64_t)SIZE_1M,
+		  zcopy_sha256_file(FILE_1M, 0, SIZE_1M, want));
+	dev = open(ZCOPY_DEV_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, zcopy_receiver_start(&rx, path, RECV_ALL));
+	sock = zcopy_connect(path, rx.port);
+	ASSERT_LE(0, sock);
+	file = open(FILE_1M, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, file);
+	ASSERT_EQ(0, zcopy_submit(dev, file, sock, ZCOPY_MODE_SG, 0, 0, 0,
+				  &id));
+	ASSERT_EQ(0, zcopy_wait_completion(dev, TIMEOUT_MS, &rec));
+	close(sock);
+	close(file);
+	close(dev);
+	ASSERT_EQ(0, zcopy_receiver_wait(&rx, &got));
+	ASSERT_EQ(SIZE_1M, got.bytes);
+	ASSERT_EQ(0, memcmp(want, got.sha256, SHA256_LEN));
+
+	EXPECT_EQ(ZCOPY_STATE_DONE, rec.state);
+	EXPECT_EQ(SIZE_1M, rec.bytes_sent);
+	EXPECT_EQ(0, rec.verified);
+	EXPECT_EQ(0, stats_counter(&self->nl, ZCOPY_STATS_A_JOBS_VERIFIED));
+}
+
 /* Bad requests, ownership, and the end of observations with their socket. */
 FIXTURE(observe_api) {
 	struct zcopy_nl nl;
