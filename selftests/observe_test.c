@@ -305,6 +305,42 @@ static void observe_user_send(struct __test_metadata *_metadata,
 	EXPECT_EQ(path->dma ? SIZE_1M : 0, o->v[ZCOPY_OBSERVE_A_DMA_OUT_BYTES]);
 }
 
+/* An sg job of FILE_1M over path; the receiver must get it intact. */
+static void sg_job(struct __test_metadata *_metadata,
+		   const struct zcopy_path *path, struct zcopy_completion *rec)
+{
+	unsigned char want[SHA256_LEN];
+	struct zcopy_received got;
+	struct zcopy_receiver rx;
+	int dev, file, sock;
+	uint64_t id;
+
+	ASSERT_EQ((int64_t)SIZE_1M,
+		  zcopy_sha256_file(FILE_1M, 0, SIZE_1M, want));
+	dev = open(ZCOPY_DEV_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, zcopy_receiver_start(&rx, path, RECV_ALL));
+	sock = zcopy_connect(path, rx.port);
+	ASSERT_LE(0, sock);
+	file = open(FILE_1M, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, file);
+	ASSERT_EQ(0, zcopy_submit(dev, file, sock, ZCOPY_MODE_SG, 0, 0, 0,
+				  &id));
+	ASSERT_EQ(0, zcopy_wait_completion(dev, TIMEOUT_MS, rec));
+	close(sock);
+	close(file);
+	close(dev);
+	ASSERT_EQ(0, zcopy_receiver_wait(&rx, &got));
+	ASSERT_EQ(SIZE_1M, got.bytes);
+	ASSERT_EQ(0, memcmp(want, got.sha256, SHA256_LEN));
+	ASSERT_EQ(ZCOPY_STATE_DONE, rec->state);
+	EXPECT_EQ(SIZE_1M, rec->bytes_sent);
+	TH_LOG("sg job: cpu_copy %llu ref %llu frags %llu verified %u",
+	       (unsigned long long)rec->cpu_copy_bytes,
+	       (unsigned long long)rec->ref_bytes,
+	       (unsigned long long)rec->frags, rec->verified);
+}
+
 FIXTURE(observe) {
 	struct zcopy_nl nl;
 };
@@ -413,34 +449,9 @@ TEST_F_TIMEOUT(nocsum, user_sendfile_checksummed_in_software, 120)
 
 TEST_F_TIMEOUT(nocsum, sg_job_reports_the_copies, 120)
 {
-	const struct zcopy_path *path = self->path;
 	struct zcopy_completion rec;
-	struct zcopy_received got;
-	struct zcopy_receiver rx;
-	int dev, file, sock;
-	uint64_t id;
 
-	dev = open(ZCOPY_DEV_PATH, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, dev);
-	ASSERT_EQ(0, zcopy_receiver_start(&rx, path, RECV_ALL));
-	sock = zcopy_connect(path, rx.port);
-	ASSERT_LE(0, sock);
-	file = open(FILE_1M, O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, file);
-	ASSERT_EQ(0, zcopy_submit(dev, file, sock, ZCOPY_MODE_SG, 0, 0, 0,
-				  &id));
-	ASSERT_EQ(0, zcopy_wait_completion(dev, TIMEOUT_MS, &rec));
-	close(sock);
-	close(file);
-	close(dev);
-	ASSERT_EQ(0, zcopy_receiver_wait(&rx, &got));
-	ASSERT_EQ(SIZE_1M, got.bytes);
-
-	ASSERT_EQ(ZCOPY_STATE_DONE, rec.state);
-	TH_LOG("sg job: cpu_copy %llu ref %llu frags %llu",
-	       (unsigned long long)rec.cpu_copy_bytes,
-	       (unsigned long long)rec.ref_bytes,
-	       (unsigned long long)rec.frags);
+	sg_job(_metadata, self->path, &rec);
 	EXPECT_EQ(1, rec.verified);
 	EXPECT_EQ(SIZE_1M, rec.cpu_copy_bytes);
 	EXPECT_EQ(0, rec.ref_bytes);
@@ -478,15 +489,9 @@ FIXTURE_TEARDOWN(missing_probe)
 
 TEST_F_TIMEOUT(missing_probe, jobs_work_unverified, 120)
 {
-	const struct zcopy_path *path = zcopy_path_by_name("loopback");
-	unsigned char want[SHA256_LEN];
 	struct zcopy_completion rec;
 	struct zcopy_nl_reply reply;
-	struct zcopy_received got;
-	struct zcopy_receiver rx;
-	int dev, file, sock;
 	char error[256] = "";
-	uint64_t id;
 
 	EXPECT_EQ(ZCOPY_PROBES_ALL & ~ZCOPY_PROBE_COPY_UBUFS,
 		  stats_counter(&self->nl, ZCOPY_STATS_A_OBSERVER_PROBES));
@@ -499,27 +504,7 @@ TEST_F_TIMEOUT(missing_probe, jobs_work_unverified, 120)
 	TH_LOG("observer_error: %s", error);
 	EXPECT_NE(NULL, strstr(error, "kprobe skb_copy_ubufs: not registered"));
 
-	ASSERT_EQ((int64_t)SIZE_1M,
-		  zcopy_sha256_file(FILE_1M, 0, SIZE_1M, want));
-	dev = open(ZCOPY_DEV_PATH, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, dev);
-	ASSERT_EQ(0, zcopy_receiver_start(&rx, path, RECV_ALL));
-	sock = zcopy_connect(path, rx.port);
-	ASSERT_LE(0, sock);
-	file = open(FILE_1M, O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, file);
-	ASSERT_EQ(0, zcopy_submit(dev, file, sock, ZCOPY_MODE_SG, 0, 0, 0,
-				  &id));
-	ASSERT_EQ(0, zcopy_wait_completion(dev, TIMEOUT_MS, &rec));
-	close(sock);
-	close(file);
-	close(dev);
-	ASSERT_EQ(0, zcopy_receiver_wait(&rx, &got));
-	ASSERT_EQ(SIZE_1M, got.bytes);
-	ASSERT_EQ(0, memcmp(want, got.sha256, SHA256_LEN));
-
-	EXPECT_EQ(ZCOPY_STATE_DONE, rec.state);
-	EXPECT_EQ(SIZE_1M, rec.bytes_sent);
+	sg_job(_metadata, zcopy_path_by_name("loopback"), &rec);
 	EXPECT_EQ(0, rec.verified);
 	EXPECT_EQ(0, stats_counter(&self->nl, ZCOPY_STATS_A_JOBS_VERIFIED));
 }
