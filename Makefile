@@ -24,7 +24,7 @@ LINUX_SOURCE = $(BUILD)/linux-source
 KMOD_SRCS := $(wildcard $(TOP)/kmod/*.c $(TOP)/kmod/*.h) $(TOP)/kmod/Kbuild
 
 .PHONY: all module modules-all tool selftests linux-source check demo vm \
-	deps sparse checkpatch clean help
+	bench bench-quick deps sparse checkpatch clean help
 
 all: module tool selftests
 
@@ -33,6 +33,9 @@ help:
 	@echo "make modules-all       module for every /lib/modules/*/build"
 	@echo "make check             build for 6.1 and 6.12, run all tests (VM + host)"
 	@echo "make demo              boot the VM, load the module, run the tool"
+	@echo "make bench             full benchmark in the VM on 6.1 and 6.12:"
+	@echo "                       bench/results/<kernel>/ (report.md, plots)"
+	@echo "make bench-quick       short benchmark: build/bench-quick/<kernel>/"
 	@echo "make vm [KVER=...]     interactive shell in the test VM"
 	@echo "make deps              apt-get what build, tests and demo need (root)"
 	@echo "make sparse|checkpatch static checks"
@@ -75,6 +78,12 @@ check:
 
 demo:
 	@scripts/demo.sh $(KVER)
+
+bench:
+	@scripts/bench.sh full $(BENCH_KVERS)
+
+bench-quick:
+	@scripts/bench.sh quick $(BENCH_KVERS)
 
 vm: module tool selftests
 	selftests/vm/run.sh --kver $(KVER) --mode shell --out $(BUILD)/$(KVER)/vm \

@@ -145,6 +145,8 @@ if [[ -n $bats && -d $bats ]]; then
 fi
 cp "${demo:-$here/guest/demo.sh}" zcopy/demo.sh
 chmod 0755 zcopy/demo.sh
+cp "$here/guest/bench.sh" zcopy/bench.sh
+chmod 0755 zcopy/bench.sh
 cp "$here/guest/init" init
 chmod 0755 init
 

@@ -5,10 +5,18 @@
 # initramfs, and report the guest's TAP. The module is never loaded on the
 # host. See README.md beside this file.
 #
-#   run.sh --kver KVER --mode tests|demo|shell --out DIR --module zcopy.ko
-#          --tool zcopyctl --tests DIR --bats DIR [--demo-script FILE]
+#   run.sh --kver KVER --mode tests|demo|bench|shell --out DIR
+#          --module zcopy.ko --tool zcopyctl --tests DIR --bats DIR
+#          [--demo-script FILE] [--bench-profile full|quick|tiny]
+#          [--bench-paths virtio,veth,loopback]
 #
-# Environment: ZCOPY_VM_TIMEOUT (s, default 900), ZCOPY_VM_NET=hub (force
+# bench boots with the bench disk (mkdisk.sh --bench) and a results disk,
+# runs guest/bench.sh on the paths given (default all three) and leaves
+# bench.json and bench.log in DIR.
+#
+# Environment: ZCOPY_VM_TIMEOUT (s, default 900; bench: by profile, tiny
+# 900, quick 3600, full 14400), ZCOPY_VM_BENCH_DISK (bench disk image,
+# default DIR/bench-disk.img; may be shared), ZCOPY_VM_NET=hub (force
 # the hub backend), ZCOPY_VM_ACCEL=tcg|kvm (skip the probe),
 # ZCOPY_VM_TEST_TIMEOUT (per test program, s, default 300),
 # ZCOPY_VM_TCG_THREAD=single|multi (default single), ZCOPY_VM_PVH=0 (boot
@@ -19,14 +27,16 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 t_start=${EPOCHREALTIME/./}
 
 usage() {
-	sed -n '8,9p' "${BASH_SOURCE[0]}" | sed 's/^#  //' >&2
+	sed -n '8,11p' "${BASH_SOURCE[0]}" | sed 's/^#  //' >&2
 	exit 2
 }
 
 kver='' mode='' out='' module='' tool='' tests='' bats='' demo=''
+profile=quick bench_paths=virtio,veth,loopback
 while (($#)); do
 	case $1 in
-	--kver | --mode | --out | --module | --tool | --tests | --bats | --demo-script)
+	--kver | --mode | --out | --module | --tool | --tests | --bats | \
+		--demo-script | --bench-profile | --bench-paths)
 		(($# >= 2)) || usage
 		case $1 in
 		--kver) kver=$2 ;;
@@ -37,6 +47,8 @@ while (($#)); do
 		--tests) tests=$2 ;;
 		--bats) bats=$2 ;;
 		--demo-script) demo=$2 ;;
+		--bench-profile) profile=$2 ;;
+		--bench-paths) bench_paths=$2 ;;
 		esac
 		shift 2
 		;;
@@ -49,9 +61,14 @@ while (($#)); do
 done
 [[ -n $kver && -n $out ]] || usage
 case $mode in
-tests | demo | shell) ;;
+tests | demo | bench | shell) ;;
 *) usage ;;
 esac
+case $profile in
+full | quick | tiny) ;;
+*) usage ;;
+esac
+[[ $bench_paths =~ ^(virtio|veth|loopback)(,(virtio|veth|loopback))*$ ]] || usage
 
 die() {
 	echo "vm $kver: $*" >&2
@@ -71,7 +88,19 @@ for d in "$tests" "$bats"; do
 done
 [[ -z $demo || -f $demo ]] || die "--demo-script: no file '$demo'"
 
-timeout=${ZCOPY_VM_TIMEOUT:-900}
+# A bench run is long under TCG (the full profile, 450 cells, takes most
+# of an hour per kernel): its limit scales with the profile.
+if [[ $mode == bench ]]; then
+	case $profile in
+	tiny) timeout=${ZCOPY_VM_TIMEOUT:-900} ;;
+	quick) timeout=${ZCOPY_VM_TIMEOUT:-3600} ;;
+	full) timeout=${ZCOPY_VM_TIMEOUT:-14400} ;;
+	esac
+	# The guest's own limit leaves time for boot, results and checks.
+	bench_timeout=$((timeout > 240 ? timeout - 120 : timeout / 2))
+else
+	timeout=${ZCOPY_VM_TIMEOUT:-900}
+fi
 test_timeout=${ZCOPY_VM_TEST_TIMEOUT:-300}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -138,7 +167,17 @@ reap_stale
 
 # --- build -------------------------------------------------------------------
 
-"$here/mkdisk.sh" "$out/disk.img"
+# The bench gets a disk of its own (bench-<bytes> files up to 256 MiB), so
+# the tests' disk stays small; and a raw results disk it writes a tar to.
+if [[ $mode == bench ]]; then
+	disk=${ZCOPY_VM_BENCH_DISK:-$out/bench-disk.img}
+	"$here/mkdisk.sh" --bench "$disk"
+	rm -rf "$out/results" "$out/results.img" "$out/bench.json" "$out/bench.log"
+	truncate -s 64M "$out/results.img"
+else
+	disk=$out/disk.img
+	"$here/mkdisk.sh" "$disk"
+fi
 "$here/mkinitramfs.sh" --kver "$kver" --output "$out/initramfs.img" \
 	--workdir "$out/initramfs" \
 	${module:+--module "$module"} ${tool:+--tool "$tool"} \
@@ -266,15 +305,25 @@ fi
 
 append="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 quiet"
 append+=" zcopyvm.mode=$mode zcopyvm.net=$net zcopyvm.test_timeout=$test_timeout"
+append+=" zcopyvm.virt=$accel"
+if [[ $mode == bench ]]; then
+	append+=" zcopyvm.bench_profile=$profile zcopyvm.bench_timeout=$bench_timeout"
+	append+=" zcopyvm.bench_paths=$bench_paths"
+fi
 append+=" ${ZCOPY_VM_APPEND:-}"
 
 qemu=(qemu-system-x86_64 -machine q35 "${accel_args[@]}" -smp 2 -m 1G
 	-nodefaults -no-user-config -display none -no-reboot
 	-pidfile "$out/qemu.pid"
 	-kernel "$boot_image" -initrd "$out/initramfs.img" -append "$append"
-	-drive "file=$out/disk.img,format=raw,if=none,id=d0,snapshot=on"
+	-drive "file=$disk,format=raw,if=none,id=d0,snapshot=on"
 	-device 'virtio-blk-pci,drive=d0,addr=5'
 	"${net_args[@]}")
+# The guest finds the results disk by its serial, not by probe order.
+if [[ $mode == bench ]]; then
+	qemu+=(-drive "file=$out/results.img,format=raw,if=none,id=d1"
+		-device 'virtio-blk-pci,drive=d1,addr=6,serial=zcopy-results')
+fi
 ns_exec=()
 [[ -n $netns ]] && ns_exec=(ip netns exec "$netns")
 
@@ -350,6 +399,22 @@ if [[ -z $verdict ]]; then
 	fi
 elif [[ $verdict != pass ]] || ((n_fail)); then
 	rc=1
+fi
+
+# The guest wrote a tar over the results disk: bench.json and bench.log.
+if [[ $mode == bench ]]; then
+	mkdir -p "$out/results"
+	tar -xf "$out/results.img" -C "$out/results" 2>/dev/null || true
+	for f in bench.json bench.log; do
+		[[ -f $out/results/$f ]] && cp "$out/results/$f" "$out/$f"
+	done
+	if [[ -s $out/bench.json ]]; then
+		echo "# vm $kver: results in $out/bench.json"
+	else
+		echo "not ok - vm $kver: no bench.json on the results disk"
+		n_fail=$((n_fail + 1))
+		rc=1
+	fi
 fi
 
 boot=n/a

@@ -1,0 +1,102 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make bench / make bench-quick: build, boot the test VM on each kernel,
+# run `zcopyctl bench` there (selftests/vm/guest/bench.sh), then turn each
+# bench.json into report.md and plots (scripts/bench-report.py) and check
+# it (selftests/bench/check_bench_json.py).
+#
+# usage: bench.sh full|quick|tiny [KVER...]   (default: scripts/kernels.sh)
+#
+# Results: full -> bench/results/<kernel>/ (meant to be committed),
+# quick and tiny -> build/bench-<profile>/<kernel>/. BENCH_OUT=DIR puts
+# them in DIR/<kernel>/ instead. The VM's own files (logs, images) go to
+# build/<kernel>/vm-bench-<profile>/, or BENCH_VM_OUT/<kernel>/.
+# Paths: virtio, veth and loopback; quick only virtio, the SG path the
+# targets are about: under TCG each path costs about a minute per kernel,
+# and quick should stay under five minutes for both. BENCH_PATHS=a,b
+# overrides (e.g. virtio,loopback).
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+profile=${1:-}
+case $profile in
+full | quick | tiny) shift ;;
+*)
+	echo "usage: bench.sh full|quick|tiny [KVER...]" >&2
+	exit 2
+	;;
+esac
+
+need_deps=0
+for c in qemu-system-x86_64 busybox gnuplot; do
+	command -v "$c" >/dev/null || need_deps=1
+done
+pkg-config --exists libnl-genl-3.0 libcrypto 2>/dev/null || need_deps=1
+if ((need_deps)); then
+	make --no-print-directory deps
+fi
+
+if (($#)); then
+	kernels=("$@")
+else
+	mapfile -t kernels < <(scripts/kernels.sh)
+fi
+if [[ $profile == full ]]; then
+	results=${BENCH_OUT:-$top/bench/results}
+else
+	results=${BENCH_OUT:-$top/build/bench-$profile}
+fi
+if [[ $profile == quick ]]; then
+	paths=${BENCH_PATHS:-virtio}
+else
+	paths=${BENCH_PATHS:-virtio,veth,loopback}
+fi
+# One bench disk (273 MiB of files) for every kernel and profile.
+export ZCOPY_VM_BENCH_DISK=${ZCOPY_VM_BENCH_DISK:-$top/build/bench-disk.img}
+mkdir -p "$(dirname "$ZCOPY_VM_BENCH_DISK")"
+
+make --no-print-directory tool >/dev/null
+empty=$(mktemp -d)
+trap 'rm -rf "$empty"' EXIT
+
+start=$(date +%s)
+failed=0
+for k in "${kernels[@]}"; do
+	if [[ $k == missing-* ]]; then
+		echo "bench: kernel ${k#missing-} is not installed (make deps)" >&2
+		failed=1
+		continue
+	fi
+	t0=$(date +%s)
+	echo "# bench $profile on $k"
+	make --no-print-directory module KVER="$k" >/dev/null
+	if [[ -n ${BENCH_VM_OUT:-} ]]; then
+		vm=$BENCH_VM_OUT/$k
+	else
+		vm=$top/build/$k/vm-bench-$profile
+	fi
+	rc=0
+	selftests/vm/run.sh --kver "$k" --mode bench --bench-profile "$profile" \
+		--bench-paths "$paths" --out "$vm" --module "$top/build/$k/mod/kmod/zcopy.ko" \
+		--tool "$top/build/tool/zcopyctl" --tests "$empty" --bats "$empty" ||
+		rc=$?
+	if [[ ! -s $vm/bench.json ]]; then
+		echo "bench: $k: no bench.json (see $vm/console.log, $vm/tap.log)" >&2
+		failed=1
+		continue
+	fi
+	((rc == 0)) || failed=1
+	# Only this run's files: no plot of an earlier run may linger.
+	dir=$results/$k
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	cp "$vm/bench.json" "$dir/"
+	/usr/bin/python3 scripts/bench-report.py "$dir/bench.json" || failed=1
+	/usr/bin/python3 selftests/bench/check_bench_json.py --paths "$paths" \
+		--report-dir "$dir" "$dir/bench.json" || failed=1
+	echo "# bench $profile on $k took $(($(date +%s) - t0)) s: $dir/report.md"
+done
+echo "# bench $profile took $(($(date +%s) - start)) s"
+exit "$failed"

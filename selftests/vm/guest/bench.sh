@@ -1,0 +1,108 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# /zcopy/bench.sh: `run.sh --mode bench` runs this in the guest with the
+# module loaded and the bench disk on /data. It starts one discarding
+# receiver per path (virtio-net and veth to netns peer, loopback in the
+# root netns), all on CPU 1, runs `zcopyctl bench` on CPU 0 and leaves
+# bench.json and bench.log in $ZCOPY_BENCH_OUT for init to hand to the host.
+# Prints TAP; the bench's own progress becomes `#` lines.
+#
+# Environment: ZCOPY_BENCH_PROFILE (full|quick|tiny, default quick),
+# ZCOPY_BENCH_PATHS (comma-separated, default virtio,veth,loopback),
+# ZCOPY_VIRT (tcg|kvm, from the runner), ZCOPY_BENCH_OUT (default
+# /tmp/bench-out).
+set -euo pipefail
+
+profile=${ZCOPY_BENCH_PROFILE:-quick}
+outdir=${ZCOPY_BENCH_OUT:-/tmp/bench-out}
+port=5201
+mkdir -p "$outdir"
+json=$outdir/bench.json
+log=$outdir/bench.log
+rm -f "$json" "$log"
+
+sinks=()
+stop_sinks() {
+	local p
+	for p in "${sinks[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+	for p in "${sinks[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	sinks=()
+}
+trap stop_sinks EXIT
+
+# taskset is busybox's: the receivers on CPU 1, the sender (--cpu 0) on
+# CPU 0, so neither steals the other's time slices.
+start_sink() { # NAME NETNS|- ADDR
+	local name=$1 ns=$2 addr=$3 err=/tmp/sink-$1.err i
+	local cmd=(taskset -c 1 zcopyctl sink -b "$addr" -p "$port")
+	[[ $ns == - ]] || cmd=(ip netns exec "$ns" "${cmd[@]}")
+	"${cmd[@]}" >/dev/null 2>"$err" &
+	sinks+=($!)
+	for i in $(seq 100); do
+		grep -q 'listening on' "$err" 2>/dev/null && break
+		sleep 0.1
+	done
+	if ((i == 100)) || ! kill -0 "${sinks[-1]}" 2>/dev/null; then
+		echo "not ok - bench: sink for $name on $addr:$port: $(tr '\n' ' ' <"$err")"
+		exit 1
+	fi
+}
+
+# One sink and one --target per path asked for.
+targets=()
+IFS=, read -r -a paths <<<"${ZCOPY_BENCH_PATHS:-virtio,veth,loopback}"
+for p in "${paths[@]}"; do
+	case $p in
+	virtio) ns=peer addr=${ZCOPY_PEER_VIRTIO:-192.0.2.2} ;;
+	veth) ns=peer addr=${ZCOPY_PEER_VETH:-192.0.2.18} ;;
+	loopback) ns=- addr=127.0.0.1 ;;
+	*)
+		echo "not ok - bench: unknown path '$p'"
+		exit 1
+		;;
+	esac
+	start_sink "$p" "$ns" "$addr"
+	targets+=(--target "$p=$addr:$port")
+done
+echo "ok - bench: sinks listening (${paths[*]}) on CPU 1"
+
+args=(bench --profile "$profile" "${targets[@]}"
+	--files "${ZCOPY_DATA:-/data}" --cpu 0 -o "$json")
+echo "# zcopyctl ${args[*]}"
+
+# Progress as it comes, as diagnostics; the whole log goes to the host.
+rc=0
+start=$(date +%s)
+ZCOPY_BENCH_VIRT=${ZCOPY_VIRT:-unknown} zcopyctl "${args[@]}" 2>&1 |
+	while IFS= read -r l; do
+		printf '%s\n' "$l" >>"$log"
+		printf '# %s\n' "$l"
+	done || rc=$?
+echo "# bench took $(($(date +%s) - start)) s"
+stop_sinks
+
+if ((rc)); then
+	echo "not ok - zcopyctl bench --profile $profile: exit $rc"
+elif [[ ! -s $json ]]; then
+	echo "not ok - zcopyctl bench --profile $profile: no $json"
+	rc=1
+else
+	echo "ok - zcopyctl bench --profile $profile"
+fi
+if [[ -s $json ]]; then
+	# Only a sanity check here: the host validates the schema.
+	if n=$(jq -e 'select(.schema == 1) | .cells | length | select(. > 0)' \
+		"$json" 2>&1); then
+		errs=$(jq '[.cells[] | select(.error != null)] | length' "$json")
+		echo "ok - bench.json: schema 1, $n cells, $errs with an error"
+	else
+		echo "not ok - bench.json: not schema 1 JSON with cells: $n"
+		rc=1
+	fi
+fi
+exit "$rc"
