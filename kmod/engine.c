@@ -126,12 +126,16 @@ static void zcopy_account_copied(struct zcopy_job *job, size_t copied)
 	spin_unlock(&job->lock);
 }
 
-/* Sleep until the socket may take more, an error, or a cancel. */
+/*
+ * Sleep until the socket may take more, an error, or a cancel. TCP wakes
+ * its writers with wake_up_interruptible_poll(): an uninterruptible
+ * (idle) sleeper would only see the timeout. A worker gets no signals.
+ */
 static int zcopy_wait_writable(struct zcopy_job *job)
 {
 	struct sock *sk = job->sock->sk;
 
-	wait_event_idle_timeout(*sk_sleep(sk),
+	wait_event_interruptible_timeout(*sk_sleep(sk),
 				sk_stream_is_writeable(sk) ||
 				READ_ONCE(sk->sk_err) ||
 				(READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN) ||
