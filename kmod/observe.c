@@ -62,6 +62,12 @@ static char zcopy_probe_error[256];
 
 #define ZCOPY_OBS_FIELD(f)	offsetof(struct zcopy_obs_counts, f)
 
+/* The observer's own cost, while anything is observed. */
+static void zcopy_obs_charge(u64 start)
+{
+	zcopy_stats_add(ZCOPY_STATS_A_OBSERVER_NS, local_clock() - start);
+}
+
 static bool zcopy_page_in(struct page *page,
 			  const struct address_space *mapping)
 {
@@ -151,14 +157,17 @@ static void zcopy_tp_xmit(void *data, const struct sk_buff *skb,
 {
 	struct sock *sk = skb->sk;
 	struct zcopy_obs *obs;
+	u64 start;
 
 	if (!atomic_read(&zcopy_obs_active) || !sk)
 		return;
+	start = local_clock();
 	rcu_read_lock();
 	hash_for_each_possible_rcu(zcopy_obs_by_sk, obs, by_sk, (unsigned long)sk)
 		if (obs->sk == sk)
 			zcopy_obs_classify(obs, skb, dev);
 	rcu_read_unlock();
+	zcopy_obs_charge(start);
 }
 
 /* Adds n to the counter at field of every observation of sk. */
@@ -166,9 +175,11 @@ static void zcopy_obs_count(const struct sock *sk, size_t field, u64 n)
 {
 	struct zcopy_obs *obs;
 	unsigned long flags;
+	u64 start;
 
 	if (!atomic_read(&zcopy_obs_active) || !sk || !n)
 		return;
+	start = local_clock();
 	rcu_read_lock();
 	hash_for_each_possible_rcu(zcopy_obs_by_sk, obs, by_sk, (unsigned long)sk) {
 		if (obs->sk != sk)
@@ -178,6 +189,7 @@ static void zcopy_obs_count(const struct sock *sk, size_t field, u64 n)
 		spin_unlock_irqrestore(&obs->lock, flags);
 	}
 	rcu_read_unlock();
+	zcopy_obs_charge(start);
 }
 
 static void zcopy_tp_retransmit(void *data, const struct sock *sk,
@@ -203,9 +215,11 @@ static int zcopy_kp_copy_ubufs(struct kprobe *p, struct pt_regs *regs)
 	struct zcopy_obs *obs;
 	unsigned long flags;
 	unsigned int i;
+	u64 start;
 
 	if (!atomic_read(&zcopy_obs_active) || !skb_zcopy(skb))
 		return 0;
+	start = local_clock();
 	shinfo = skb_shinfo(skb);
 	rcu_read_lock();
 	list_for_each_entry_rcu(obs, &zcopy_obs_all, all) {
@@ -225,6 +239,7 @@ static int zcopy_kp_copy_ubufs(struct kprobe *p, struct pt_regs *regs)
 		spin_unlock_irqrestore(&obs->lock, flags);
 	}
 	rcu_read_unlock();
+	zcopy_obs_charge(start);
 	return 0;
 }
 

@@ -44,6 +44,7 @@ static const struct stats_counter {
 	{ ZCOPY_STATS_A_JOBS_VERIFIED,		"jobs_verified",	COUNT },
 	{ ZCOPY_STATS_A_RETRANS_BYTES,		"retrans_bytes",	BYTES },
 	{ ZCOPY_STATS_A_OBSERVATIONS,		"observations",		COUNT },
+	{ ZCOPY_STATS_A_OBSERVER_NS,		"observer_ns",		COUNT },
 };
 
 #define NR_COUNTERS	ARRAY_SIZE(stats_counters)

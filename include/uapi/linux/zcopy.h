@@ -218,6 +218,7 @@ enum zcopy_stats_attr {
 	ZCOPY_STATS_A_JOBS_VERIFIED,
 	ZCOPY_STATS_A_RETRANS_BYTES,
 	ZCOPY_STATS_A_OBSERVATIONS,	/* user observations open now */
+	ZCOPY_STATS_A_OBSERVER_NS,	/* time spent in the probes */
 
 	__ZCOPY_STATS_A_MAX,
 };
