@@ -136,11 +136,12 @@ static int zcopy_wait_writable(struct zcopy_job *job)
 	struct sock *sk = job->sock->sk;
 
 	wait_event_interruptible_timeout(*sk_sleep(sk),
-				sk_stream_is_writeable(sk) ||
-				READ_ONCE(sk->sk_err) ||
-				(READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN) ||
-				zcopy_job_cancelled(job),
-				ZCOPY_WAIT_SLICE);
+					 sk_stream_is_writeable(sk) ||
+					 READ_ONCE(sk->sk_err) ||
+					 (READ_ONCE(sk->sk_shutdown) &
+					  SEND_SHUTDOWN) ||
+					 zcopy_job_cancelled(job),
+					 ZCOPY_WAIT_SLICE);
 	return zcopy_job_cancelled(job) ? -ECANCELED : 0;
 }
 
