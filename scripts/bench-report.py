@@ -160,8 +160,11 @@ def fmt_ns(v):
 
 
 def fmt_ratio(v, pct=False):
+    """A ratio; pct: a signed change in %; "share": a part of a whole in %."""
     if v is None:
         return "n/a"
+    if pct == "share":
+        return f"{v * 100:.1f} %"
     return f"{v * 100:+.1f} %" if pct else f"{v:.2f}"
 
 
@@ -362,12 +365,22 @@ def targets(cells):
                        tp("sendfile", s4k, "transfers_per_s")), ">= 1.5",
                  lambda v: v >= 1.5, False))
     for s in big or [None]:
+        obs_ns = stat(cells.get(path, "zcopy_sg", s, "hot"), "observer_ns_per_mib")
+        rows.append(("observer overhead, measured directly: observer_ns per MiB / "
+                     "zcopy_sg sender CPU per MiB (observer on)", s,
+                     ratio(obs_ns, cpu("zcopy_sg", s)), "<= 5 %",
+                     lambda v: v <= 0.05, "share"))
+    for s in big or [None]:
         r = ratio(cpu("zcopy_sg", s), cpu("zcopy_sg", s, False))
-        rows.append(("observer overhead: zcopy_sg CPU/MiB observer on / off - 1", s,
+        rows.append(("observer overhead by difference (noisy under TCG): "
+                     "zcopy_sg CPU/MiB observer on / off - 1", s,
                      r - 1 if r is not None else None, "<= 5 %",
                      lambda v: v <= 0.05, True))
     out = ["## Targets", "",
            "On the virtio-net (SG) path, hot cache, sizes >= 1 MiB unless said.",
+           "The observer's overhead is given twice: measured directly (the",
+           "module's clock around its probes, STATS observer_ns) and by the",
+           "difference of two cells' CPU, which run-to-run noise can swamp.",
            "",
            "| target | size | measured | goal | verdict |",
            "|---|---|---:|---|---|"]

@@ -74,6 +74,7 @@ enum bench_metric {
 	BM_RETRANS,
 	BM_SYSCALLS,
 	BM_CONTEXT_SWITCHES,
+	BM_OBSERVER_NS,		/* ns per MiB in the observer's probes */
 
 	BM_NR,
 };

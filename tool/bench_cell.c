@@ -77,6 +77,8 @@ struct run_totals {
 	struct bench_observation obs;
 	bool have_retrans;		/* module cells: from STATS */
 	uint64_t retrans;
+	bool have_observer_ns;		/* every cell: from STATS */
+	uint64_t observer_ns;
 	struct bench_counts k;
 };
 
@@ -145,6 +147,8 @@ static void record_run(struct bench_cell *cell, const struct run_totals *t)
 	*v[BM_SYSCALLS] = per((double)k->syscalls, tr);
 	*v[BM_CONTEXT_SWITCHES] =
 		per((double)(t->csw + k->rec_context_switches), tr);
+	if (t->have_observer_ns)
+		*v[BM_OBSERVER_NS] = per((double)t->observer_ns, mib);
 
 	if (cell->method->module) {
 		/* The module observes its own jobs: the records say it. */
@@ -183,7 +187,7 @@ static int run_once(struct bench_cell *cell, bool record)
 	struct bench_env *env = cell->env;
 	struct run_totals t = { .system_ns = -1, .read_bytes = -1 };
 	int64_t sys0, rb0;
-	uint64_t id = 0, r0 = 0;
+	uint64_t id = 0, r0 = 0, o0 = 0;
 	int err;
 
 	if (record && !cell->method->module && cell->observer)
@@ -193,6 +197,10 @@ static int run_once(struct bench_cell *cell, bool record)
 		t.have_retrans = !bench_module_stat(env,
 						    ZCOPY_STATS_A_RETRANS_BYTES,
 						    &r0);
+	/* Whatever the method: the probes' cost, observed or not. */
+	if (record)
+		t.have_observer_ns =
+			!bench_module_stat(env, ZCOPY_STATS_A_OBSERVER_NS, &o0);
 	sys0 = bench_system_busy_ns();
 	rb0 = bench_thread_read_bytes();
 
@@ -209,6 +217,13 @@ static int run_once(struct bench_cell *cell, bool record)
 						    ZCOPY_STATS_A_RETRANS_BYTES,
 						    &t.retrans);
 		t.retrans -= r0;
+	}
+	if (t.have_observer_ns) {
+		t.have_observer_ns =
+			!bench_module_stat(env, ZCOPY_STATS_A_OBSERVER_NS,
+					   &t.observer_ns) &&
+			t.observer_ns >= o0;	/* not a reloaded module */
+		t.observer_ns -= o0;
 	}
 	if (!err && record)
 		record_run(cell, &t);

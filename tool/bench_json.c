@@ -34,6 +34,7 @@ static const struct {
 	[BM_RETRANS]		= { "retrans_bytes", 1 },
 	[BM_SYSCALLS]		= { "syscalls", 3 },
 	[BM_CONTEXT_SWITCHES]	= { "context_switches", 3 },
+	[BM_OBSERVER_NS]	= { "observer_ns_per_mib", 1 },
 };
 
 double bench_cell_throughput(const struct bench_cell *cell)

@@ -36,8 +36,10 @@ STATS = ["throughput_mib_s", "transfers_per_s", "sender_cpu_ns_per_mib"]
 NULLABLE_STATS = [
     "system_cpu_ns_per_mib", "cpu_copy_per_byte", "ref_bytes",
     "dma_in_bytes", "dma_out_bytes", "retrans_bytes", "syscalls",
-    "context_switches",
+    "context_switches", "observer_ns_per_mib",
 ]
+# Counts and times: never below zero when measured.
+NON_NEGATIVE = ["observer_ns_per_mib"]
 
 results = []
 
@@ -165,6 +167,10 @@ def check_cell(c):
         if v is None and (err or k in NULLABLE_STATS):
             continue
         stats += check_stat(where, k, v, k in NULLABLE_STATS)
+    for k in NON_NEGATIVE:
+        v = c.get(k)
+        if isinstance(v, dict) and is_num(v.get("min")) and v["min"] < 0:
+            stats.append(f"{where}: {k}.min {v['min']} < 0")
     if not err:
         tp = c.get("throughput_mib_s")
         if isinstance(tp, dict) and is_num(tp.get("median")) and tp["median"] <= 0:

@@ -746,7 +746,7 @@ make_bench_files() { # SIZE...
 	assert_jq 'all(.cells[] | select(.error == null); (.transfers_per_s.median * .size / 1048576 - .throughput_mib_s.median | fabs) <= .throughput_mib_s.median / 100)'
 	assert_jq 'all(.cells[] | select(.error == null); .syscalls.median >= 1 and .sender_cpu_ns_per_mib.median > 0 and .context_switches.median >= 0)'
 	# no module: no observer, so nothing verified and no copies
-	assert_jq 'all(.cells[]; .verified == false and .cpu_copy_per_byte == null and .ref_bytes == null and .dma_out_bytes == null)'
+	assert_jq 'all(.cells[]; .verified == false and .cpu_copy_per_byte == null and .ref_bytes == null and .dma_out_bytes == null and .observer_ns_per_mib == null)'
 	assert_jq 'all(.cells[] | select(.cache == "cold"); .cold_residual_pages | type == "number")'
 	assert_jq '[.cells[] | select(.method == "msg_zerocopy") | .zerocopy_copied_reports | type] == ["number", "number"]'
 	assert_jq '[.cells[] | select(.method == "read_write" and .cache == "hot") | .syscalls.median] == [2]'
