@@ -508,9 +508,8 @@ static void zcopy_observed(struct zcopy_job *job, struct zcopy_obs *obs,
 	spin_unlock(&job->lock);
 }
 
-void zcopy_engine_work(struct work_struct *work)
+static void zcopy_job_run(struct zcopy_job *job)
 {
-	struct zcopy_job *job = container_of(work, struct zcopy_job, work);
 	struct zcopy_completion *rec = &job->rec;
 	struct zcopy_task_sample before, after;
 	struct zcopy_obs *obs = NULL;
@@ -544,6 +543,19 @@ void zcopy_engine_work(struct work_struct *work)
 	else
 		rec->state = ZCOPY_STATE_FAILED;
 	spin_unlock(&job->lock);
+}
 
-	zcopy_job_finish(job);
+/*
+ * The jobs submitted behind this one on its socket run here too, in
+ * order: a batch of small files costs no worker wakeup per file.
+ */
+void zcopy_engine_work(struct work_struct *work)
+{
+	struct zcopy_job *job = container_of(work, struct zcopy_job, work);
+
+	do {
+		zcopy_job_run(job);
+		job = zcopy_job_finish(job);
+		cond_resched();
+	} while (job);
 }

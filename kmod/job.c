@@ -316,12 +316,12 @@ int zcopy_job_submit(struct zcopy_job *job, const struct zcopy_request *req,
 	*id = job->rec.id;
 	job->rec.queued_ns = ktime_get_ns();
 	INIT_WORK(&job->work, zcopy_engine_work);
-	/* Accounted before a predecessor's end can start it. */
+	/* Accounted before a predecessor's worker can run it. */
 	__module_get(THIS_MODULE);
 	zcopy_stats_add(ZCOPY_STATS_A_JOBS_SUBMITTED, 1);
 	zcopy_stats_add(ZCOPY_STATS_A_JOBS_QUEUED, 1);
 	zcopy_stats_add(ZCOPY_STATS_A_JOBS_COPY + req->mode, 1);
-	/* Behind the socket's last job, which queues this one when it ends. */
+	/* Behind the socket's last job, whose worker runs this one next. */
 	prev = zcopy_job_on_socket(job->sock->sk);
 	if (prev)
 		prev->next = job;
@@ -493,7 +493,7 @@ static void zcopy_stats_account(const struct zcopy_completion *rec)
  * socket, record it, tell the listeners and hand it to its owner or free
  * it. Runs last in the job's work item; the module reference goes last.
  */
-void zcopy_job_finish(struct zcopy_job *job)
+struct zcopy_job *zcopy_job_finish(struct zcopy_job *job)
 {
 	struct zcopy_job *next;
 
@@ -505,8 +505,6 @@ void zcopy_job_finish(struct zcopy_job *job)
 	zcopy_live_count--;
 	next = job->next;
 	spin_unlock(&zcopy_live_lock);
-	if (next)
-		queue_work(zcopy_wq, &next->work);
 
 	zcopy_job_release_io(job);
 	zcopy_stats_account(&job->rec);
@@ -517,4 +515,5 @@ void zcopy_job_finish(struct zcopy_job *job)
 	else
 		zcopy_job_free(job);
 	module_put(THIS_MODULE);
+	return next;
 }

@@ -85,8 +85,11 @@ int zcopy_job_lookup(u64 id, kuid_t uid, bool admin,
 int zcopy_job_snapshot(kuid_t uid, bool admin,
 		       struct zcopy_completion **recs, unsigned int *nr);
 
-/* Called by the engine's worker when the job has ended. */
-void zcopy_job_finish(struct zcopy_job *job);
+/*
+ * Called by the engine's worker when the job has ended. Returns the job
+ * submitted next on the same socket, for the worker to run, or NULL.
+ */
+struct zcopy_job *zcopy_job_finish(struct zcopy_job *job);
 
 static inline bool zcopy_job_cancelled(const struct zcopy_job *job)
 {
