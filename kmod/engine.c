@@ -527,6 +527,13 @@ static void zcopy_job_run(struct zcopy_job *job)
 	zcopy_task_sample(&before);
 	ret = zcopy_job_cancelled(job) ? -ECANCELED : zcopy_transfer(job);
 	zcopy_task_sample(&after);
+	/*
+	 * The next job on the socket sends while this one waits for its
+	 * bytes to leave (Nagle may hold a short tail until an ACK).
+	 */
+	if (obs)
+		zcopy_obs_bound(obs, rec->bytes_sent);
+	zcopy_job_pass_turn(job);
 	if (obs)
 		zcopy_observed(job, obs, ret);
 
@@ -545,17 +552,10 @@ static void zcopy_job_run(struct zcopy_job *job)
 	spin_unlock(&job->lock);
 }
 
-/*
- * The jobs submitted behind this one on its socket run here too, in
- * order: a batch of small files costs no worker wakeup per file.
- */
 void zcopy_engine_work(struct work_struct *work)
 {
 	struct zcopy_job *job = container_of(work, struct zcopy_job, work);
 
-	do {
-		zcopy_job_run(job);
-		job = zcopy_job_finish(job);
-		cond_resched();
-	} while (job);
+	zcopy_job_run(job);
+	zcopy_job_finish(job);
 }

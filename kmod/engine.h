@@ -10,7 +10,7 @@
 
 #define ZCOPY_CHUNK_PAGES	64
 
-/* The work function of a job and of those queued behind it on its socket. */
+/* The work function of every job; ends in zcopy_job_finish(). */
 void zcopy_engine_work(struct work_struct *work);
 
 #endif /* _ZCOPY_ENGINE_H */

@@ -247,8 +247,9 @@ int zcopy_request_check(const struct zcopy_request *req,
 }
 
 /*
- * The newest live job on sk, which nothing follows yet: a job submitted
- * to the same socket must wait for it, or their bytes would interleave.
+ * The newest live job on sk that may still send, which nothing follows
+ * yet: a job submitted to the same socket must wait for it, or their
+ * bytes would interleave.
  */
 static struct zcopy_job *zcopy_job_on_socket(const struct sock *sk)
 {
@@ -257,8 +258,21 @@ static struct zcopy_job *zcopy_job_on_socket(const struct sock *sk)
 	lockdep_assert_held(&zcopy_live_lock);
 	list_for_each_entry_reverse(job, &zcopy_live_jobs, node)
 		if (job->sock->sk == sk)
-			return job;
+			return job->turn_passed ? NULL : job;
 	return NULL;
+}
+
+void zcopy_job_pass_turn(struct zcopy_job *job)
+{
+	struct zcopy_job *next;
+
+	spin_lock(&zcopy_live_lock);
+	next = job->next;
+	job->next = NULL;
+	job->turn_passed = true;
+	spin_unlock(&zcopy_live_lock);
+	if (next)
+		queue_work(zcopy_wq, &next->work);
 }
 
 static unsigned int zcopy_user_jobs(kuid_t uid)
@@ -316,12 +330,12 @@ int zcopy_job_submit(struct zcopy_job *job, const struct zcopy_request *req,
 	*id = job->rec.id;
 	job->rec.queued_ns = ktime_get_ns();
 	INIT_WORK(&job->work, zcopy_engine_work);
-	/* Accounted before a predecessor's worker can run it. */
+	/* Accounted before a predecessor can queue it. */
 	__module_get(THIS_MODULE);
 	zcopy_stats_add(ZCOPY_STATS_A_JOBS_SUBMITTED, 1);
 	zcopy_stats_add(ZCOPY_STATS_A_JOBS_QUEUED, 1);
 	zcopy_stats_add(ZCOPY_STATS_A_JOBS_COPY + req->mode, 1);
-	/* Behind the socket's last job, whose worker runs this one next. */
+	/* Behind the socket's last sender, which queues this one. */
 	prev = zcopy_job_on_socket(job->sock->sk);
 	if (prev)
 		prev->next = job;
@@ -493,9 +507,10 @@ static void zcopy_stats_account(const struct zcopy_completion *rec)
  * socket, record it, tell the listeners and hand it to its owner or free
  * it. Runs last in the job's work item; the module reference goes last.
  */
-struct zcopy_job *zcopy_job_finish(struct zcopy_job *job)
+void zcopy_job_finish(struct zcopy_job *job)
 {
-	struct zcopy_job *next;
+	/* A job cancelled before it ran still lets the next one go. */
+	zcopy_job_pass_turn(job);
 
 	/* In the history before it leaves the live list: GET always finds it. */
 	zcopy_history_add(job);
@@ -503,7 +518,6 @@ struct zcopy_job *zcopy_job_finish(struct zcopy_job *job)
 	spin_lock(&zcopy_live_lock);
 	list_del_init(&job->node);
 	zcopy_live_count--;
-	next = job->next;
 	spin_unlock(&zcopy_live_lock);
 
 	zcopy_job_release_io(job);
@@ -515,5 +529,4 @@ struct zcopy_job *zcopy_job_finish(struct zcopy_job *job)
 	else
 		zcopy_job_free(job);
 	module_put(THIS_MODULE);
-	return next;
 }

@@ -37,8 +37,9 @@ struct zcopy_job {
 	struct socket *sock;
 	bool sock_is_ours;		/* created for a path+address job */
 	bool cancel;			/* READ_ONCE: stop between chunks */
-	/* Queued when this one ends: jobs on one socket run in order. */
+	/* Queued when this one has sent: jobs on one socket run in order. */
 	struct zcopy_job *next;
+	bool turn_passed;		/* next may send: under zcopy_live_lock */
 	u64 own_copy_bytes;		/* copies the engine itself made */
 	struct file_ra_state ra;
 
@@ -86,10 +87,13 @@ int zcopy_job_snapshot(kuid_t uid, bool admin,
 		       struct zcopy_completion **recs, unsigned int *nr);
 
 /*
- * Called by the engine's worker when the job has ended. Returns the job
- * submitted next on the same socket, for the worker to run, or NULL.
+ * The job has sent all it will: the next one on its socket may start
+ * (while this one may still wait for its bytes to leave). Idempotent.
  */
-struct zcopy_job *zcopy_job_finish(struct zcopy_job *job);
+void zcopy_job_pass_turn(struct zcopy_job *job);
+
+/* Called by the engine's worker when the job has ended. */
+void zcopy_job_finish(struct zcopy_job *job);
 
 static inline bool zcopy_job_cancelled(const struct zcopy_job *job)
 {

@@ -43,6 +43,8 @@ struct zcopy_obs {
 	spinlock_t lock;		/* the fields below; taken in any context */
 	u32 seq_start;			/* first sequence number observed */
 	u32 seq_next;			/* end of the newest payload seen */
+	u32 seq_end;			/* if bounded: end of what is observed */
+	bool bounded;
 	u64 target;			/* wake the waiter when bytes reach it */
 	struct zcopy_obs_counts c;
 };
@@ -116,7 +118,7 @@ static void zcopy_obs_classify(struct zcopy_obs *obs,
 	unsigned int hdr, len;
 	unsigned long flags;
 	bool wake = false;
-	u32 seq, first;
+	u32 seq, first, last;
 
 	if (!skb_transport_header_was_set(skb))
 		return;
@@ -128,23 +130,26 @@ static void zcopy_obs_classify(struct zcopy_obs *obs,
 	seq = ntohl(th->seq);
 
 	spin_lock_irqsave(&obs->lock, flags);
-	/* Only bytes queued since the start, and each only once. */
+	/* Only bytes queued since the start (up to the end), each once. */
 	first = seq;
 	if (before(first, obs->seq_start))
 		first = obs->seq_start;
 	if (before(first, obs->seq_next))
 		first = obs->seq_next;
-	if (!before(first, seq + len))
+	last = seq + len;
+	if (obs->bounded && after(last, obs->seq_end))
+		last = obs->seq_end;
+	if (!before(first, last))
 		goto out;
 
-	obs->seq_next = seq + len;
-	c->bytes += seq + len - first;
+	obs->seq_next = last;
+	c->bytes += last - first;
 	c->skbs++;
 	c->frags += skb_shinfo(skb)->nr_frags;
 	if (dev->dev.parent && !(dev->flags & IFF_LOOPBACK))
-		c->dma_out_bytes += seq + len - first;
+		c->dma_out_bytes += last - first;
 	memcpy(c->egress_dev, dev->name, IFNAMSIZ);
-	zcopy_obs_walk(obs, skb, hdr + first - seq, hdr + len);
+	zcopy_obs_walk(obs, skb, hdr + first - seq, hdr + last - seq);
 	wake = obs->target && c->bytes >= obs->target;
 out:
 	spin_unlock_irqrestore(&obs->lock, flags);
@@ -462,6 +467,14 @@ void zcopy_obs_stop(struct zcopy_obs *obs, struct zcopy_obs_counts *c)
 	sock_put(obs->sk);
 	fput(obs->file);
 	call_rcu(&obs->rcu, zcopy_obs_free);
+}
+
+void zcopy_obs_bound(struct zcopy_obs *obs, u64 bytes)
+{
+	spin_lock_irq(&obs->lock);
+	obs->seq_end = obs->seq_start + (u32)bytes;
+	obs->bounded = true;
+	spin_unlock_irq(&obs->lock);
 }
 
 static u64 zcopy_obs_bytes(struct zcopy_obs *obs)

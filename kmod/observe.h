@@ -49,6 +49,12 @@ void zcopy_obs_read(struct zcopy_obs *obs, struct zcopy_obs_counts *c);
 void zcopy_obs_stop(struct zcopy_obs *obs, struct zcopy_obs_counts *c);
 
 /*
+ * Only the first bytes payload bytes from the start are observed: what
+ * follows (the next job on the socket) is not counted.
+ */
+void zcopy_obs_bound(struct zcopy_obs *obs, u64 bytes);
+
+/*
  * Waits until bytes payload bytes went out, the socket failed, abort()
  * says so, or nothing moved for a while. True when all went out.
  */
