@@ -123,7 +123,7 @@ void zcopy_job_free(struct zcopy_job *job)
 	kmem_cache_free(zcopy_job_cache, job);
 }
 
-int zcopy_check_file(struct file *file, struct netlink_ext_ack *extack)
+static int zcopy_check_file(struct file *file, struct netlink_ext_ack *extack)
 {
 	if (!S_ISREG(file_inode(file)->i_mode)) {
 		NL_SET_ERR_MSG(extack, "file is not a regular file");
@@ -136,7 +136,8 @@ int zcopy_check_file(struct file *file, struct netlink_ext_ack *extack)
 	return 0;
 }
 
-int zcopy_check_socket(struct socket *sock, struct netlink_ext_ack *extack)
+static int zcopy_check_socket(struct socket *sock,
+			      struct netlink_ext_ack *extack)
 {
 	struct sock *sk = sock->sk;
 
@@ -154,8 +155,8 @@ int zcopy_check_socket(struct socket *sock, struct netlink_ext_ack *extack)
 	return 0;
 }
 
-int zcopy_job_prepare_fds(struct zcopy_job *job, int file_fd, int sock_fd,
-			  struct netlink_ext_ack *extack)
+int zcopy_get_fds(int file_fd, int sock_fd, struct file **filep,
+		  struct socket **sockp, struct netlink_ext_ack *extack)
 {
 	struct socket *sock;
 	struct file *file;
@@ -166,10 +167,9 @@ int zcopy_job_prepare_fds(struct zcopy_job *job, int file_fd, int sock_fd,
 		NL_SET_ERR_MSG(extack, "bad file descriptor for the file");
 		return -EBADF;
 	}
-	job->file = file;
 	ret = zcopy_check_file(file, extack);
 	if (ret)
-		return ret;
+		goto err_file;
 
 	sock = sockfd_lookup(sock_fd, &ret);
 	if (!sock) {
@@ -177,10 +177,26 @@ int zcopy_job_prepare_fds(struct zcopy_job *job, int file_fd, int sock_fd,
 			NL_SET_ERR_MSG(extack, "socket descriptor is not a socket");
 		else
 			NL_SET_ERR_MSG(extack, "bad file descriptor for the socket");
-		return ret;
+		goto err_file;
 	}
-	job->sock = sock;
-	return zcopy_check_socket(sock, extack);
+	ret = zcopy_check_socket(sock, extack);
+	if (ret) {
+		sockfd_put(sock);
+		goto err_file;
+	}
+	*filep = file;
+	*sockp = sock;
+	return 0;
+
+err_file:
+	fput(file);
+	return ret;
+}
+
+int zcopy_job_prepare_fds(struct zcopy_job *job, int file_fd, int sock_fd,
+			  struct netlink_ext_ack *extack)
+{
+	return zcopy_get_fds(file_fd, sock_fd, &job->file, &job->sock, extack);
 }
 
 int zcopy_job_prepare_path(struct zcopy_job *job, const char *path,

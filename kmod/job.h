@@ -63,9 +63,12 @@ int zcopy_job_prepare_path(struct zcopy_job *job, const char *path,
 			   const struct sockaddr *addr, int addrlen,
 			   struct netlink_ext_ack *extack);
 
-/* A readable regular file; a connected TCP socket. 0 or -errno. */
-int zcopy_check_file(struct file *file, struct netlink_ext_ack *extack);
-int zcopy_check_socket(struct socket *sock, struct netlink_ext_ack *extack);
+/*
+ * The caller's file and socket descriptors as jobs and observations take
+ * them: 0 with a reference on each, or -errno with none taken.
+ */
+int zcopy_get_fds(int file_fd, int sock_fd, struct file **filep,
+		  struct socket **sockp, struct netlink_ext_ack *extack);
 
 /* Checks what needs no file: mode, flags, range arithmetic. */
 int zcopy_request_check(const struct zcopy_request *req,

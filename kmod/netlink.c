@@ -405,49 +405,6 @@ static int zcopy_nl_observe_reply(struct genl_info *info, u64 id,
 	return genlmsg_reply(msg, info);
 }
 
-/* The caller's fds, checked as a job's would be. */
-static int zcopy_nl_observe_fds(struct genl_info *info, struct file **filep,
-				struct socket **sockp)
-{
-	struct netlink_ext_ack *extack = info->extack;
-	struct socket *sock;
-	struct file *file;
-	int ret;
-
-	file = fget(nla_get_s32(info->attrs[ZCOPY_A_FILE_FD]));
-	if (!file) {
-		NL_SET_ERR_MSG_ATTR(extack, info->attrs[ZCOPY_A_FILE_FD],
-				    "bad file descriptor for the file");
-		return -EBADF;
-	}
-	ret = zcopy_check_file(file, extack);
-	if (ret)
-		goto err_file;
-
-	sock = sockfd_lookup(nla_get_s32(info->attrs[ZCOPY_A_SOCK_FD]), &ret);
-	if (!sock) {
-		if (ret == -ENOTSOCK)
-			NL_SET_ERR_MSG_ATTR(extack, info->attrs[ZCOPY_A_SOCK_FD],
-					    "socket descriptor is not a socket");
-		else
-			NL_SET_ERR_MSG_ATTR(extack, info->attrs[ZCOPY_A_SOCK_FD],
-					    "bad file descriptor for the socket");
-		goto err_file;
-	}
-	ret = zcopy_check_socket(sock, extack);
-	if (ret) {
-		sockfd_put(sock);
-		goto err_file;
-	}
-	*filep = file;
-	*sockp = sock;
-	return 0;
-
-err_file:
-	fput(file);
-	return ret;
-}
-
 static int zcopy_nl_observe_start_doit(struct sk_buff *skb,
 				       struct genl_info *info)
 {
@@ -460,7 +417,9 @@ static int zcopy_nl_observe_start_doit(struct sk_buff *skb,
 	if (zcopy_nl_missing(info, ZCOPY_A_SOCK_FD, "missing socket descriptor") ||
 	    zcopy_nl_missing(info, ZCOPY_A_FILE_FD, "missing file descriptor"))
 		return -EINVAL;
-	ret = zcopy_nl_observe_fds(info, &file, &sock);
+	ret = zcopy_get_fds(nla_get_s32(info->attrs[ZCOPY_A_FILE_FD]),
+			    nla_get_s32(info->attrs[ZCOPY_A_SOCK_FD]), &file,
+			    &sock, info->extack);
 	if (ret)
 		return ret;
 
