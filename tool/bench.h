@@ -19,6 +19,7 @@
 #include <liburing.h>
 #include <linux/zcopy.h>
 
+#include "module_stats.h"
 #include "nl.h"
 
 #define BENCH_MAX_RUNS		100
@@ -197,8 +198,8 @@ int bench_observe_start(struct bench_env *env, int sock_fd, int file_fd,
 /* OBSERVE_STOP: 0 and *obs, or -errno. */
 int bench_observe_stop(struct bench_env *env, uint64_t id,
 		       struct bench_observation *obs);
-/* STATS: one counter (ZCOPY_STATS_A_*): 0 and *value, or -errno. */
-int bench_module_stat(struct bench_env *env, int attr, uint64_t *value);
+/* The module's counters (STATS): 0, or -errno (-ENOENT: no module). */
+int bench_module_stats(struct bench_env *env, struct module_stats *s);
 
 /* --- bench_json.c ------------------------------------------------------ */
 

@@ -182,25 +182,40 @@ static void record_run(struct bench_cell *cell, const struct run_totals *t)
 }
 
 /* One run: measured and recorded unless it is a warmup. */
+/* Counters the module kept during the run, if it has them. */
+static void module_stats_delta(const struct bench_cell *cell,
+			       const struct module_stats *m0,
+			       const struct module_stats *m1,
+			       struct run_totals *t)
+{
+	const int rt = ZCOPY_STATS_A_RETRANS_BYTES;
+	const int ns = ZCOPY_STATS_A_OBSERVER_NS;
+
+	t->have_retrans = cell->method->module && m0->present[rt] &&
+			  m1->present[rt];
+	t->retrans = m1->value[rt] - m0->value[rt];
+	/* Not across a reloaded module either. */
+	t->have_observer_ns = m0->present[ns] && m1->present[ns] &&
+			      m1->value[ns] >= m0->value[ns];
+	t->observer_ns = m1->value[ns] - m0->value[ns];
+}
+
 static int run_once(struct bench_cell *cell, bool record)
 {
 	struct bench_env *env = cell->env;
 	struct run_totals t = { .system_ns = -1, .read_bytes = -1 };
 	int64_t sys0, rb0;
-	uint64_t id = 0, r0 = 0, o0 = 0;
+	struct module_stats m0, m1;
+	bool have_m0 = false;
+	uint64_t id = 0;
 	int err;
 
 	if (record && !cell->method->module && cell->observer)
 		t.observed = !bench_observe_start(env, cell->sock_fd,
 						  cell->file_fd, &id);
-	if (record && cell->method->module)
-		t.have_retrans = !bench_module_stat(env,
-						    ZCOPY_STATS_A_RETRANS_BYTES,
-						    &r0);
-	/* Whatever the method: the probes' cost, observed or not. */
+	/* Retransmits of module jobs; the probes' cost whatever the method. */
 	if (record)
-		t.have_observer_ns =
-			!bench_module_stat(env, ZCOPY_STATS_A_OBSERVER_NS, &o0);
+		have_m0 = !bench_module_stats(env, &m0);
 	sys0 = bench_system_busy_ns();
 	rb0 = bench_thread_read_bytes();
 
@@ -212,19 +227,8 @@ static int run_once(struct bench_cell *cell, bool record)
 	t.read_bytes = rb0 < 0 || t.read_bytes < 0 ? -1 : t.read_bytes - rb0;
 	if (t.observed)
 		t.observed = !bench_observe_stop(env, id, &t.obs);
-	if (t.have_retrans) {
-		t.have_retrans = !bench_module_stat(env,
-						    ZCOPY_STATS_A_RETRANS_BYTES,
-						    &t.retrans);
-		t.retrans -= r0;
-	}
-	if (t.have_observer_ns) {
-		t.have_observer_ns =
-			!bench_module_stat(env, ZCOPY_STATS_A_OBSERVER_NS,
-					   &t.observer_ns) &&
-			t.observer_ns >= o0;	/* not a reloaded module */
-		t.observer_ns -= o0;
-	}
+	if (have_m0 && !bench_module_stats(env, &m1))
+		module_stats_delta(cell, &m0, &m1, &t);
 	if (!err && record)
 		record_run(cell, &t);
 	return err;

@@ -118,49 +118,7 @@ int bench_observe_stop(struct bench_env *env, uint64_t id,
 	return err;
 }
 
-struct stat_reply {
-	int attr;
-	bool seen;
-	uint64_t value;
-};
-
-static int parse_stat(struct nlmsghdr *nlh, void *arg)
+int bench_module_stats(struct bench_env *env, struct module_stats *s)
 {
-	static struct nla_policy policy[ZCOPY_A_MAX + 1] = {
-		[ZCOPY_A_STATS]	= { .type = NLA_NESTED },
-	};
-	struct nlattr *tb[ZCOPY_A_MAX + 1];
-	struct nlattr *sb[ZCOPY_STATS_A_MAX + 1];
-	struct stat_reply *r = arg;
-
-	if (genlmsg_parse(nlh, 0, tb, ZCOPY_A_MAX, policy) < 0 ||
-	    !tb[ZCOPY_A_STATS] ||
-	    nla_parse_nested(sb, ZCOPY_STATS_A_MAX, tb[ZCOPY_A_STATS],
-			     NULL) < 0)
-		return -EPROTO;
-	if (sb[r->attr] && nla_len(sb[r->attr]) == sizeof(uint64_t)) {
-		r->value = nla_get_u64(sb[r->attr]);
-		r->seen = true;
-	}
-	return 0;
-}
-
-int bench_module_stat(struct bench_env *env, int attr, uint64_t *value)
-{
-	struct stat_reply r = { .attr = attr };
-	struct nl_msg *msg;
-	int err;
-
-	if (!env->nl)
-		return -ENOENT;
-	msg = nl_ctx_new_msg(env->nl, ZCOPY_CMD_STATS, 0);
-	if (!msg)
-		return -ENOMEM;
-	err = nl_ctx_request(env->nl, "reading statistics", msg, parse_stat,
-			     &r);
-	if (!err && !r.seen)
-		err = -ENOENT;	/* an older module without the counter */
-	if (!err)
-		*value = r.value;
-	return err;
+	return env->nl ? module_stats_read(env->nl, s) : -ENOENT;
 }

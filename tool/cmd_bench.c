@@ -517,10 +517,14 @@ static int bench_run(const struct cmd *cmd, int argc, char **argv)
 	err = nl_ctx_open(&nl);
 	have_nl = true;
 	if (!err) {
+		struct module_stats m;
+
 		env.nl = &nl;
-		doc.have_probes = !bench_module_stat(&env,
-						     ZCOPY_STATS_A_OBSERVER_PROBES,
-						     &doc.observer_probes);
+		doc.have_probes = !bench_module_stats(&env, &m) &&
+			m.present[ZCOPY_STATS_A_OBSERVER_PROBES];
+		if (doc.have_probes)
+			doc.observer_probes =
+				m.value[ZCOPY_STATS_A_OBSERVER_PROBES];
 	} else {
 		fprintf(stderr, "bench: %s: copies not observed\n",
 			nl.family_missing ? "zcopy module not loaded" :

@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include <linux/zcopy.h>
-#include <netlink/genl/genl.h>
 
 #include "cmd.h"
+#include "module_stats.h"
 #include "nl.h"
 #include "output.h"
 
@@ -49,91 +49,38 @@ static const struct stats_counter {
 
 #define NR_COUNTERS	ARRAY_SIZE(stats_counters)
 
-struct stats_reply {
-	bool seen;
-	char observer_error[160];	/* why probes are missing, or "" */
-	bool present[NR_COUNTERS];
-	uint64_t value[NR_COUNTERS];
-};
-
-static int parse_stats(struct nlmsghdr *nlh, void *arg)
-{
-	static struct nla_policy policy[ZCOPY_A_MAX + 1] = {
-		[ZCOPY_A_STATS]	= { .type = NLA_NESTED },
-		[ZCOPY_A_OBSERVER_ERROR] = { .type = NLA_STRING },
-	};
-	static struct nla_policy stats_policy[ZCOPY_STATS_A_MAX + 1];
-	struct nlattr *tb[ZCOPY_A_MAX + 1];
-	struct nlattr *stb[ZCOPY_STATS_A_MAX + 1];
-	struct stats_reply *reply = arg;
-	size_t i;
-
-	for (i = 0; i < NR_COUNTERS; i++)
-		stats_policy[stats_counters[i].attr].type = NLA_U64;
-
-	if (genlmsg_parse(nlh, 0, tb, ZCOPY_A_MAX, policy) < 0 ||
-	    !tb[ZCOPY_A_STATS] ||
-	    nla_parse_nested(stb, ZCOPY_STATS_A_MAX, tb[ZCOPY_A_STATS],
-			     stats_policy) < 0)
-		return -EPROTO;
-
-	reply->seen = true;
-	if (tb[ZCOPY_A_OBSERVER_ERROR])
-		nla_strlcpy(reply->observer_error, tb[ZCOPY_A_OBSERVER_ERROR],
-			    sizeof(reply->observer_error));
-	for (i = 0; i < NR_COUNTERS; i++) {
-		struct nlattr *attr = stb[stats_counters[i].attr];
-
-		reply->present[i] = attr;
-		if (attr)
-			reply->value[i] = nla_get_u64(attr);
-	}
-	return 0;
-}
-
-static void print_stats(const struct stats_reply *reply)
+static void print_stats(const struct module_stats *s)
 {
 	size_t i;
 
 	out_open_object(NULL);
 	for (i = 0; i < NR_COUNTERS; i++) {
 		const char *name = stats_counters[i].name;
+		int attr = stats_counters[i].attr;
 
 		/* An older module may lack a counter: unknown, not 0. */
-		if (!reply->present[i])
+		if (!s->present[attr])
 			out_null(name);
 		else if (stats_counters[i].unit == BYTES)
-			out_bytes(name, reply->value[i]);
+			out_bytes(name, s->value[attr]);
 		else
-			out_u64(name, reply->value[i]);
+			out_u64(name, s->value[attr]);
 	}
 	/* Only when the observer is incomplete: jobs are then not verified. */
-	if (reply->observer_error[0])
-		out_str("observer_error", reply->observer_error);
+	if (s->observer_error[0])
+		out_str("observer_error", s->observer_error);
 	out_close_object();
 }
 
 /* Ask the module; on failure the reason is printed. */
-static int read_stats(struct stats_reply *reply)
+static int read_stats(struct module_stats *s)
 {
-	const char *what = "reading statistics";
 	struct nl_ctx ctx;
-	struct nl_msg *msg;
 	int err;
 
 	err = nl_ctx_open(&ctx);
-	if (err)
-		goto out;
-	msg = nl_ctx_new_msg(&ctx, ZCOPY_CMD_STATS, 0);
-	if (msg)
-		err = nl_ctx_request(&ctx, what, msg, parse_stats, reply);
-	else
-		err = -ENOMEM;
-	if (!err && !reply->seen)
-		err = -EPROTO;	/* an ACK without the reply */
-	if (err)
-		ctx.what = what;
-out:
+	if (!err)
+		err = module_stats_read(&ctx, s);
 	if (err)
 		nl_ctx_perror(&ctx, err);
 	nl_ctx_close(&ctx);
@@ -142,17 +89,17 @@ out:
 
 static int stats_run(const struct cmd *cmd, int argc, char **argv)
 {
-	struct stats_reply reply = { 0 };
+	struct module_stats s;
 	int status, err;
 
 	status = cmd_json_only(cmd, argc, argv);
 	if (status != CMD_CONTINUE)
 		return status;
 
-	if (read_stats(&reply))
+	if (read_stats(&s))
 		return EXIT_FAIL;
 
-	print_stats(&reply);
+	print_stats(&s);
 	err = out_flush();
 	if (err) {
 		pr_err("writing output: %s", strerror(-err));
