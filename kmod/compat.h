@@ -23,4 +23,16 @@
 #define ZCOPY_HAVE_IO_ACCOUNTING 1
 #endif
 
+/*
+ * vfs_path_lookup() is exported by both, but 6.1 declares it only in
+ * fs/internal.h; namei.h has it since 6.2.
+ */
+#ifndef ZCOPY_PROBE_VFS_PATH_LOOKUP_DECLARED
+struct dentry;
+struct path;
+struct vfsmount;
+int vfs_path_lookup(struct dentry *dentry, struct vfsmount *mnt,
+		    const char *name, unsigned int flags, struct path *path);
+#endif
+
 #endif /* _ZCOPY_COMPAT_H */

@@ -522,10 +522,17 @@ static void zcopy_job_run(struct zcopy_job *job)
 	rec->start_ns = ktime_get_ns();
 	spin_unlock(&job->lock);
 
-	if (READ_ONCE(observe) && !zcopy_job_cancelled(job))
+	if (zcopy_job_cancelled(job))
+		ret = -ECANCELED;
+	else if (job->target)
+		ret = zcopy_job_open_target(job);
+	else
+		ret = 0;
+	if (!ret && READ_ONCE(observe))
 		obs = zcopy_obs_start(job->sock->sk, job->file);
 	zcopy_task_sample(&before);
-	ret = zcopy_job_cancelled(job) ? -ECANCELED : zcopy_transfer(job);
+	if (!ret)
+		ret = zcopy_transfer(job);
 	zcopy_task_sample(&after);
 	/*
 	 * The next job on the socket sends while this one waits for its

@@ -7,7 +7,9 @@
 
 #include <linux/cred.h>
 #include <linux/file.h>
+#include <linux/fs_struct.h>
 #include <linux/module.h>
+#include <linux/namei.h>
 #include <linux/net.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
@@ -17,6 +19,7 @@
 #include <net/sock.h>
 #include <net/tcp_states.h>
 
+#include "compat.h"
 #include "engine.h"
 #include "job.h"
 #include "netlink.h"
@@ -34,6 +37,23 @@ MODULE_PARM_DESC(max_jobs_per_user, "Jobs in flight per user (default 256)");
 static unsigned int history = 256;
 module_param(history, uint, 0444);
 MODULE_PARM_DESC(history, "Finished jobs kept for GET and dumps (default 256)");
+
+static unsigned int connect_timeout_ms = 10000;
+module_param(connect_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(connect_timeout_ms,
+		 "A path+address job fails with ETIMEDOUT if its connect takes longer (default 10000)");
+
+/*
+ * A path+address job: what its worker opens and connects to, as the
+ * submitter, so that nothing of it can block the netlink request.
+ */
+struct zcopy_target {
+	char *name;			/* absolute */
+	struct path root;		/* the submitter's: lookups stay inside */
+	const struct cred *cred;
+	struct sockaddr_storage addr;
+	int addrlen;
+};
 
 static struct kmem_cache *zcopy_job_cache;
 static struct workqueue_struct *zcopy_wq;
@@ -101,8 +121,22 @@ struct zcopy_job *zcopy_job_alloc(struct zcopy_owner *owner)
 	return job;
 }
 
+static void zcopy_target_free(struct zcopy_target *t)
+{
+	if (!t)
+		return;
+	if (t->cred)
+		put_cred(t->cred);
+	if (t->root.mnt)
+		path_put(&t->root);
+	kfree(t->name);
+	kfree(t);
+}
+
 static void zcopy_job_release_io(struct zcopy_job *job)
 {
+	zcopy_target_free(job->target);
+	job->target = NULL;
 	if (job->sock) {
 		if (job->sock_is_ours)
 			sock_release(job->sock);
@@ -199,12 +233,18 @@ int zcopy_job_prepare_fds(struct zcopy_job *job, int file_fd, int sock_fd,
 	return zcopy_get_fds(file_fd, sock_fd, &job->file, &job->sock, extack);
 }
 
+/*
+ * Checks what it can without blocking: the address, that the path is
+ * absolute and, when the dentry cache alone can resolve it, that it names
+ * a regular file (a FIFO would block the open). Opening and connecting are
+ * the worker's (zcopy_job_open_target()).
+ */
 int zcopy_job_prepare_path(struct zcopy_job *job, const char *path,
 			   const struct sockaddr *addr, int addrlen,
 			   struct netlink_ext_ack *extack)
 {
-	struct file *file;
-	struct socket *sock;
+	struct zcopy_target *t;
+	struct path found;
 	int ret;
 
 	if (!((addr->sa_family == AF_INET &&
@@ -214,31 +254,37 @@ int zcopy_job_prepare_path(struct zcopy_job *job, const char *path,
 		NL_SET_ERR_MSG(extack, "address is not a sockaddr_in or sockaddr_in6");
 		return -EINVAL;
 	}
+	if (path[0] != '/') {
+		NL_SET_ERR_MSG(extack, "path is not absolute");
+		return -EINVAL;
+	}
 
-	file = filp_open(path, O_RDONLY | O_LARGEFILE, 0);
-	if (IS_ERR(file)) {
-		NL_SET_ERR_MSG(extack, "cannot open the file");
-		return PTR_ERR(file);
-	}
-	job->file = file;
-	ret = zcopy_check_file(file, extack);
-	if (ret)
-		return ret;
+	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
+	if (!t)
+		return -ENOMEM;
+	job->target = t;
+	t->name = kstrdup(path, GFP_KERNEL_ACCOUNT);
+	if (!t->name)
+		return -ENOMEM;
+	get_fs_root(current->fs, &t->root);
+	t->cred = get_current_cred();
+	memcpy(&t->addr, addr, addrlen);
+	t->addrlen = addrlen;
 
-	/* A user socket in the caller's netns: it holds a netns reference. */
-	ret = sock_create(addr->sa_family, SOCK_STREAM, IPPROTO_TCP, &sock);
+	ret = vfs_path_lookup(t->root.dentry, t->root.mnt, t->name,
+			      LOOKUP_FOLLOW | LOOKUP_CACHED, &found);
+	if (ret == -EAGAIN || ret == -ECHILD)
+		return 0;	/* not all in the dcache: the worker checks */
 	if (ret) {
-		NL_SET_ERR_MSG(extack, "cannot create the socket");
+		NL_SET_ERR_MSG(extack, "cannot resolve the path");
 		return ret;
 	}
-	job->sock = sock;
-	job->sock_is_ours = true;
-	ret = kernel_connect(sock, (struct sockaddr *)addr, addrlen, 0);
-	if (ret) {
-		NL_SET_ERR_MSG(extack, "cannot connect to the address");
-		return ret;
+	if (!d_is_reg(found.dentry)) {
+		NL_SET_ERR_MSG(extack, "file is not a regular file");
+		ret = -EINVAL;
 	}
-	return zcopy_check_socket(sock, extack);
+	path_put(&found);
+	return ret;
 }
 
 int zcopy_request_check(const struct zcopy_request *req,
@@ -272,8 +318,9 @@ static struct zcopy_job *zcopy_job_on_socket(const struct sock *sk)
 	struct zcopy_job *job;
 
 	lockdep_assert_held(&zcopy_live_lock);
+	/* A path+address job's socket is its own, and not set yet. */
 	list_for_each_entry_reverse(job, &zcopy_live_jobs, node)
-		if (job->sock->sk == sk)
+		if (!job->target && job->sock->sk == sk)
 			return job->turn_passed ? NULL : job;
 	return NULL;
 }
@@ -302,38 +349,106 @@ static unsigned int zcopy_user_jobs(kuid_t uid)
 	return n;
 }
 
+/*
+ * The file is known: fix the range, so that a file that shrinks later
+ * fails the job. rec.offset and rec.length hold the request until then.
+ */
+static int zcopy_job_bind_file(struct zcopy_job *job,
+			       struct netlink_ext_ack *extack)
+{
+	loff_t size = i_size_read(file_inode(job->file));
+	u64 offset = job->rec.offset, length;
+
+	if (offset > size) {
+		NL_SET_ERR_MSG(extack, "offset is beyond the end of the file");
+		return -EINVAL;
+	}
+	/* Page modes read through the page cache (read_mapping_page). */
+	if (job->rec.mode != ZCOPY_MODE_COPY &&
+	    !job->file->f_mapping->a_ops->read_folio) {
+		NL_SET_ERR_MSG(extack, "file system cannot read pages for this mode");
+		return -EOPNOTSUPP;
+	}
+	length = size - offset;
+	if (job->rec.length && job->rec.length < length)
+		length = job->rec.length;
+	file_ra_state_init(&job->ra, job->file->f_mapping);
+
+	spin_lock(&job->lock);
+	job->rec.length = length;
+	spin_unlock(&job->lock);
+	return 0;
+}
+
+/*
+ * Opens the path and connects to the address of a path+address job, in
+ * its worker, with the submitter's credentials and root. A FIFO is opened
+ * non-blocking and refused; the connect gives up after connect_timeout_ms.
+ */
+int zcopy_job_open_target(struct zcopy_job *job)
+{
+	struct zcopy_target *t = job->target;
+	const struct cred *old;
+	struct socket *sock;
+	struct file *file;
+	int ret;
+
+	old = override_creds(t->cred);
+	file = file_open_root(&t->root, t->name,
+			      O_RDONLY | O_LARGEFILE | O_NONBLOCK | O_NOCTTY, 0);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		goto out;
+	}
+	job->file = file;
+	ret = zcopy_check_file(file, NULL);
+	if (ret)
+		goto out;
+	ret = zcopy_job_bind_file(job, NULL);
+	if (ret)
+		goto out;
+
+	/* A user socket in the submitter's netns, checked as the submitter. */
+	ret = __sock_create(job->net, t->addr.ss_family, SOCK_STREAM,
+			    IPPROTO_TCP, &sock, 0);
+	if (ret)
+		goto out;
+	job->sock = sock;
+	job->sock_is_ours = true;
+	sock->sk->sk_sndtimeo = msecs_to_jiffies(READ_ONCE(connect_timeout_ms));
+	ret = kernel_connect(sock, (struct sockaddr *)&t->addr, t->addrlen, 0);
+	sock->sk->sk_sndtimeo = MAX_SCHEDULE_TIMEOUT;
+	/* The wait ran out with the handshake still going. */
+	if (ret == -EINPROGRESS || ret == -EALREADY)
+		ret = -ETIMEDOUT;
+out:
+	revert_creds(old);
+	return ret;
+}
+
 /* Checks the request, applies the limits and queues the job. */
 int zcopy_job_submit(struct zcopy_job *job, const struct zcopy_request *req,
 		     u64 *id, struct netlink_ext_ack *extack)
 {
-	loff_t size = i_size_read(file_inode(job->file));
-	struct zcopy_job *prev;
+	struct zcopy_job *prev = NULL;
 	int ret;
 
 	ret = zcopy_request_check(req, extack);
 	if (ret)
 		return ret;
-	if (req->offset > size) {
-		NL_SET_ERR_MSG(extack, "offset is beyond the end of the file");
-		return -EINVAL;
-	}
-	/* Page modes read through the page cache (read_mapping_page). */
-	if (req->mode != ZCOPY_MODE_COPY &&
-	    !job->file->f_mapping->a_ops->read_folio) {
-		NL_SET_ERR_MSG(extack, "file system cannot read pages for this mode");
-		return -EOPNOTSUPP;
-	}
 
-	/* The range is fixed now: a file that shrinks later fails the job. */
 	job->rec.offset = req->offset;
-	job->rec.length = size - req->offset;
-	if (req->length && req->length < job->rec.length)
-		job->rec.length = req->length;
+	job->rec.length = req->length;
 	job->rec.mode = req->mode;
 	job->rec.user_data = req->user_data;
 	job->rec.state = ZCOPY_STATE_QUEUED;
 	job->rec.syscalls = 1;
-	file_ra_state_init(&job->ra, job->file->f_mapping);
+	/* A path+address job learns its file in its worker. */
+	if (!job->target) {
+		ret = zcopy_job_bind_file(job, extack);
+		if (ret)
+			return ret;
+	}
 
 	spin_lock(&zcopy_live_lock);
 	if (zcopy_live_count >= max_jobs ||
@@ -352,9 +467,11 @@ int zcopy_job_submit(struct zcopy_job *job, const struct zcopy_request *req,
 	zcopy_stats_add(ZCOPY_STATS_A_JOBS_QUEUED, 1);
 	zcopy_stats_add(ZCOPY_STATS_A_JOBS_COPY + req->mode, 1);
 	/* Behind the socket's last sender, which queues this one. */
-	prev = zcopy_job_on_socket(job->sock->sk);
-	if (prev)
-		prev->next = job;
+	if (!job->target) {
+		prev = zcopy_job_on_socket(job->sock->sk);
+		if (prev)
+			prev->next = job;
+	}
 	list_add_tail(&job->node, &zcopy_live_jobs);
 	zcopy_live_count++;
 	if (job->owner)

@@ -16,6 +16,7 @@
 
 struct netlink_ext_ack;
 struct zcopy_owner;
+struct zcopy_target;
 
 /* What a submitter asks for, from either interface. */
 struct zcopy_request {
@@ -35,6 +36,8 @@ struct zcopy_job {
 	struct net *net;		/* where completion events go */
 	struct file *file;
 	struct socket *sock;
+	/* A path+address job: file and sock come from it, in the worker. */
+	struct zcopy_target *target;
 	bool sock_is_ours;		/* created for a path+address job */
 	bool cancel;			/* READ_ONCE: stop between chunks */
 	/* Queued when this one has sent: jobs on one socket run in order. */
@@ -69,6 +72,9 @@ int zcopy_job_prepare_path(struct zcopy_job *job, const char *path,
  */
 int zcopy_get_fds(int file_fd, int sock_fd, struct file **filep,
 		  struct socket **sockp, struct netlink_ext_ack *extack);
+
+/* In the worker: open and connect what a path+address job names. */
+int zcopy_job_open_target(struct zcopy_job *job);
 
 /* Checks what needs no file: mode, flags, range arithmetic. */
 int zcopy_request_check(const struct zcopy_request *req,
