@@ -18,13 +18,14 @@ ZCOPY_VERSION ?= $(shell git -C $(TOP) describe --always --dirty 2>/dev/null || 
 export ZCOPY_VERSION
 
 MODDIR = $(BUILD)/$(KVER)/mod
-KDIR = /lib/modules/$(KVER)/build
+KDIR ?= /lib/modules/$(KVER)/build
 LINUX_SOURCE = $(BUILD)/linux-source
 
 KMOD_SRCS := $(wildcard $(TOP)/kmod/*.c $(TOP)/kmod/*.h) $(TOP)/kmod/Kbuild
 
 .PHONY: all module modules-all tool selftests linux-source check demo vm \
-	bench bench-quick deps sparse checkpatch clean help
+	bench bench-quick deps sparse checkpatch clean help debug-kernel \
+	check-debug fuzz
 
 all: module tool selftests
 
@@ -37,6 +38,11 @@ help:
 	@echo "                       bench/results/<kernel>/ (report.md, plots)"
 	@echo "make bench-quick       short benchmark: build/bench-quick/<kernel>/"
 	@echo "make vm [KVER=...]     interactive shell in the test VM"
+	@echo "make debug-kernel      6.12 with KASAN, lockdep, kmemleak, UBSAN, fault"
+	@echo "                       injection: build/debug-kernel (cached)"
+	@echo "make check-debug       the VM suite, fault injection and a fuzz share on it"
+	@echo "                       (ZCOPY_PLANT=uaf|lockinv|leak plants a bug)"
+	@echo "make fuzz              the fuzzer on the debug kernel (FUZZ_INPUTS, 1000000)"
 	@echo "make deps              apt-get what build, tests and demo need (root)"
 	@echo "make sparse|checkpatch static checks"
 
@@ -49,7 +55,8 @@ module:
 	@ln -sfn $(TOP)/include $(MODDIR)/include
 	@ln -sf $(TOP)/Kbuild $(MODDIR)/Kbuild
 	@for f in $(KMOD_SRCS); do ln -sf $$f $(MODDIR)/kmod/; done
-	$(MAKE) -C $(KDIR) M=$(MODDIR) W=1 $(if $(C),C=$(C)) modules
+	$(MAKE) -C $(KDIR) M=$(MODDIR) W=1 $(if $(C),C=$(C)) \
+		$(if $(ZCOPY_PLANT),ZCOPY_PLANT=$(ZCOPY_PLANT)) modules
 
 modules-all:
 	@set -e; for b in /lib/modules/*/build; do \
@@ -89,6 +96,15 @@ vm: module tool selftests
 	selftests/vm/run.sh --kver $(KVER) --mode shell --out $(BUILD)/$(KVER)/vm \
 		--module $(MODDIR)/kmod/zcopy.ko --tool $(BUILD)/tool/zcopyctl \
 		--tests $(BUILD)/selftests --bats selftests/tool/vm
+
+debug-kernel:
+	@scripts/debug-kernel.sh $(BUILD)/debug-kernel
+
+check-debug:
+	@scripts/check-debug.sh
+
+fuzz:
+	@scripts/check-debug.sh --fuzz
 
 deps:
 	@scripts/deps.sh

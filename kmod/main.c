@@ -11,6 +11,7 @@
 #include "job.h"
 #include "observe.h"
 #include "observe_user.h"
+#include "plant.h"
 #include "zcopy.h"
 
 static int __init zcopy_init(void)
@@ -34,6 +35,7 @@ static int __init zcopy_init(void)
 	if (ret)
 		goto err_genl;
 
+	zcopy_plant_bugs();
 	pr_info("version %s loaded, ABI %u\n", ZCOPY_VERSION, ZCOPY_ABI_VERSION);
 	return 0;
 

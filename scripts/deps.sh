@@ -26,13 +26,14 @@ pkgs=(
 	build-essential pkg-config kmod cpio xz-utils zstd
 	linux-image-amd64 linux-headers-amd64
 	"linux-image-$k612" "linux-headers-$k612"
-	linux-source-6.1
+	linux-source-6.1 linux-source-6.12
 	qemu-system-x86 busybox-static
 	libnl-3-dev libnl-genl-3-dev
 	bats bats-assert bats-support
 	libssl-dev liburing-dev liburing2
 	iproute2 e2fsprogs socat ethtool sparse python3 python3-yaml jq
 	gnuplot-nox
+	bison flex bc libelf-dev
 )
 
 missing=()

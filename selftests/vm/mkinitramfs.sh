@@ -5,7 +5,10 @@
 #
 #   mkinitramfs.sh --kver KVER --output FILE --workdir DIR
 #       [--module zcopy.ko] [--tool zcopyctl] [--tests DIR] [--bats DIR]
-#       [--demo-script FILE]
+#       [--demo-script FILE] [--moddir ROOT]
+#
+# --moddir: ROOT/lib/modules/KVER holds the kernel's modules (a kernel
+# built by scripts/debug-kernel.sh); default the host's /lib/modules.
 #
 # The guest is busybox-static plus the few real programs the tests need,
 # each with its shared libraries and ELF interpreter (ldd), and the kernel
@@ -14,7 +17,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-kver='' output='' workdir='' module='' tool='' tests='' bats='' demo=''
+kver='' output='' workdir='' module='' tool='' tests='' bats='' demo='' moddir=''
 while (($#)); do
 	case $1 in
 	--kver) kver=$2 ;;
@@ -25,6 +28,7 @@ while (($#)); do
 	--tests) tests=$2 ;;
 	--bats) bats=$2 ;;
 	--demo-script) demo=$2 ;;
+	--moddir) moddir=$2 ;;
 	*)
 		echo "mkinitramfs: unknown argument $1" >&2
 		exit 2
@@ -47,6 +51,10 @@ demo=$(abs "$demo")
 # Modules the guest needs: disk, file system, NICs, the veth path. Their
 # dependencies come from modprobe; built-ins print "builtin" and are skipped.
 GUEST_MODULES=(virtio_pci virtio_blk virtio_net ext4 veth)
+# Not loaded at boot, but there for `modprobe` in tests: nbd registers a
+# generic netlink family (tests register one while a request is in flight).
+GUEST_LOADABLE=(nbd)
+modprobe_s() { /sbin/modprobe ${moddir:+-d "$moddir"} -S "$kver" "$@"; }
 
 # Real programs (busybox provides the rest). ethtool is optional.
 PROGRAMS=(/usr/bin/bash /usr/bin/jq /usr/sbin/ip /usr/bin/socat /usr/sbin/ethtool)
@@ -116,20 +124,40 @@ cp -a /usr/libexec/bats-core usr/libexec/
 cp -a /usr/lib/bats-core usr/lib/
 cp -a /usr/lib/bats usr/lib/
 
-# Project artefacts.
+# Copy a module (maybe compressed) decompressed to DST.
+put_module() { # SRC DST
+	case $1 in
+	*.xz) xz -dc "$1" >"$2" ;;
+	*.zst) zstd -qdc "$1" >"$2" ;;
+	*.gz) gzip -dc "$1" >"$2" ;;
+	*) cp "$1" "$2" ;;
+	esac
+}
+
+# Project artefacts. zcopy.ko and the loadable modules are installed too,
+# so that `modprobe` and the kernel's request_module() for the genl family
+# alias find them: /sbin/modprobe is busybox's, which reads the
+# modules.dep and modules.alias that depmod writes here.
+mkdir -p "usr/lib/modules/$kver/extra" "usr/lib/modules/$kver/kernel"
+for f in modules.order modules.builtin modules.builtin.modinfo; do
+	: >"usr/lib/modules/$kver/$f"
+done
 if [[ -n $module ]]; then
 	cp "$module" zcopy/zcopy.ko
-	# Installed too, so that the kernel's request_module() for the genl
-	# family alias finds it: /sbin/modprobe is busybox's, which reads
-	# the modules.dep and modules.alias that depmod writes here.
-	mkdir -p "usr/lib/modules/$kver/extra"
 	cp "$module" "usr/lib/modules/$kver/extra/zcopy.ko"
-	for f in modules.order modules.builtin modules.builtin.modinfo; do
-		: >"usr/lib/modules/$kver/$f"
-	done
-	/sbin/depmod -b "$root" "$kver"
-	ln -sf /usr/bin/busybox usr/sbin/modprobe
 fi
+for m in "${GUEST_LOADABLE[@]}"; do
+	while read -r verb path _; do
+		[[ $verb == insmod ]] || continue
+		base=${path##*/}
+		base=${base%.xz}
+		base=${base%.zst}
+		base=${base%.gz}
+		put_module "$path" "usr/lib/modules/$kver/kernel/$base"
+	done < <(modprobe_s --show-depends "$m" 2>/dev/null)
+done
+/sbin/depmod -b "$root" "$kver"
+ln -sf /usr/bin/busybox usr/sbin/modprobe
 if [[ -n $tool ]]; then
 	put_prog "$tool" /usr/bin/zcopyctl
 fi
@@ -171,15 +199,10 @@ for m in "${mods[@]}"; do
 		base=${base%.zst}
 		base=${base%.gz}
 		dst=$(printf '%02d-%s' "$n" "$base")
-		case $path in
-		*.xz) xz -dc "$path" >"zcopy/kmods/$dst" ;;
-		*.zst) zstd -qdc "$path" >"zcopy/kmods/$dst" ;;
-		*.gz) gzip -dc "$path" >"zcopy/kmods/$dst" ;;
-		*) cp "$path" "zcopy/kmods/$dst" ;;
-		esac
+		put_module "$path" "zcopy/kmods/$dst"
 		echo "$dst" >>zcopy/kmods/order
 		n=$((n + 1))
-	done < <(/sbin/modprobe -S "$kver" --show-depends "$m")
+	done < <(modprobe_s --show-depends "$m")
 done
 
 # Users for tests that drop privileges; files-only NSS.

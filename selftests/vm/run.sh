@@ -5,10 +5,13 @@
 # initramfs, and report the guest's TAP. The module is never loaded on the
 # host. See README.md beside this file.
 #
-#   run.sh --kver KVER --mode tests|demo|bench|shell --out DIR
-#          --module zcopy.ko --tool zcopyctl --tests DIR --bats DIR
+#   run.sh --kver KVER|--kernel-tree DIR --mode tests|demo|bench|shell
+#          --out DIR --module zcopy.ko --tool zcopyctl --tests DIR --bats DIR
 #          [--demo-script FILE] [--bench-profile full|quick|tiny]
 #          [--bench-paths virtio,veth,loopback]
+#
+# --kernel-tree boots a kernel built by scripts/debug-kernel.sh (its
+# obj/vmlinux, modules from its modroot) instead of Debian's KVER.
 #
 # bench boots with the bench disk (mkdisk.sh --bench) and a results disk,
 # runs guest/bench.sh on the paths given (default all three) and leaves
@@ -20,7 +23,8 @@
 # the hub backend), ZCOPY_VM_ACCEL=tcg|kvm (skip the probe),
 # ZCOPY_VM_TEST_TIMEOUT (per test program, s, default 300),
 # ZCOPY_VM_TCG_THREAD=single|multi (default single), ZCOPY_VM_PVH=0 (boot
-# the bzImage), ZCOPY_VM_APPEND (extra kernel command line).
+# the bzImage), ZCOPY_VM_APPEND (extra kernel command line), ZCOPY_VM_MEM
+# (guest memory, default 1G, 2G with --kernel-tree).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -28,15 +32,16 @@ t_start=${EPOCHREALTIME/./}
 
 usage() {
 	sed -n '8,11p' "${BASH_SOURCE[0]}" | sed 's/^#  //' >&2
+	echo "  (--kernel-tree DIR: a kernel built by scripts/debug-kernel.sh)" >&2
 	exit 2
 }
 
-kver='' mode='' out='' module='' tool='' tests='' bats='' demo=''
+kver='' mode='' out='' module='' tool='' tests='' bats='' demo='' tree=''
 profile=quick bench_paths=virtio,veth,loopback
 while (($#)); do
 	case $1 in
 	--kver | --mode | --out | --module | --tool | --tests | --bats | \
-		--demo-script | --bench-profile | --bench-paths)
+		--demo-script | --bench-profile | --bench-paths | --kernel-tree)
 		(($# >= 2)) || usage
 		case $1 in
 		--kver) kver=$2 ;;
@@ -49,6 +54,7 @@ while (($#)); do
 		--demo-script) demo=$2 ;;
 		--bench-profile) profile=$2 ;;
 		--bench-paths) bench_paths=$2 ;;
+		--kernel-tree) tree=$2 ;;
 		esac
 		shift 2
 		;;
@@ -59,6 +65,12 @@ while (($#)); do
 		;;
 	esac
 done
+if [[ -n $tree ]]; then
+	[[ -f $tree/release && -f $tree/obj/vmlinux ]] ||
+		{ echo "run.sh: $tree is not a built kernel tree (make debug-kernel)" >&2; exit 1; }
+	tree=$(cd "$tree" && pwd)
+	kver=$(<"$tree/release")
+fi
 [[ -n $kver && -n $out ]] || usage
 case $mode in
 tests | demo | bench | shell) ;;
@@ -75,9 +87,14 @@ die() {
 	exit 1
 }
 
-kernel=/boot/vmlinuz-$kver
-[[ -r $kernel ]] || die "no readable $kernel"
-[[ -d /lib/modules/$kver/kernel ]] || die "no /lib/modules/$kver"
+if [[ -n $tree ]]; then
+	kernel=$tree/obj/vmlinux moddir=$tree/modroot
+	[[ -d $moddir/lib/modules/$kver ]] || die "no $moddir/lib/modules/$kver"
+else
+	kernel=/boot/vmlinuz-$kver moddir=''
+	[[ -r $kernel ]] || die "no readable $kernel"
+	[[ -d /lib/modules/$kver/kernel ]] || die "no /lib/modules/$kver"
+fi
 # Tests must never run without the module.
 if [[ $mode != shell ]]; then
 	[[ -f $module ]] || die "--module: no file '$module'"
@@ -179,7 +196,7 @@ else
 	"$here/mkdisk.sh" "$disk"
 fi
 "$here/mkinitramfs.sh" --kver "$kver" --output "$out/initramfs.img" \
-	--workdir "$out/initramfs" \
+	--workdir "$out/initramfs" ${moddir:+--moddir "$moddir"} \
 	${module:+--module "$module"} ${tool:+--tool "$tool"} \
 	${tests:+--tests "$tests"} ${bats:+--bats "$bats"} \
 	${demo:+--demo-script "$demo"}
@@ -209,7 +226,9 @@ extract_vmlinux() { # VMLINUZ OUT
 }
 
 boot_image=$kernel
-if [[ ${ZCOPY_VM_PVH:-1} != 0 ]]; then
+if [[ -n $tree ]]; then
+	: # our own build: its vmlinux has the PVH note already
+elif [[ ${ZCOPY_VM_PVH:-1} != 0 ]]; then
 	if [[ -s $out/vmlinux && ! $kernel -nt $out/vmlinux ]] ||
 		extract_vmlinux "$kernel" "$out/vmlinux" 2>/dev/null; then
 		boot_image=$out/vmlinux
@@ -312,7 +331,9 @@ if [[ $mode == bench ]]; then
 fi
 append+=" ${ZCOPY_VM_APPEND:-}"
 
-qemu=(qemu-system-x86_64 -machine q35 "${accel_args[@]}" -smp 2 -m 1G
+# The debug kernel's KASAN shadow, kmemleak and slab redzones need room.
+mem=${ZCOPY_VM_MEM:-$([[ -n $tree ]] && echo 2G || echo 1G)}
+qemu=(qemu-system-x86_64 -machine q35 "${accel_args[@]}" -smp 2 -m "$mem"
 	-nodefaults -no-user-config -display none -no-reboot
 	-pidfile "$out/qemu.pid"
 	-kernel "$boot_image" -initrd "$out/initramfs.img" -append "$append"
