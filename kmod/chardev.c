@@ -260,11 +260,7 @@ static int zcopy_release(struct inode *inode, struct file *file)
 	struct zcopy_owner *owner = file->private_data;
 	struct zcopy_job *job, *tmp;
 
-	spin_lock(&owner->lock);
-	list_for_each_entry(job, &owner->running, owner_node)
-		WRITE_ONCE(job->cancel, true);
-	spin_unlock(&owner->lock);
-
+	zcopy_job_cancel_list(&owner->running, &owner->lock);
 	wait_event(owner->wait, zcopy_owner_idle(owner));
 
 	list_for_each_entry_safe(job, tmp, &owner->done, owner_node)

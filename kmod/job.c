@@ -318,9 +318,12 @@ static struct zcopy_job *zcopy_job_on_socket(const struct sock *sk)
 	struct zcopy_job *job;
 
 	lockdep_assert_held(&zcopy_live_lock);
-	/* A path+address job's socket is its own, and not set yet. */
+	/*
+	 * A path+address job's socket is its own, and not set yet; a job
+	 * cancelled while it waited has left the chain.
+	 */
 	list_for_each_entry_reverse(job, &zcopy_live_jobs, node)
-		if (!job->target && job->sock->sk == sk)
+		if (!job->target && !job->unchained && job->sock->sk == sk)
 			return job->turn_passed ? NULL : job;
 	return NULL;
 }
@@ -488,6 +491,31 @@ static bool zcopy_visible(kuid_t owner, kuid_t uid, bool admin)
 	return admin || uid_eq(owner, uid);
 }
 
+/*
+ * Stops the job. One still waiting for its turn on its socket would only
+ * see that when its predecessor is done, which may be never (a peer that
+ * does not read): it leaves the chain, its successor waits for the
+ * predecessor instead, and it is queued to end at once.
+ */
+static void zcopy_job_cancel_locked(struct zcopy_job *job)
+{
+	struct zcopy_job *prev;
+
+	lockdep_assert_held(&zcopy_live_lock);
+	WRITE_ONCE(job->cancel, true);
+	if (job->target || job->unchained)
+		return;
+	list_for_each_entry(prev, &zcopy_live_jobs, node) {
+		if (prev->next == job) {
+			prev->next = job->next;
+			job->next = NULL;
+			job->unchained = true;
+			queue_work(zcopy_wq, &job->work);
+			return;
+		}
+	}
+}
+
 int zcopy_job_cancel(u64 id, kuid_t uid, bool admin)
 {
 	struct zcopy_job *job;
@@ -496,13 +524,25 @@ int zcopy_job_cancel(u64 id, kuid_t uid, bool admin)
 	spin_lock(&zcopy_live_lock);
 	list_for_each_entry(job, &zcopy_live_jobs, node) {
 		if (job->rec.id == id && zcopy_visible(job->uid, uid, admin)) {
-			WRITE_ONCE(job->cancel, true);
+			zcopy_job_cancel_locked(job);
 			ret = 0;
 			break;
 		}
 	}
 	spin_unlock(&zcopy_live_lock);
 	return ret;
+}
+
+void zcopy_job_cancel_list(struct list_head *jobs, spinlock_t *lock)
+{
+	struct zcopy_job *job;
+
+	spin_lock(&zcopy_live_lock);
+	spin_lock(lock);
+	list_for_each_entry(job, jobs, owner_node)
+		zcopy_job_cancel_locked(job);
+	spin_unlock(lock);
+	spin_unlock(&zcopy_live_lock);
 }
 
 static void zcopy_job_read_rec(struct zcopy_job *job,

@@ -43,6 +43,7 @@ struct zcopy_job {
 	/* Queued when this one has sent: jobs on one socket run in order. */
 	struct zcopy_job *next;
 	bool turn_passed;		/* next may send: under zcopy_live_lock */
+	bool unchained;			/* cancelled while waiting: same lock */
 	u64 own_copy_bytes;		/* copies the engine itself made */
 	struct file_ra_state ra;
 
@@ -89,6 +90,8 @@ int zcopy_job_submit(struct zcopy_job *job, const struct zcopy_request *req,
 
 /* 0, -ENOENT (no such job visible to the caller) */
 int zcopy_job_cancel(u64 id, kuid_t uid, bool admin);
+/* Cancels every job on a list linked by owner_node, guarded by lock. */
+void zcopy_job_cancel_list(struct list_head *jobs, spinlock_t *lock);
 int zcopy_job_lookup(u64 id, kuid_t uid, bool admin,
 		     struct zcopy_completion *rec);
 /* Snapshot of running jobs then history, visible to uid (all if admin). */

@@ -339,6 +339,91 @@ TEST_F_TIMEOUT(jobs, close_cancels_jobs_in_flight, 120)
 	zcopy_nl_close(&nl);
 }
 
+/* The job's state as GET sees it, or -1. */
+static int job_state(uint64_t id)
+{
+	struct zcopy_nl_reply reply = {};
+	struct zcopy_nl nl;
+	int state = -1;
+
+	if (zcopy_nl_open(&nl))
+		return -1;
+	if (!zcopy_nl_get(&nl, id, &reply) && reply.attrs[ZCOPY_A_STATE])
+		state = nla_get_u32(reply.attrs[ZCOPY_A_STATE]);
+	zcopy_nl_reply_free(&reply);
+	zcopy_nl_close(&nl);
+	return state;
+}
+
+/*
+ * Found by the fuzzer: a job queued behind another opener's stalled job
+ * on the same socket never ran, so close() of its opener waited for it in
+ * D state, unkillable, for as long as the other job stalled.
+ */
+TEST_F_TIMEOUT(jobs, close_with_a_job_queued_behind_a_stalled_one, 120)
+{
+	struct zcopy_completion rec;
+	struct zcopy_receiver rx;
+	int sock, file, dev2;
+	uint64_t stalled, queued;
+
+	ASSERT_EQ(0, stalled_job(_metadata, self->dev, &rx, &sock, &file,
+				 &stalled));
+	dev2 = open(ZCOPY_DEV_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, dev2);
+	ASSERT_EQ(0, zcopy_submit(dev2, self->file, sock, ZCOPY_MODE_SG, 0,
+				  4096, 8, &queued));
+	EXPECT_EQ(ZCOPY_STATE_QUEUED, job_state(queued));
+	alarm(10);
+	close(dev2);
+	alarm(0);
+	EXPECT_EQ(ZCOPY_STATE_CANCELLED, job_state(queued));
+	/* The job it waited for goes on, untouched. */
+	EXPECT_EQ(ZCOPY_STATE_RUNNING, job_state(stalled));
+	EXPECT_EQ(-ETIMEDOUT, zcopy_wait_completion(self->dev, 100, &rec));
+
+	ASSERT_EQ(0, ioctl(self->dev, ZCOPY_IOC_CANCEL, &stalled));
+	ASSERT_EQ(0, zcopy_wait_completion(self->dev, 5000, &rec));
+	EXPECT_EQ(stalled, rec.id);
+	close_stalled(&rx, sock, file);
+}
+
+/*
+ * CANCEL of a job waiting for its turn ends it at once; the job queued
+ * after it still waits for the running one, so bytes never interleave.
+ */
+TEST_F_TIMEOUT(jobs, cancel_of_a_queued_job_is_immediate, 120)
+{
+	struct zcopy_completion rec;
+	struct zcopy_receiver rx;
+	uint64_t stalled, second, third;
+	int sock, file;
+
+	ASSERT_EQ(0, stalled_job(_metadata, self->dev, &rx, &sock, &file,
+				 &stalled));
+	ASSERT_EQ(0, zcopy_submit(self->dev, self->file, sock, ZCOPY_MODE_SG,
+				  0, 4096, 8, &second));
+	ASSERT_EQ(0, zcopy_submit(self->dev, self->file, sock, ZCOPY_MODE_SG,
+				  0, 4096, 9, &third));
+	ASSERT_EQ(0, ioctl(self->dev, ZCOPY_IOC_CANCEL, &second));
+	ASSERT_EQ(0, zcopy_wait_completion(self->dev, 5000, &rec));
+	EXPECT_EQ(second, rec.id);
+	EXPECT_EQ(ZCOPY_STATE_CANCELLED, rec.state);
+	EXPECT_EQ(0, rec.bytes_sent);
+	usleep(300000);
+	EXPECT_EQ(ZCOPY_STATE_RUNNING, job_state(stalled));
+	EXPECT_EQ(ZCOPY_STATE_QUEUED, job_state(third));
+
+	/* A cancelled job passes the socket on: the third runs, and stalls. */
+	ASSERT_EQ(0, ioctl(self->dev, ZCOPY_IOC_CANCEL, &stalled));
+	ASSERT_EQ(0, zcopy_wait_completion(self->dev, 5000, &rec));
+	EXPECT_EQ(stalled, rec.id);
+	ASSERT_EQ(0, ioctl(self->dev, ZCOPY_IOC_CANCEL, &third));
+	ASSERT_EQ(0, zcopy_wait_completion(self->dev, 5000, &rec));
+	EXPECT_EQ(third, rec.id);
+	close_stalled(&rx, sock, file);
+}
+
 struct nl_fds {
 	int file, sock;
 };
