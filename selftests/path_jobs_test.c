@@ -276,9 +276,11 @@ TEST_F_TIMEOUT(pathjobs, unresolvable_paths_fail_request_or_job, 60)
 				       put_path_submit, &self->args,
 				       &self->reply);
 		if (ret) {
-			EXPECT_EQ(cases[i].err, ret) TH_LOG("%s", cases[i].path);
+			TH_LOG("%s: refused by the request", cases[i].path);
+			EXPECT_EQ(cases[i].err, ret);
 			EXPECT_STREQ("cannot resolve the path", self->reply.extack);
 		} else {
+			TH_LOG("%s: failed the job", cases[i].path);
 			EXPECT_EQ(ZCOPY_STATE_FAILED,
 				  wait_job(&self->nl,
 					   attr_u64(&self->reply, ZCOPY_A_ID),
@@ -287,7 +289,6 @@ TEST_F_TIMEOUT(pathjobs, unresolvable_paths_fail_request_or_job, 60)
 				  nla_get_s32(self->reply.attrs[ZCOPY_A_ERROR]))
 				TH_LOG("%s", cases[i].path);
 		}
-		TH_LOG("%s: %s", cases[i].path, ret ? "request" : "job");
 		zcopy_nl_reply_free(&self->reply);
 	}
 }
@@ -375,7 +376,8 @@ static int become_nobody_net_admin(void)
 
 	if (prctl(PR_SET_KEEPCAPS, 1) || zcopy_drop_privileges())
 		return -1;
-	data[0].effective = data[0].permitted = 1U << CAP_NET_ADMIN;
+	data[0].effective = 1U << CAP_NET_ADMIN;
+	data[0].permitted = data[0].effective;
 	return syscall(SYS_capset, &hdr, data);
 }
 
