@@ -21,7 +21,10 @@ fuzz_only=0
 [[ ${1:-} == --fuzz ]] && fuzz_only=1
 
 tree=$top/build/debug-kernel
-out=$top/build/check-debug
+# make fuzz and make check-debug may run side by side.
+name=check-debug
+((fuzz_only)) && name=fuzz
+out=$top/build/$name
 rm -rf "$out"
 mkdir -p "$out"
 start=$(date +%s)
@@ -73,7 +76,7 @@ append+=" zcopyvm.fuzz_procs=${FUZZ_PROCS:-4} zcopyvm.fuzz_time=$((vm_timeout - 
 append+=" zcopyvm.bats_timeout=2400 ${ZCOPY_VM_APPEND:-}"
 ZCOPY_VM_TIMEOUT=$vm_timeout ZCOPY_VM_TEST_TIMEOUT=${ZCOPY_VM_TEST_TIMEOUT:-$((vm_timeout - 300))} \
 	ZCOPY_VM_APPEND=$append \
-	selftests/vm/run.sh --kernel-tree "$tree" --mode tests --out "$tree/vm" \
+	selftests/vm/run.sh --kernel-tree "$tree" --mode tests --out "$out/vm" \
 	--module "$top/build/$kver/mod/kmod/zcopy.ko" \
 	--tool "$top/build/tool/zcopyctl" --tests "$tests" --bats "$bats" \
 	>"$out/vm.tap" 2>&1
@@ -88,7 +91,7 @@ if ((rc != 0 && failed == 0)); then
 	echo "not ok - vm $kver ended without a passing verdict (rc $rc)"
 	failed=1
 fi
-echo "# make check-debug took $(($(date +%s) - start)) s"
+echo "# make $name took $(($(date +%s) - start)) s"
 if ((skipped)); then
 	echo "$passed passed, $failed failed, $skipped skipped"
 else
