@@ -12,7 +12,10 @@
 #
 # Environment: ZCOPY_PLANT=uaf|lockinv|leak builds the module with that bug
 # planted (it must make this fail); FUZZ_INPUTS (check: 100000, fuzz:
-# 1000000), FUZZ_PROCS (4), FUZZ_SEED (check: 1, fuzz: the time).
+# 1000000), FUZZ_PROCS (4), FUZZ_SEED (check: 1, fuzz: the time);
+# CHECK_DEBUG_TESTS="chardev_test ..." runs only those test programs and
+# no bats (a quick look, e.g. at a planted bug: the kernel checks at the
+# end of the run are the same).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,7 +45,9 @@ scripts/debug-kernel.sh "$tree" >"$out/debug-kernel.log" 2>&1 || {
 echo "# $(tail -n 1 "$out/debug-kernel.log")"
 kver=$(<"$tree/release")
 
-make --no-print-directory module KVER="$kver" KDIR="$tree/obj" \
+# A planted module is built apart, so that it never replaces the real one.
+moddir=$top/build/$kver/mod${ZCOPY_PLANT:+-plant-$ZCOPY_PLANT}
+make --no-print-directory module KVER="$kver" KDIR="$tree/obj" MODDIR="$moddir" \
 	${ZCOPY_PLANT:+ZCOPY_PLANT=$ZCOPY_PLANT} >"$out/module.log" 2>&1 ||
 	{
 		tail -n 30 "$out/module.log" | sed 's/^/# /'
@@ -61,6 +66,16 @@ if ((fuzz_only)); then
 	inputs=${FUZZ_INPUTS:-1000000}
 	seed=${FUZZ_SEED:-$(date +%s)}
 	vm_timeout=${ZCOPY_VM_TIMEOUT:-14400}
+elif [[ -n ${CHECK_DEBUG_TESTS:-} ]]; then
+	tests=$out/tests
+	bats=$out/no-bats
+	mkdir -p "$tests" "$bats"
+	for t in $CHECK_DEBUG_TESTS; do
+		cp "build/selftests/$t" "$tests/" || fail "no test program $t"
+	done
+	inputs=${FUZZ_INPUTS:-100000}
+	seed=${FUZZ_SEED:-1}
+	vm_timeout=${ZCOPY_VM_TIMEOUT:-4500}
 else
 	tests=$top/build/selftests
 	bats=$top/selftests/tool/vm
@@ -77,7 +92,7 @@ append+=" zcopyvm.bats_timeout=2400 ${ZCOPY_VM_APPEND:-}"
 ZCOPY_VM_TIMEOUT=$vm_timeout ZCOPY_VM_TEST_TIMEOUT=${ZCOPY_VM_TEST_TIMEOUT:-$((vm_timeout - 300))} \
 	ZCOPY_VM_APPEND=$append \
 	selftests/vm/run.sh --kernel-tree "$tree" --mode tests --out "$out/vm" \
-	--module "$top/build/$kver/mod/kmod/zcopy.ko" \
+	--module "$moddir/kmod/zcopy.ko" \
 	--tool "$top/build/tool/zcopyctl" --tests "$tests" --bats "$bats" \
 	>"$out/vm.tap" 2>&1
 rc=$?
