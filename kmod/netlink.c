@@ -386,15 +386,11 @@ err:
 	return -EMSGSIZE;
 }
 
-static int zcopy_nl_observe_reply(struct genl_info *info, u64 id,
-				  const struct zcopy_obs_counts *c)
+static int zcopy_nl_observe_send(struct sk_buff *msg, struct genl_info *info,
+				 u64 id, const struct zcopy_obs_counts *c)
 {
-	struct sk_buff *msg;
 	void *hdr;
 
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
 	hdr = genlmsg_put_reply(msg, info, &zcopy_genl_family, 0,
 				info->genlhdr->cmd);
 	if (!hdr || zcopy_nl_put_observe(msg, id, c)) {
@@ -403,6 +399,17 @@ static int zcopy_nl_observe_reply(struct genl_info *info, u64 id,
 	}
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
+}
+
+static int zcopy_nl_observe_reply(struct genl_info *info, u64 id,
+				  const struct zcopy_obs_counts *c)
+{
+	struct sk_buff *msg;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	return zcopy_nl_observe_send(msg, info, id, c);
 }
 
 static int zcopy_nl_observe_start_doit(struct sk_buff *skb,
@@ -445,18 +452,24 @@ static int zcopy_nl_observe_read_doit(struct sk_buff *skb,
 {
 	bool stop = info->genlhdr->cmd == ZCOPY_CMD_OBSERVE_STOP;
 	struct zcopy_obs_counts c;
+	struct sk_buff *msg;
 	u64 id;
 
 	if (zcopy_nl_missing(info, ZCOPY_A_OBSERVE_ID, "missing observation id"))
 		return -EINVAL;
 	id = nla_get_u64(info->attrs[ZCOPY_A_OBSERVE_ID]);
+	/* Before the observation ends: a STOP that fails must not end it. */
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
 	if (zcopy_obs_user_read(genl_info_net(info), info->snd_portid, id, stop,
 				&c)) {
+		nlmsg_free(msg);
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[ZCOPY_A_OBSERVE_ID],
 				    "no such observation of this socket");
 		return -ENOENT;
 	}
-	return zcopy_nl_observe_reply(info, id, &c);
+	return zcopy_nl_observe_send(msg, info, id, &c);
 }
 
 void zcopy_nl_notify_done(struct net *net, const struct zcopy_completion *rec)
@@ -466,9 +479,14 @@ void zcopy_nl_notify_done(struct net *net, const struct zcopy_completion *rec)
 	if (!genl_has_listeners(&zcopy_genl_family, net, ZCOPY_NL_MCGRP_EVENTS))
 		return;
 	msg = zcopy_nl_job_msg(rec, 0, 0, 0, ZCOPY_CMD_EVENT_DONE);
-	if (msg)
-		genlmsg_multicast_netns(&zcopy_genl_family, net, msg, 0,
-					ZCOPY_NL_MCGRP_EVENTS, GFP_KERNEL);
+	if (!msg) {
+		/* The listeners learn of the lost event, as on an overrun. */
+		genl_set_err(&zcopy_genl_family, net, 0, ZCOPY_NL_MCGRP_EVENTS,
+			     -ENOBUFS);
+		return;
+	}
+	genlmsg_multicast_netns(&zcopy_genl_family, net, msg, 0,
+				ZCOPY_NL_MCGRP_EVENTS, GFP_KERNEL);
 }
 
 static const struct nla_policy zcopy_submit_policy[ZCOPY_A_MAX + 1] = {
