@@ -308,6 +308,11 @@ const char *sink_addr(void);
 int open_dev(int flags);
 void forget_fd(int fd);
 void pick_job_fds(struct job_fds *j);
+/*
+ * Whether a TCP socket is still one a job may take (established or closed
+ * by the peer only): a peer may reset it between the pick and the submit.
+ */
+bool tcp_still_connected(int fd);
 void pick_range(const struct job_fds *j, uint64_t *offset,
 		uint64_t *length, bool *valid);
 void maybe_close_after(const struct job_fds *j);

@@ -117,7 +117,8 @@ void op_ioc_submit(void)
 		remember_id(s->id, "ioctl SUBMIT");
 		track_dev_id(s->id);
 		maybe_close_after(&j);
-	} else if (valid && err != EAGAIN) {
+	} else if (valid && err != EAGAIN &&
+		   !(err == ENOTCONN && !tcp_still_connected(j.sock_fd))) {
 		fail("SUBMIT of a valid job (file %s, sock kind %d, mode %u off %" PRIu64
 		     " len %" PRIu64 "): %s", files[j.file].path, j.sock_kind,
 		     s->mode, s->offset, s->length, strerror(err));

@@ -397,3 +397,14 @@ void op_fd_churn(void)
 	if (chance(10))
 		nl_reopen();
 }
+
+bool tcp_still_connected(int fd)
+{
+	struct tcp_info info;
+	socklen_t len = sizeof(info);
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len))
+		return false;
+	return info.tcpi_state == TCP_ESTABLISHED ||
+	       info.tcpi_state == TCP_CLOSE_WAIT;
+}

@@ -202,7 +202,8 @@ void op_nl_submit_fds(void)
 		maybe_close_after(&j);
 	} else if (ret != -EIO && j.valid && range_ok && !bad &&
 		   ret != -EAGAIN &&
-		   !(ret == -EOPNOTSUPP && !files[j.file].page_ok)) {
+		   !(ret == -EOPNOTSUPP && !files[j.file].page_ok) &&
+		   !(ret == -ENOTCONN && !tcp_still_connected(j.sock_fd))) {
 		fail("nl SUBMIT of a valid job (file %s, sock kind %d, mode %u, off %" PRIu64
 		     " len %" PRIu64 "): %s", files[j.file].path, j.sock_kind,
 		     mode, offset, length, strerror(-ret));
