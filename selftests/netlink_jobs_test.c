@@ -84,28 +84,6 @@ FIXTURE_TEARDOWN(nljobs)
 		zcopy_receiver_kill(&self->rx);
 }
 
-static uint64_t reply_u64(struct zcopy_nl_reply *reply, int attr)
-{
-	return reply->attrs[attr] ? nla_get_u64(reply->attrs[attr]) : ~0ULL;
-}
-
-/* Polls GET until the job has ended; returns its state or -1. */
-static int wait_job(struct zcopy_nl *nl, uint64_t id,
-		    struct zcopy_nl_reply *reply)
-{
-	int i;
-
-	for (i = 0; i < 600; i++) {
-		zcopy_nl_reply_free(reply);
-		if (zcopy_nl_get(nl, id, reply) || !reply->attrs[ZCOPY_A_STATE])
-			return -1;
-		if (nla_get_u32(reply->attrs[ZCOPY_A_STATE]) >= ZCOPY_STATE_DONE)
-			return nla_get_u32(reply->attrs[ZCOPY_A_STATE]);
-		usleep(100000);
-	}
-	return -1;
-}
-
 TEST_F_TIMEOUT(nljobs, submit_with_fds_then_get, 120)
 {
 	unsigned char want[SHA256_LEN];
@@ -114,12 +92,12 @@ TEST_F_TIMEOUT(nljobs, submit_with_fds_then_get, 120)
 
 	ASSERT_EQ(0, zcopy_nl_request(&self->nl, ZCOPY_CMD_SUBMIT, put_submit,
 				      &self->args, &self->reply));
-	id = reply_u64(&self->reply, ZCOPY_A_ID);
+	id = zcopy_nl_reply_u64(&self->reply, ZCOPY_A_ID);
 	ASSERT_NE(~0ULL, id);
-	ASSERT_EQ(ZCOPY_STATE_DONE, wait_job(&self->nl, id, &self->reply));
-	EXPECT_EQ(SIZE_1M, reply_u64(&self->reply, ZCOPY_A_BYTES_SENT));
-	EXPECT_EQ(SIZE_1M, reply_u64(&self->reply, ZCOPY_A_LENGTH));
-	EXPECT_EQ(0xabc, reply_u64(&self->reply, ZCOPY_A_USER_DATA));
+	ASSERT_EQ(ZCOPY_STATE_DONE, zcopy_nl_wait_job(&self->nl, id, &self->reply));
+	EXPECT_EQ(SIZE_1M, zcopy_nl_reply_u64(&self->reply, ZCOPY_A_BYTES_SENT));
+	EXPECT_EQ(SIZE_1M, zcopy_nl_reply_u64(&self->reply, ZCOPY_A_LENGTH));
+	EXPECT_EQ(0xabc, zcopy_nl_reply_u64(&self->reply, ZCOPY_A_USER_DATA));
 	EXPECT_EQ(ZCOPY_MODE_SG,
 		  nla_get_u32(self->reply.attrs[ZCOPY_A_MODE]));
 	EXPECT_EQ(0, nla_get_s32(self->reply.attrs[ZCOPY_A_ERROR]));
@@ -236,8 +214,8 @@ TEST_F_TIMEOUT(nljobs, dump_shows_own_jobs_only_to_non_admins, 120)
 
 	ASSERT_EQ(0, zcopy_nl_request(&self->nl, ZCOPY_CMD_SUBMIT, put_submit,
 				      &self->args, &self->reply));
-	id = reply_u64(&self->reply, ZCOPY_A_ID);
-	ASSERT_EQ(ZCOPY_STATE_DONE, wait_job(&self->nl, id, &self->reply));
+	id = zcopy_nl_reply_u64(&self->reply, ZCOPY_A_ID);
+	ASSERT_EQ(ZCOPY_STATE_DONE, zcopy_nl_wait_job(&self->nl, id, &self->reply));
 	EXPECT_EQ(1, count_dump(id));
 
 	/* nobody sees neither the job nor its record. */

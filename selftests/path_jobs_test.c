@@ -67,28 +67,6 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static uint64_t attr_u64(struct zcopy_nl_reply *reply, int attr)
-{
-	return reply->attrs[attr] ? nla_get_u64(reply->attrs[attr]) : ~0ULL;
-}
-
-/* Polls GET until the job has ended: its state, or -1. */
-static int wait_job(struct zcopy_nl *nl, uint64_t id,
-		    struct zcopy_nl_reply *reply)
-{
-	int i;
-
-	for (i = 0; i < 600; i++) {
-		zcopy_nl_reply_free(reply);
-		if (zcopy_nl_get(nl, id, reply) || !reply->attrs[ZCOPY_A_STATE])
-			return -1;
-		if (nla_get_u32(reply->attrs[ZCOPY_A_STATE]) >= ZCOPY_STATE_DONE)
-			return nla_get_u32(reply->attrs[ZCOPY_A_STATE]);
-		usleep(100000);
-	}
-	return -1;
-}
-
 /* Polls GET until the job's worker has started it: its state, or -1. */
 static int wait_running(struct zcopy_nl *nl, uint64_t id,
 			struct zcopy_nl_reply *reply)
@@ -161,11 +139,11 @@ TEST_F_TIMEOUT(pathjobs, path_job_sends_the_file, 120)
 	ASSERT_EQ(0, zcopy_nl_request(&self->nl, ZCOPY_CMD_SUBMIT,
 				      put_path_submit, &self->args,
 				      &self->reply));
-	id = attr_u64(&self->reply, ZCOPY_A_ID);
+	id = zcopy_nl_reply_u64(&self->reply, ZCOPY_A_ID);
 	ASSERT_NE(~0ULL, id);
-	ASSERT_EQ(ZCOPY_STATE_DONE, wait_job(&self->nl, id, &self->reply));
-	EXPECT_EQ(SIZE_1M, attr_u64(&self->reply, ZCOPY_A_BYTES_SENT));
-	EXPECT_EQ(SIZE_1M, attr_u64(&self->reply, ZCOPY_A_LENGTH));
+	ASSERT_EQ(ZCOPY_STATE_DONE, zcopy_nl_wait_job(&self->nl, id, &self->reply));
+	EXPECT_EQ(SIZE_1M, zcopy_nl_reply_u64(&self->reply, ZCOPY_A_BYTES_SENT));
+	EXPECT_EQ(SIZE_1M, zcopy_nl_reply_u64(&self->reply, ZCOPY_A_LENGTH));
 	EXPECT_EQ(0, nla_get_s32(self->reply.attrs[ZCOPY_A_ERROR]));
 
 	/* The job's own socket is closed when it ends: the receiver sees EOF. */
@@ -220,10 +198,10 @@ TEST_F_TIMEOUT(pathjobs, uncached_fifo_fails_the_job, 120)
 		TH_LOG("still in the dcache? %s", self->reply.extack);
 	alarm(0);
 	EXPECT_LT(now_s() - t0, 5.0);
-	id = attr_u64(&self->reply, ZCOPY_A_ID);
-	EXPECT_EQ(ZCOPY_STATE_FAILED, wait_job(&self->nl, id, &self->reply));
+	id = zcopy_nl_reply_u64(&self->reply, ZCOPY_A_ID);
+	EXPECT_EQ(ZCOPY_STATE_FAILED, zcopy_nl_wait_job(&self->nl, id, &self->reply));
 	EXPECT_EQ(-EINVAL, nla_get_s32(self->reply.attrs[ZCOPY_A_ERROR]));
-	EXPECT_EQ(0, attr_u64(&self->reply, ZCOPY_A_BYTES_SENT));
+	EXPECT_EQ(0, zcopy_nl_reply_u64(&self->reply, ZCOPY_A_BYTES_SENT));
 	zcopy_receiver_kill(&rx);
 	unlink(fifo);
 }
@@ -280,11 +258,12 @@ TEST_F_TIMEOUT(pathjobs, unresolvable_paths_fail_request_or_job, 60)
 			EXPECT_EQ(cases[i].err, ret);
 			EXPECT_STREQ("cannot resolve the path", self->reply.extack);
 		} else {
+			uint64_t id = zcopy_nl_reply_u64(&self->reply,
+							 ZCOPY_A_ID);
+
 			TH_LOG("%s: failed the job", cases[i].path);
 			EXPECT_EQ(ZCOPY_STATE_FAILED,
-				  wait_job(&self->nl,
-					   attr_u64(&self->reply, ZCOPY_A_ID),
-					   &self->reply));
+				  zcopy_nl_wait_job(&self->nl, id, &self->reply));
 			EXPECT_EQ(cases[i].err,
 				  nla_get_s32(self->reply.attrs[ZCOPY_A_ERROR]))
 				TH_LOG("%s", cases[i].path);
@@ -336,7 +315,7 @@ TEST_F_TIMEOUT(pathjobs, stalled_connect_blocks_no_request, 120)
 				      put_path_submit, &self->args,
 				      &self->reply));
 	EXPECT_LT(now_s() - t0, 2.0);
-	id = attr_u64(&self->reply, ZCOPY_A_ID);
+	id = zcopy_nl_reply_u64(&self->reply, ZCOPY_A_ID);
 	ASSERT_EQ(ZCOPY_STATE_RUNNING, wait_running(&self->nl, id,
 						    &self->reply));
 	EXPECT_EQ(0, zcopy_nl_request(&self->nl, ZCOPY_CMD_STATS, NULL, NULL,
@@ -359,9 +338,9 @@ TEST_F_TIMEOUT(pathjobs, stalled_connect_blocks_no_request, 120)
 	if (system("rmmod nbd"))
 		TH_LOG("rmmod nbd failed");
 
-	EXPECT_EQ(ZCOPY_STATE_FAILED, wait_job(&self->nl, id, &self->reply));
+	EXPECT_EQ(ZCOPY_STATE_FAILED, zcopy_nl_wait_job(&self->nl, id, &self->reply));
 	EXPECT_EQ(-ETIMEDOUT, nla_get_s32(self->reply.attrs[ZCOPY_A_ERROR]));
-	EXPECT_EQ(0, attr_u64(&self->reply, ZCOPY_A_BYTES_SENT));
+	EXPECT_EQ(0, zcopy_nl_reply_u64(&self->reply, ZCOPY_A_BYTES_SENT));
 	close(queued);
 	close(lfd);
 }
@@ -400,7 +379,7 @@ static int submit_as_nobody(struct path_args *args)
 		    zcopy_nl_request(&nl, ZCOPY_CMD_SUBMIT, put_path_submit,
 				     args, &reply))
 			_exit(255);
-		state = wait_job(&nl, attr_u64(&reply, ZCOPY_A_ID), &reply);
+		state = zcopy_nl_wait_job(&nl, zcopy_nl_reply_u64(&reply, ZCOPY_A_ID), &reply);
 		if (state == ZCOPY_STATE_DONE)
 			_exit(0);
 		if (state != ZCOPY_STATE_FAILED)

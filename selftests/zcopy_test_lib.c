@@ -220,3 +220,24 @@ int zcopy_nl_get(struct zcopy_nl *nl, uint64_t id,
 {
 	return zcopy_nl_request(nl, ZCOPY_CMD_GET, zcopy_put_u64_id, &id, reply);
 }
+
+uint64_t zcopy_nl_reply_u64(struct zcopy_nl_reply *reply, int attr)
+{
+	return reply->attrs[attr] ? nla_get_u64(reply->attrs[attr]) : ~0ULL;
+}
+
+int zcopy_nl_wait_job(struct zcopy_nl *nl, uint64_t id,
+		      struct zcopy_nl_reply *reply)
+{
+	int i;
+
+	for (i = 0; i < 600; i++) {
+		zcopy_nl_reply_free(reply);
+		if (zcopy_nl_get(nl, id, reply) || !reply->attrs[ZCOPY_A_STATE])
+			return -1;
+		if (nla_get_u32(reply->attrs[ZCOPY_A_STATE]) >= ZCOPY_STATE_DONE)
+			return nla_get_u32(reply->attrs[ZCOPY_A_STATE]);
+		usleep(100000);
+	}
+	return -1;
+}

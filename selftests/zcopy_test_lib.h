@@ -56,5 +56,10 @@ int zcopy_put_u64_id(struct nl_msg *msg, void *arg);
 /* GET one job by id. */
 int zcopy_nl_get(struct zcopy_nl *nl, uint64_t id,
 		 struct zcopy_nl_reply *reply);
+/* A u64 attribute of the last reply, ~0 when absent. */
+uint64_t zcopy_nl_reply_u64(struct zcopy_nl_reply *reply, int attr);
+/* Polls GET (60 s at most) until the job has ended: its state, or -1. */
+int zcopy_nl_wait_job(struct zcopy_nl *nl, uint64_t id,
+		      struct zcopy_nl_reply *reply);
 
 #endif /* _ZCOPY_TEST_LIB_H */
