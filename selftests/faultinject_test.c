@@ -858,14 +858,45 @@ TEST_F_TIMEOUT(fi, ioctl_submit_batch, 300)
 	expect_received(_metadata, &x, jobs);
 }
 
+/*
+ * One point of a netlink SUBMIT sweep: m sent with the N-th allocation
+ * failing. The reply carries the id: with it the job exists, even if the
+ * ack that follows was lost (ENOBUFS); without it, none was created. The
+ * id goes to ids[(*jobs)++]. Returns whether the fault fired.
+ */
+static bool submit_point(struct __test_metadata *_metadata,
+			 struct fi_ctx *fi, struct tally *t, unsigned int n,
+			 struct rnl *r, struct rmsg *m, uint64_t *ids,
+			 unsigned int *jobs)
+{
+	struct rnl_result res;
+	uint64_t before, after;
+	bool fired;
+
+	before = stat_of(_metadata, fi, ZCOPY_STATS_A_JOBS_SUBMITTED);
+	nth_arm(fi, n);
+	rnl_request(r, m, &res);
+	fired = nth_disarm(fi);
+	after = stat_of(_metadata, fi, ZCOPY_STATS_A_JOBS_SUBMITTED);
+	ASSERT_TRUE(tally_add(t, fired, res.has_id ? 0 : res.err))
+		TH_LOG("N=%u: %s", n, strerror(-res.err));
+	ASSERT_TRUE(fired || (!res.err && res.has_id))
+		TH_LOG("N=%u: %d with no fault", n, res.err);
+	ASSERT_TRUE(!res.has_id || !res.err || res.err == -ENOBUFS)
+		TH_LOG("N=%u: a reply and error %d", n, res.err);
+	ASSERT_TRUE(res.has_id || res.err) TH_LOG("N=%u: no reply", n);
+	ASSERT_EQ(before + res.has_id, after) TH_LOG("N=%u", n);
+	if (res.has_id)
+		ids[(*jobs)++] = res.id;
+	return fired;
+}
+
 TEST_F_TIMEOUT(fi, netlink_submit_fds, 300)
 {
 	struct fi_ctx *fi = &self->c;
 	struct zcopy_completion rec;
 	static uint64_t ids[MAX_NTH];
-	struct rnl_result res;
 	unsigned int n, i, jobs = 0;
-	uint64_t before, after;
 	struct rmsg m;
 	struct tally t;
 	struct xfer x;
@@ -879,24 +910,7 @@ TEST_F_TIMEOUT(fi, netlink_submit_fds, 300)
 	sweep_begin(fi, &t, "netlink SUBMIT (fds)", errs_nl);
 	for (n = 1, fired = true; sweep_next(fi, &t, n, fired); n++) {
 		rmsg_submit_fds(&m, r.family, x.file, x.sock, n % 4, n);
-		before = stat_of(_metadata, fi, ZCOPY_STATS_A_JOBS_SUBMITTED);
-		nth_arm(fi, n);
-		rnl_request(&r, &m, &res);
-		fired = nth_disarm(fi);
-		after = stat_of(_metadata, fi, ZCOPY_STATS_A_JOBS_SUBMITTED);
-		/* The reply carries the id: with it the job exists, even if
-		 * the ack that follows was lost (ENOBUFS).
-		 */
-		ASSERT_TRUE(tally_add(&t, fired, res.has_id ? 0 : res.err))
-			TH_LOG("N=%u: %s", n, strerror(-res.err));
-		ASSERT_TRUE(fired || (!res.err && res.has_id))
-			TH_LOG("N=%u: %d with no fault", n, res.err);
-		ASSERT_TRUE(!res.has_id || !res.err || res.err == -ENOBUFS)
-			TH_LOG("N=%u: a reply and error %d", n, res.err);
-		ASSERT_TRUE(res.has_id || res.err) TH_LOG("N=%u: no reply", n);
-		ASSERT_EQ(before + res.has_id, after) TH_LOG("N=%u", n);
-		if (res.has_id)
-			ids[jobs++] = res.id;
+		fired = submit_point(_metadata, fi, &t, n, &r, &m, ids, &jobs);
 	}
 	t.exhausted = !fired;
 	tally_log(_metadata, &t);
@@ -1026,9 +1040,7 @@ TEST_F_TIMEOUT(fi, netlink_submit_path, 300)
 	struct zcopy_completion rec;
 	static uint64_t ids[MAX_NTH];
 	struct sink_result got;
-	struct rnl_result res;
 	unsigned int n, i, jobs = 0;
-	uint64_t before, after;
 	char path[160];
 	struct sink sk = {};
 	struct rmsg m;
@@ -1048,20 +1060,7 @@ TEST_F_TIMEOUT(fi, netlink_submit_path, 300)
 		rmsg_put(&m, ZCOPY_A_PATH, path, strlen(path) + 1);
 		rmsg_put(&m, ZCOPY_A_ADDR, &sin, sizeof(sin));
 		rmsg_put_u32(&m, ZCOPY_A_MODE, n % 4);
-		before = stat_of(_metadata, fi, ZCOPY_STATS_A_JOBS_SUBMITTED);
-		nth_arm(fi, n);
-		rnl_request(&r, &m, &res);
-		fired = nth_disarm(fi);
-		after = stat_of(_metadata, fi, ZCOPY_STATS_A_JOBS_SUBMITTED);
-		ASSERT_TRUE(tally_add(&t, fired, res.has_id ? 0 : res.err))
-			TH_LOG("N=%u: %s", n, strerror(-res.err));
-		ASSERT_TRUE(fired || (!res.err && res.has_id))
-			TH_LOG("N=%u: %d with no fault", n, res.err);
-		ASSERT_TRUE(!res.has_id || !res.err || res.err == -ENOBUFS)
-			TH_LOG("N=%u: a reply and error %d", n, res.err);
-		ASSERT_EQ(before + res.has_id, after) TH_LOG("N=%u", n);
-		if (res.has_id)
-			ids[jobs++] = res.id;
+		fired = submit_point(_metadata, fi, &t, n, &r, &m, ids, &jobs);
 	}
 	t.exhausted = !fired;
 	tally_log(_metadata, &t);
