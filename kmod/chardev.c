@@ -3,13 +3,16 @@
  * The character device /dev/zcopy: a misc device, so devtmpfs creates the
  * node with the mode below and no class or major number is needed. Each
  * open file is an owner of jobs: it submits them, reads their completion
- * records, and cancels what is left when it is closed.
+ * records, and cancels what is left when it is closed. close() never
+ * waits: the owner is reference-counted by its file and its jobs, and a
+ * job that ends after the close is freed there and then.
  */
 #include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/poll.h>
+#include <linux/refcount.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -22,31 +25,53 @@ static ushort dev_mode = 0600;
 module_param(dev_mode, ushort, 0444);
 MODULE_PARM_DESC(dev_mode, "Permission bits of /dev/zcopy (default 0600)");
 
-void zcopy_owner_add(struct zcopy_owner *owner, struct zcopy_job *job)
+static void zcopy_owner_put(struct zcopy_owner *owner)
 {
+	if (refcount_dec_and_test(&owner->ref))
+		kfree(owner);
+}
+
+/* Keeps the record for read(), or drops it if the file is closed. */
+static void zcopy_owner_job_ended(struct zcopy_job *job)
+{
+	struct zcopy_owner *owner = job->owner;
+	bool closed;
+
+	spin_lock(&owner->lock);
+	closed = owner->closed;
+	if (closed) {
+		list_del_init(&job->owner_node);
+	} else {
+		list_move_tail(&job->owner_node, &owner->done);
+		owner->nr_done++;
+		wake_up(&owner->wait);
+	}
+	spin_unlock(&owner->lock);
+	if (closed)
+		zcopy_job_free(job);
+	zcopy_owner_put(owner);
+}
+
+static const struct zcopy_job_ops zcopy_owner_job_ops = {
+	.ended = zcopy_owner_job_ended,
+};
+
+/* On the owner's list, with a reference, before the job can end. */
+static void zcopy_owner_add(struct zcopy_owner *owner, struct zcopy_job *job)
+{
+	refcount_inc(&owner->ref);
 	spin_lock(&owner->lock);
 	list_add_tail(&job->owner_node, &owner->running);
 	spin_unlock(&owner->lock);
 }
 
-/* The wake-up stays under the lock: release() frees the owner after it. */
-void zcopy_owner_job_done(struct zcopy_owner *owner, struct zcopy_job *job)
+static void zcopy_owner_remove(struct zcopy_owner *owner,
+			       struct zcopy_job *job)
 {
 	spin_lock(&owner->lock);
-	list_move_tail(&job->owner_node, &owner->done);
-	owner->nr_done++;
-	wake_up(&owner->wait);
+	list_del_init(&job->owner_node);
 	spin_unlock(&owner->lock);
-}
-
-static bool zcopy_owner_idle(struct zcopy_owner *owner)
-{
-	bool idle;
-
-	spin_lock(&owner->lock);
-	idle = list_empty(&owner->running);
-	spin_unlock(&owner->lock);
-	return idle;
+	zcopy_owner_put(owner);
 }
 
 static long zcopy_ioctl_version(void __user *arg)
@@ -100,16 +125,19 @@ static int zcopy_submit_one(struct zcopy_owner *owner,
 	if (ret)
 		return ret;
 
-	job = zcopy_job_alloc(owner);
+	job = zcopy_job_alloc(&zcopy_owner_job_ops, owner);
 	if (!job)
 		return -ENOMEM;
 	ret = zcopy_job_prepare_fds(job, s.file_fd, s.sock_fd, NULL);
 	if (ret)
 		goto err_free;
 
+	zcopy_owner_add(owner, job);
 	ret = zcopy_job_submit(job, &req, &id, NULL);
-	if (ret)
+	if (ret) {
+		zcopy_owner_remove(owner, job);
 		goto err_free;
+	}
 	/* The job runs even if the id cannot be written back. */
 	return put_user(id, &uarg->id);
 
@@ -150,6 +178,7 @@ static long zcopy_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct zcopy_owner *owner = file->private_data;
 	void __user *uarg = (void __user *)arg;
+	struct zcopy_caller caller;
 	u64 id;
 
 	switch (cmd) {
@@ -162,8 +191,8 @@ static long zcopy_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case ZCOPY_IOC_CANCEL:
 		if (get_user(id, (u64 __user *)uarg))
 			return -EFAULT;
-		return zcopy_job_cancel(id, current_euid(),
-					capable(CAP_NET_ADMIN));
+		zcopy_caller_init(&caller, NULL);
+		return zcopy_job_cancel(id, &caller);
 	default:
 		return -ENOTTY;
 	}
@@ -243,9 +272,10 @@ static int zcopy_open(struct inode *inode, struct file *file)
 {
 	struct zcopy_owner *owner;
 
-	owner = kzalloc(sizeof(*owner), GFP_KERNEL);
+	owner = kzalloc(sizeof(*owner), GFP_KERNEL_ACCOUNT);
 	if (!owner)
 		return -ENOMEM;
+	refcount_set(&owner->ref, 1);
 	spin_lock_init(&owner->lock);
 	INIT_LIST_HEAD(&owner->running);
 	INIT_LIST_HEAD(&owner->done);
@@ -254,18 +284,26 @@ static int zcopy_open(struct inode *inode, struct file *file)
 	return nonseekable_open(inode, file);
 }
 
-/* Cancel what still runs, wait for it, and drop the unread records. */
+/*
+ * Cancel what still runs and drop the unread records, without waiting:
+ * jobs that end later are freed as they end.
+ */
 static int zcopy_release(struct inode *inode, struct file *file)
 {
 	struct zcopy_owner *owner = file->private_data;
 	struct zcopy_job *job, *tmp;
+	LIST_HEAD(done);
 
-	zcopy_job_cancel_list(&owner->running, &owner->lock);
-	wait_event(owner->wait, zcopy_owner_idle(owner));
+	spin_lock(&owner->lock);
+	owner->closed = true;
+	list_for_each_entry(job, &owner->running, owner_node)
+		zcopy_job_cancel_owned(job);
+	list_splice_init(&owner->done, &done);
+	spin_unlock(&owner->lock);
 
-	list_for_each_entry_safe(job, tmp, &owner->done, owner_node)
+	list_for_each_entry_safe(job, tmp, &done, owner_node)
 		zcopy_job_free(job);
-	kfree(owner);
+	zcopy_owner_put(owner);
 	return 0;
 }
 

@@ -8,9 +8,9 @@
  *   sendfile  kmap each page-cache page, send it as a kvec
  *   sg        hand the page-cache pages to TCP by reference
  *
- * Sends never block the worker for long: they are non-blocking, and the
- * worker waits for socket space in short slices so that cancellation is
- * seen between them.
+ * Sends never block: when the socket takes nothing, zcopy_xfer_run()
+ * returns -EAGAIN with its position kept, and the job parks (run.c) until
+ * the socket has room. A bounce buffer's unsent bytes wait in it.
  */
 #include <linux/bvec.h>
 #include <linux/highmem.h>
@@ -29,40 +29,21 @@
 #include "compat.h"
 #include "engine.h"
 #include "job.h"
-#include "observe.h"
 #include "stats.h"
 
-static bool observe = true;
-module_param(observe, bool, 0644);
-MODULE_PARM_DESC(observe, "Observe jobs at transmit to measure copies (default on)");
-
 #define ZCOPY_CHUNK_BYTES	(ZCOPY_CHUNK_PAGES * PAGE_SIZE)
-#define ZCOPY_WAIT_SLICE	(HZ / 10)
 
+/* Where a job's transfer stands, between the worker's invocations. */
 struct zcopy_xfer {
 	struct zcopy_job *job;
+	loff_t pos, end;
+	pgoff_t probed;			/* pages before it are counted */
 	void *bounce;			/* copy */
+	loff_t bounce_pos;		/* file offset of bounce[0] */
+	size_t bounce_len;		/* bytes read into it, not all sent */
 	struct page **pages;		/* mmap, sendfile, sg */
 	struct bio_vec *bvecs;		/* sg with MSG_SPLICE_PAGES */
 };
-
-/* What the worker task did, read before and after the transfer. */
-struct zcopy_task_sample {
-	u64 runtime_ns;
-	u64 switches;
-	u64 read_bytes;
-};
-
-static void zcopy_task_sample(struct zcopy_task_sample *s)
-{
-	s->runtime_ns = current->se.sum_exec_runtime;
-	s->switches = current->nvcsw + current->nivcsw;
-#ifdef ZCOPY_HAVE_IO_ACCOUNTING
-	s->read_bytes = current->ioac.read_bytes;
-#else
-	s->read_bytes = 0;
-#endif
-}
 
 /* What the device the socket's route leaves by can do. */
 struct zcopy_egress {
@@ -127,37 +108,16 @@ static void zcopy_account_copied(struct zcopy_job *job, size_t copied)
 }
 
 /*
- * Sleep until the socket may take more, an error, or a cancel. TCP wakes
- * its writers with wake_up_interruptible_poll(): an uninterruptible
- * (idle) sleeper would only see the timeout. A worker gets no signals.
+ * What one non-blocking send did: count what went; -EAGAIN when the
+ * socket took nothing (the job parks), or the error. 0 means go on.
  */
-static int zcopy_wait_writable(struct zcopy_job *job)
-{
-	struct sock *sk = job->sock->sk;
-
-	wait_event_interruptible_timeout(*sk_sleep(sk),
-					 sk_stream_is_writeable(sk) ||
-					 READ_ONCE(sk->sk_err) ||
-					 (READ_ONCE(sk->sk_shutdown) &
-					  SEND_SHUTDOWN) ||
-					 zcopy_job_cancelled(job),
-					 ZCOPY_WAIT_SLICE);
-	return zcopy_job_cancelled(job) ? -ECANCELED : 0;
-}
-
-/*
- * What to do after one non-blocking send: count what went, wait for space
- * when nothing could, or give up on an error. 0 means go on.
- */
-static int zcopy_sent(struct zcopy_job *job, int ret, size_t *sent)
+static int zcopy_sent(int ret, size_t *sent)
 {
 	if (ret > 0) {
 		*sent += ret;
 		return 0;
 	}
-	if (ret && ret != -EAGAIN)
-		return ret;
-	return zcopy_wait_writable(job);
+	return ret ?: -EAGAIN;
 }
 
 /* Send all of msg's data; *sent says how much went even on error. */
@@ -169,7 +129,7 @@ static int zcopy_send_msg(struct zcopy_job *job, struct msghdr *msg,
 	*sent = 0;
 	while (!ret && msg_data_left(msg)) {
 		msg->msg_flags = flags | MSG_DONTWAIT | MSG_NOSIGNAL;
-		ret = zcopy_sent(job, sock_sendmsg(job->sock, msg), sent);
+		ret = zcopy_sent(sock_sendmsg(job->sock, msg), sent);
 	}
 	return ret;
 }
@@ -184,16 +144,25 @@ static int zcopy_send_kvec(struct zcopy_job *job, void *buf, size_t len,
 	return zcopy_send_msg(job, &msg, more ? MSG_MORE : 0, sent);
 }
 
-/* Count the chunk's pages the page cache holds before we read them. */
-static unsigned int zcopy_probe_cache(struct zcopy_job *job, loff_t pos,
+/*
+ * Count the chunk's pages the page cache holds before we read them, each
+ * page once: a chunk resumed after the socket was full is not counted
+ * again.
+ */
+static unsigned int zcopy_probe_cache(struct zcopy_xfer *x, loff_t pos,
 				      size_t len)
 {
+	struct zcopy_job *job = x->job;
 	struct address_space *mapping = job->file->f_mapping;
-	pgoff_t first = pos >> PAGE_SHIFT;
+	pgoff_t first = max_t(pgoff_t, pos >> PAGE_SHIFT, x->probed);
 	pgoff_t last = (pos + len - 1) >> PAGE_SHIFT;
 	pgoff_t index = first;
 	struct folio_batch fbatch;
 	unsigned int i, hits = 0, misses;
+
+	if (first > last)
+		return 0;
+	x->probed = last + 1;
 
 	folio_batch_init(&fbatch);
 	while (filemap_get_folios(mapping, &index, last, &fbatch)) {
@@ -264,22 +233,30 @@ static int zcopy_get_pages(struct zcopy_xfer *x, loff_t pos, size_t *len,
 	return nr;
 }
 
-static int zcopy_chunk_copy(struct zcopy_xfer *x, loff_t pos, size_t len,
-			    bool more)
+/* Bytes read into the bounce buffer and not sent yet wait there. */
+static int zcopy_chunk_copy(struct zcopy_xfer *x, loff_t pos, size_t len)
 {
 	struct zcopy_job *job = x->job;
-	size_t sent;
+	loff_t rpos = pos;
+	size_t sent, off;
 	ssize_t got;
 	int ret;
 
-	got = kernel_read(job->file, x->bounce, len, &pos);
-	if (got < 0)
-		return got;
-	zcopy_account_copied(job, got);
-	if (!got)
-		return 0;
-
-	ret = zcopy_send_kvec(job, x->bounce, got, more, &sent);
+	if (!x->bounce_len || pos < x->bounce_pos ||
+	    pos >= x->bounce_pos + (loff_t)x->bounce_len) {
+		got = kernel_read(job->file, x->bounce, len, &rpos);
+		if (got <= 0) {
+			x->bounce_len = 0;
+			return got;
+		}
+		zcopy_account_copied(job, got);
+		x->bounce_pos = pos;
+		x->bounce_len = got;
+	}
+	off = pos - x->bounce_pos;
+	len = x->bounce_len - off;
+	ret = zcopy_send_kvec(job, x->bounce + off, len, pos + len < x->end,
+			      &sent);
 	zcopy_account_sent(job, sent, false);
 	return ret;
 }
@@ -350,10 +327,10 @@ static int zcopy_sendpage(struct zcopy_job *job, struct page *page,
 
 	*sent = 0;
 	while (!ret && *sent < len)
-		ret = zcopy_sent(job, kernel_sendpage(job->sock, page,
-						      off + *sent, len - *sent,
-						      flags | MSG_DONTWAIT |
-						      MSG_NOSIGNAL), sent);
+		ret = zcopy_sent(kernel_sendpage(job->sock, page,
+						 off + *sent, len - *sent,
+						 flags | MSG_DONTWAIT |
+						 MSG_NOSIGNAL), sent);
 	return ret;
 }
 
@@ -378,18 +355,17 @@ static int zcopy_chunk_sg(struct zcopy_xfer *x, loff_t pos, size_t len,
 }
 #endif
 
-static int zcopy_chunk(struct zcopy_xfer *x, loff_t pos, size_t len,
-		       loff_t end)
+static int zcopy_chunk(struct zcopy_xfer *x, loff_t pos, size_t len)
 {
 	struct zcopy_job *job = x->job;
-	unsigned int misses = zcopy_probe_cache(job, pos, len);
-	bool more = pos + len < end;
+	unsigned int misses = zcopy_probe_cache(x, pos, len);
+	bool more = pos + len < x->end;
 	int nr, ret;
 
 	if (job->rec.mode == ZCOPY_MODE_COPY)
-		return zcopy_chunk_copy(x, pos, len, more);
+		return zcopy_chunk_copy(x, pos, len);
 
-	nr = zcopy_get_pages(x, pos, &len, misses, end);
+	nr = zcopy_get_pages(x, pos, &len, misses, x->end);
 	if (nr <= 0)
 		return nr;
 
@@ -408,161 +384,83 @@ static int zcopy_chunk(struct zcopy_xfer *x, loff_t pos, size_t len,
 	return ret;
 }
 
-static int zcopy_xfer_init(struct zcopy_xfer *x, struct zcopy_job *job)
+void zcopy_xfer_end(struct zcopy_job *job)
 {
+	struct zcopy_xfer *x = job->xfer;
+
+	if (!x)
+		return;
+	kvfree(x->bounce);
+	kfree(x->pages);
+	kfree(x->bvecs);
+	kfree(x);
+	job->xfer = NULL;
+}
+
+/* Buffers are charged to the memory cgroup the worker runs the job in. */
+int zcopy_xfer_start(struct zcopy_job *job)
+{
+	struct zcopy_xfer *x;
+
+	x = kzalloc(sizeof(*x), GFP_KERNEL_ACCOUNT);
+	if (!x)
+		return -ENOMEM;
+	job->xfer = x;
 	x->job = job;
+	x->pos = job->rec.offset;
+	x->end = x->pos + job->rec.length;
 	if (job->rec.mode == ZCOPY_MODE_COPY) {
-		x->bounce = kvmalloc(ZCOPY_CHUNK_BYTES, GFP_KERNEL);
+		x->bounce = kvmalloc(ZCOPY_CHUNK_BYTES, GFP_KERNEL_ACCOUNT);
 		return x->bounce ? 0 : -ENOMEM;
 	}
-	x->pages = kcalloc(ZCOPY_CHUNK_PAGES, sizeof(*x->pages), GFP_KERNEL);
+	x->pages = kcalloc(ZCOPY_CHUNK_PAGES, sizeof(*x->pages),
+			   GFP_KERNEL_ACCOUNT);
 	if (!x->pages)
 		return -ENOMEM;
 	if (job->rec.mode == ZCOPY_MODE_SG) {
 		x->bvecs = kcalloc(ZCOPY_CHUNK_PAGES, sizeof(*x->bvecs),
-				   GFP_KERNEL);
+				   GFP_KERNEL_ACCOUNT);
 		if (!x->bvecs)
 			return -ENOMEM;
 	}
 	return 0;
 }
 
-static void zcopy_xfer_exit(struct zcopy_xfer *x)
-{
-	kvfree(x->bounce);
-	kfree(x->pages);
-	kfree(x->bvecs);
-}
-
 /*
  * The range was fixed at submission; a file that is now shorter ends the
- * job with -ENODATA after what was still there went out.
+ * job with -ENODATA after what was still there went out. *progress says
+ * whether the socket took anything.
  */
-static int zcopy_transfer(struct zcopy_job *job)
+int zcopy_xfer_run(struct zcopy_job *job, unsigned int budget,
+		   bool *progress)
 {
-	loff_t pos = job->rec.offset;
-	loff_t end = pos + job->rec.length;
-	struct zcopy_xfer x = {};
+	struct zcopy_xfer *x = job->xfer;
 	u64 before;
 	int ret;
 
-	ret = zcopy_xfer_init(&x, job);
-	while (!ret && pos < end) {
+	*progress = false;
+	while (x->pos < x->end) {
 		loff_t size = i_size_read(file_inode(job->file));
 		size_t len;
 
-		if (zcopy_job_cancelled(job)) {
-			ret = -ECANCELED;
-			break;
-		}
-		if (pos >= size) {
-			ret = -ENODATA;
-			break;
-		}
-		len = min3(end, size, pos + (loff_t)ZCOPY_CHUNK_BYTES -
-			   (loff_t)offset_in_page(pos)) - pos;
+		if (zcopy_job_cancelled(job))
+			return -ECANCELED;
+		if (x->pos >= size)
+			return -ENODATA;
+		if (!budget--)
+			return 1;
+		len = min3(x->end, size, x->pos + (loff_t)ZCOPY_CHUNK_BYTES -
+			   (loff_t)offset_in_page(x->pos)) - x->pos;
 
 		before = job->rec.bytes_sent;
-		ret = zcopy_chunk(&x, pos, len, end);
+		ret = zcopy_chunk(x, x->pos, len);
+		x->pos += job->rec.bytes_sent - before;
+		*progress |= job->rec.bytes_sent != before;
+		if (ret)
+			return ret;
 		/* Nothing there although the size said so: it shrank. */
-		if (!ret && job->rec.bytes_sent == before)
-			ret = -ENODATA;
-		pos += job->rec.bytes_sent - before;
-		cond_resched();
+		if (job->rec.bytes_sent == before)
+			return -ENODATA;
 	}
-	zcopy_xfer_exit(&x);
-	return ret;
-}
-
-static bool zcopy_job_abort(void *job)
-{
-	return zcopy_job_cancelled(job);
-}
-
-/*
- * Once every byte was seen leaving, the observer's counts replace the
- * estimate: the engine's own copies plus those the stack made.
- */
-static void zcopy_observed(struct zcopy_job *job, struct zcopy_obs *obs,
-			   int ret)
-{
-	struct zcopy_completion *rec = &job->rec;
-	struct zcopy_obs_counts c;
-
-	if (ret != -ECANCELED)
-		zcopy_obs_wait(obs, rec->bytes_sent, zcopy_job_abort, job);
-	zcopy_obs_stop(obs, &c);
-	zcopy_stats_add(ZCOPY_STATS_A_RETRANS_BYTES, c.retrans_bytes);
-	if (!zcopy_obs_complete(&c, rec->bytes_sent))
-		return;
-
-	spin_lock(&job->lock);
-	rec->cpu_copy_bytes = job->own_copy_bytes + c.copied_bytes;
-	rec->ref_bytes = c.ref_bytes;
-	rec->dma_out_bytes = c.dma_out_bytes;
-	rec->skbs = c.skbs;
-	rec->frags = c.frags;
-	if (c.egress_dev[0])
-		memcpy(rec->egress_dev, c.egress_dev, IFNAMSIZ);
-	rec->verified = 1;
-	spin_unlock(&job->lock);
-}
-
-static void zcopy_job_run(struct zcopy_job *job)
-{
-	struct zcopy_completion *rec = &job->rec;
-	struct zcopy_task_sample before, after;
-	struct zcopy_obs *obs = NULL;
-	int ret;
-
-	zcopy_stats_add(ZCOPY_STATS_A_JOBS_QUEUED, -1);
-	zcopy_stats_add(ZCOPY_STATS_A_JOBS_RUNNING, 1);
-	spin_lock(&job->lock);
-	rec->state = ZCOPY_STATE_RUNNING;
-	rec->start_ns = ktime_get_ns();
-	spin_unlock(&job->lock);
-
-	if (zcopy_job_cancelled(job))
-		ret = -ECANCELED;
-	else if (job->target)
-		ret = zcopy_job_open_target(job);
-	else
-		ret = 0;
-	if (!ret && READ_ONCE(observe))
-		obs = zcopy_obs_start(job->sock->sk, job->file);
-	zcopy_task_sample(&before);
-	if (!ret)
-		ret = zcopy_transfer(job);
-	zcopy_task_sample(&after);
-	/*
-	 * The next job on the socket sends while this one waits for its
-	 * bytes to leave (Nagle may hold a short tail until an ACK).
-	 */
-	if (obs)
-		zcopy_obs_bound(obs, rec->bytes_sent);
-	zcopy_job_pass_turn(job);
-	if (obs)
-		zcopy_observed(job, obs, ret);
-
-	spin_lock(&job->lock);
-	rec->end_ns = ktime_get_ns();
-	rec->cpu_ns = after.runtime_ns - before.runtime_ns;
-	rec->context_switches = after.switches - before.switches;
-	rec->dma_in_bytes = after.read_bytes - before.read_bytes;
-	rec->error = ret;
-	if (!ret)
-		rec->state = ZCOPY_STATE_DONE;
-	else if (ret == -ECANCELED)
-		rec->state = ZCOPY_STATE_CANCELLED;
-	else
-		rec->state = ZCOPY_STATE_FAILED;
-	spin_unlock(&job->lock);
-}
-
-void zcopy_engine_work(struct work_struct *work)
-{
-	struct zcopy_job *job = container_of(work, struct zcopy_job, work);
-
-	zcopy_job_run(job);
-	zcopy_job_finish(job);
+	return 0;
 }

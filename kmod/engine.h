@@ -1,16 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The transfer engine: runs a job's range through one of the four modes
- * and measures what it did.
+ * The transfer engine: moves a job's range to its socket through one of
+ * the four modes, a budget of chunks at a time, and accounts what it did.
  */
 #ifndef _ZCOPY_ENGINE_H
 #define _ZCOPY_ENGINE_H
 
-#include <linux/workqueue.h>
+#include <linux/types.h>
 
 #define ZCOPY_CHUNK_PAGES	64
 
-/* The work function of every job; ends in zcopy_job_finish(). */
-void zcopy_engine_work(struct work_struct *work);
+struct zcopy_job;
+
+/* job->xfer for the job's range: 0 or -ENOMEM (then zcopy_xfer_end()). */
+int zcopy_xfer_start(struct zcopy_job *job);
+void zcopy_xfer_end(struct zcopy_job *job);
+
+/*
+ * Sends at most budget chunks: 0 when the whole range went, 1 when the
+ * budget ran out first, -EAGAIN when the socket is full, or the error.
+ */
+int zcopy_xfer_run(struct zcopy_job *job, unsigned int budget,
+		   bool *progress);
 
 #endif /* _ZCOPY_ENGINE_H */

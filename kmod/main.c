@@ -9,6 +9,7 @@
 #include <net/genetlink.h>
 
 #include "job.h"
+#include "netlink.h"
 #include "observe.h"
 #include "observe_user.h"
 #include "plant.h"
@@ -18,7 +19,7 @@ static int __init zcopy_init(void)
 {
 	int ret;
 
-	ret = zcopy_jobs_init();
+	ret = zcopy_jobs_init(zcopy_nl_notify_done);
 	if (ret)
 		goto err_jobs;
 
@@ -50,8 +51,13 @@ err_jobs:
 	return ret;
 }
 
+/*
+ * Nothing holds the module but open /dev/zcopy files: jobs are cancelled
+ * here, and the family they send events to goes only after they ended.
+ */
 static void __exit zcopy_exit(void)
 {
+	zcopy_jobs_stop();
 	zcopy_genl_exit();
 	zcopy_chardev_exit();
 	zcopy_obs_users_exit();

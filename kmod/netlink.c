@@ -2,7 +2,8 @@
 /*
  * The generic netlink family "zcopy": SUBMIT, GET (one job or a dump),
  * CANCEL, STATS, and completion events on the "events" group. Callers see
- * only their own jobs unless they have CAP_NET_ADMIN.
+ * the jobs of their network namespace they submitted, and others' only
+ * with CAP_NET_ADMIN over that namespace.
  */
 #include <linux/cred.h>
 #include <linux/in.h>
@@ -158,7 +159,7 @@ static int zcopy_nl_submit_doit(struct sk_buff *skb, struct genl_info *info)
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	job = zcopy_job_alloc(NULL);
+	job = zcopy_job_alloc(NULL, NULL);
 	if (!job) {
 		ret = -ENOMEM;
 		goto err_msg;
@@ -222,13 +223,15 @@ err_msg:
 static int zcopy_nl_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct zcopy_completion rec;
+	struct zcopy_caller caller;
 	struct sk_buff *msg;
 	u64 id;
 
 	if (zcopy_nl_missing(info, ZCOPY_A_ID, "missing job id"))
 		return -EINVAL;
 	id = nla_get_u64(info->attrs[ZCOPY_A_ID]);
-	if (zcopy_job_lookup(id, current_euid(), zcopy_nl_admin(skb), &rec)) {
+	zcopy_caller_init(&caller, skb);
+	if (zcopy_job_lookup(id, &caller, &rec)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[ZCOPY_A_ID],
 				    "no such job");
 		return -ENOENT;
@@ -240,70 +243,48 @@ static int zcopy_nl_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
-/* A dump walks a snapshot taken at its start: cb->args[0..2]. */
-struct zcopy_nl_dump {
-	struct zcopy_completion *recs;
-	unsigned int nr;
-	unsigned int next;
-};
-
-static int zcopy_nl_get_start(struct netlink_callback *cb)
-{
-	struct zcopy_nl_dump *dump;
-	int ret;
-
-	dump = kzalloc(sizeof(*dump), GFP_KERNEL);
-	if (!dump)
-		return -ENOMEM;
-	ret = zcopy_job_snapshot(current_euid(), zcopy_nl_admin(cb->skb),
-				 &dump->recs, &dump->nr);
-	if (ret) {
-		kfree(dump);
-		return ret;
-	}
-	cb->args[0] = (long)dump;
-	return 0;
-}
-
+/*
+ * A dump walks the jobs by id from a cursor, cb->args[0]: it holds nothing
+ * between its calls, however slowly its reader reads. cb->args[1] keeps
+ * the caller's CAP_NET_ADMIN, once asked (+1).
+ */
 static int zcopy_nl_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	struct zcopy_nl_dump *dump = (struct zcopy_nl_dump *)cb->args[0];
+	struct zcopy_completion rec;
+	struct zcopy_caller caller;
+	u64 id = cb->args[0];
 	void *hdr;
 
-	for (; dump->next < dump->nr; dump->next++) {
+	zcopy_caller_init(&caller, cb->skb);
+	caller.admin = (int)cb->args[1] - 1;
+	while (!zcopy_job_next(&id, &caller, &rec)) {
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &zcopy_genl_family,
 				  NLM_F_MULTI, ZCOPY_CMD_GET);
 		if (!hdr)
 			break;
-		if (zcopy_nl_put_job(skb, &dump->recs[dump->next])) {
+		if (zcopy_nl_put_job(skb, &rec)) {
 			genlmsg_cancel(skb, hdr);
 			break;
 		}
 		genlmsg_end(skb, hdr);
+		id++;
 	}
+	cb->args[0] = id;
+	cb->args[1] = caller.admin + 1;
 	return skb->len;
-}
-
-static int zcopy_nl_get_done(struct netlink_callback *cb)
-{
-	struct zcopy_nl_dump *dump = (struct zcopy_nl_dump *)cb->args[0];
-
-	if (dump) {
-		kvfree(dump->recs);
-		kfree(dump);
-	}
-	return 0;
 }
 
 static int zcopy_nl_cancel_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct zcopy_caller caller;
 	u64 id;
 
 	if (zcopy_nl_missing(info, ZCOPY_A_ID, "missing job id"))
 		return -EINVAL;
 	id = nla_get_u64(info->attrs[ZCOPY_A_ID]);
-	if (zcopy_job_cancel(id, current_euid(), zcopy_nl_admin(skb))) {
+	zcopy_caller_init(&caller, skb);
+	if (zcopy_job_cancel(id, &caller)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[ZCOPY_A_ID],
 				    "no such job running");
 		return -ENOENT;
@@ -525,9 +506,7 @@ static const struct genl_ops zcopy_genl_ops[] = {
 	{
 		.cmd = ZCOPY_CMD_GET,
 		.doit = zcopy_nl_get_doit,
-		.start = zcopy_nl_get_start,
 		.dumpit = zcopy_nl_get_dumpit,
-		.done = zcopy_nl_get_done,
 		.policy = zcopy_id_policy,
 		.maxattr = ZCOPY_A_MAX,
 	},

@@ -27,10 +27,6 @@
 #include "observe.h"
 #include "stats.h"
 
-/* A transfer whose bytes stop leaving for this long is not waited for. */
-#define ZCOPY_OBS_IDLE		(5 * HZ)
-#define ZCOPY_OBS_SLICE		(HZ / 10)
-
 struct zcopy_obs {
 	struct hlist_node by_sk;	/* zcopy_obs_by_sk */
 	struct list_head all;		/* zcopy_obs_all, by mapping */
@@ -477,40 +473,28 @@ void zcopy_obs_bound(struct zcopy_obs *obs, u64 bytes)
 	spin_unlock_irq(&obs->lock);
 }
 
-static u64 zcopy_obs_bytes(struct zcopy_obs *obs)
+u64 zcopy_obs_seen(struct zcopy_obs *obs)
 {
+	unsigned long flags;
 	u64 bytes;
 
-	spin_lock_irq(&obs->lock);
+	spin_lock_irqsave(&obs->lock, flags);
 	bytes = obs->c.bytes;
-	spin_unlock_irq(&obs->lock);
+	spin_unlock_irqrestore(&obs->lock, flags);
 	return bytes;
 }
 
-bool zcopy_obs_wait(struct zcopy_obs *obs, u64 bytes,
-		    bool (*abort)(void *arg), void *arg)
+bool zcopy_obs_can_wait(const struct zcopy_obs *obs)
 {
-	unsigned long idle = 0;
-	u64 seen;
+	return obs->c.probes & ZCOPY_PROBE_XMIT;
+}
 
-	if (!(obs->c.probes & ZCOPY_PROBE_XMIT))
-		return false;
+struct wait_queue_head *zcopy_obs_wait_head(struct zcopy_obs *obs, u64 target)
+{
 	spin_lock_irq(&obs->lock);
-	obs->target = bytes;
+	obs->target = target;
 	spin_unlock_irq(&obs->lock);
-
-	for (;;) {
-		seen = zcopy_obs_bytes(obs);
-		if (seen >= bytes)
-			return true;
-		if (abort(arg) || READ_ONCE(obs->sk->sk_err) ||
-		    idle >= ZCOPY_OBS_IDLE)
-			return false;
-		wait_event_idle_timeout(obs->wait,
-					zcopy_obs_bytes(obs) >= bytes ||
-					abort(arg), ZCOPY_OBS_SLICE);
-		idle = zcopy_obs_bytes(obs) == seen ? idle + ZCOPY_OBS_SLICE : 0;
-	}
+	return &obs->wait;
 }
 
 bool zcopy_obs_complete(const struct zcopy_obs_counts *c, u64 bytes)

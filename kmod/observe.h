@@ -54,12 +54,12 @@ void zcopy_obs_stop(struct zcopy_obs *obs, struct zcopy_obs_counts *c);
  */
 void zcopy_obs_bound(struct zcopy_obs *obs, u64 bytes);
 
-/*
- * Waits until bytes payload bytes went out, the socket failed, abort()
- * says so, or nothing moved for a while. True when all went out.
- */
-bool zcopy_obs_wait(struct zcopy_obs *obs, u64 bytes,
-		    bool (*abort)(void *arg), void *arg);
+/* Payload bytes seen leaving so far (after the start, up to the bound). */
+u64 zcopy_obs_seen(struct zcopy_obs *obs);
+/* Whether the observer sees transmissions at all: else seen stays 0. */
+bool zcopy_obs_can_wait(const struct zcopy_obs *obs);
+/* The wait queue woken when seen reaches target. */
+struct wait_queue_head *zcopy_obs_wait_head(struct zcopy_obs *obs, u64 target);
 
 /* All of bytes transmitted, every needed probe present throughout. */
 bool zcopy_obs_complete(const struct zcopy_obs_counts *c, u64 bytes);

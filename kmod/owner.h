@@ -7,21 +7,18 @@
 #define _ZCOPY_OWNER_H
 
 #include <linux/list.h>
+#include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 
-struct zcopy_job;
-
 struct zcopy_owner {
-	spinlock_t lock;		/* the lists and nr_done */
-	struct list_head running;	/* jobs not finished yet */
-	struct list_head done;		/* finished, record not read yet */
+	refcount_t ref;			/* the open file and each job */
+	spinlock_t lock;		/* the lists, nr_done and closed */
+	struct list_head running;	/* jobs not ended yet */
+	struct list_head done;		/* ended, record not read yet */
 	unsigned int nr_done;
-	wait_queue_head_t wait;		/* readers, pollers and release */
+	bool closed;			/* jobs that end now are freed */
+	wait_queue_head_t wait;		/* readers and pollers */
 };
-
-void zcopy_owner_add(struct zcopy_owner *owner, struct zcopy_job *job);
-/* Takes over a finished job: its record waits for read(). */
-void zcopy_owner_job_done(struct zcopy_owner *owner, struct zcopy_job *job);
 
 #endif /* _ZCOPY_OWNER_H */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/netlink.h>
 #include <netlink/genl/ctrl.h>
@@ -240,4 +241,29 @@ int zcopy_nl_wait_job(struct zcopy_nl *nl, uint64_t id,
 		usleep(100000);
 	}
 	return -1;
+}
+
+int zcopy_job_state(uint64_t id, bool wait)
+{
+	struct zcopy_nl_reply reply = {};
+	struct zcopy_nl nl;
+	int state = -1;
+
+	if (zcopy_nl_open(&nl))
+		return -1;
+	if (wait)
+		state = zcopy_nl_wait_job(&nl, id, &reply);
+	else if (!zcopy_nl_get(&nl, id, &reply) && reply.attrs[ZCOPY_A_STATE])
+		state = nla_get_u32(reply.attrs[ZCOPY_A_STATE]);
+	zcopy_nl_reply_free(&reply);
+	zcopy_nl_close(&nl);
+	return state;
+}
+
+double zcopy_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }

@@ -62,4 +62,13 @@ uint64_t zcopy_nl_reply_u64(struct zcopy_nl_reply *reply, int attr);
 int zcopy_nl_wait_job(struct zcopy_nl *nl, uint64_t id,
 		      struct zcopy_nl_reply *reply);
 
+/*
+ * A job's state as GET on a netlink socket of its own sees it, or -1;
+ * with wait, once it has ended (60 s at most).
+ */
+int zcopy_job_state(uint64_t id, bool wait);
+
+/* CLOCK_MONOTONIC in seconds. */
+double zcopy_now(void);
+
 #endif /* _ZCOPY_TEST_LIB_H */

@@ -57,8 +57,15 @@ struct zcopy_version {
 	char release[32];	/* module version string, NUL-terminated */
 };
 
-/* Submission flags: none defined yet; unknown bits are refused. */
-#define ZCOPY_SUBMIT_FLAGS_ALL	0U
+/*
+ * Submission flags; unknown bits are refused. A job that ends without
+ * sending everything (failed or cancelled) fails the jobs queued behind it
+ * on the same socket with ENOLINK, so that a peer never gets the next
+ * message after a truncated one; ZCOPY_SUBMIT_INDEPENDENT opts a job out:
+ * it is sent whatever happened to the jobs before it.
+ */
+#define ZCOPY_SUBMIT_INDEPENDENT	(1U << 0)
+#define ZCOPY_SUBMIT_FLAGS_ALL		ZCOPY_SUBMIT_INDEPENDENT
 
 /* One transfer: file_fd's range [offset, offset + length) to sock_fd. */
 struct zcopy_submit {
