@@ -18,6 +18,7 @@ struct zcopy_owner {
 	struct list_head done;		/* finished, record not read yet */
 	unsigned int nr_done;
 	wait_queue_head_t wait;		/* readers, pollers and release */
+	u32 rec_size;			/* read()'s record size, 0: VER0 */
 };
 
 void zcopy_owner_add(struct zcopy_owner *owner, struct zcopy_job *job);
