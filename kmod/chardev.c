@@ -74,34 +74,53 @@ static void zcopy_owner_remove(struct zcopy_owner *owner,
 	zcopy_owner_put(owner);
 }
 
-static long zcopy_ioctl_version(void __user *arg)
+/* Output only: the command's size is the caller's; unknown bytes are 0. */
+static long zcopy_ioctl_version(void __user *arg, size_t usize)
 {
 	struct zcopy_version ver = {
 		.abi_version = ZCOPY_ABI_VERSION,
 		.modes = ZCOPY_SUPPORTED_MODES,
 	};
+	size_t n = min(usize, sizeof(ver));
 
+	if (usize < ZCOPY_VERSION_SIZE_VER0)
+		return -EINVAL;
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
 	strscpy(ver.release, ZCOPY_VERSION, sizeof(ver.release));
-	if (copy_to_user(arg, &ver, sizeof(ver)))
+	if (copy_to_user(arg, &ver, n) || clear_user(arg + n, usize - n))
 		return -EFAULT;
 	return 0;
 }
 
-/* Reads a size-prefixed structure of at least min bytes. */
+/*
+ * Reads a size-prefixed structure of at least min bytes, and of exactly
+ * expect bytes unless expect is 0. The size is bounded before the tail is
+ * scanned for non-zero bytes: a huge one would walk gigabytes of memory.
+ */
 static int zcopy_copy_struct(void *dst, size_t ksize, size_t min,
-			     const void __user *src)
+			     size_t expect, const void __user *src)
 {
 	u32 usize;
 
 	if (get_user(usize, (const u32 __user *)src))
 		return -EFAULT;
+	if (expect && usize != expect)
+		return -EINVAL;
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
 	if (usize < min)
 		return -EINVAL;
 	return copy_struct_from_user(dst, ksize, src, usize);
 }
 
+/* Every size from VER0 up holds id at the same offset. */
+static_assert(offsetofend(struct zcopy_submit, id) <= ZCOPY_SUBMIT_SIZE_VER0);
+static_assert(sizeof(struct zcopy_version) >= ZCOPY_VERSION_SIZE_VER0);
+static_assert(sizeof(struct zcopy_completion) >= ZCOPY_COMPLETION_SIZE_VER0);
+
 static int zcopy_submit_one(struct zcopy_owner *owner,
-			    struct zcopy_submit __user *uarg)
+			    struct zcopy_submit __user *uarg, size_t expect)
 {
 	struct zcopy_request req;
 	struct zcopy_submit s;
@@ -109,7 +128,8 @@ static int zcopy_submit_one(struct zcopy_owner *owner,
 	u64 id;
 	int ret;
 
-	ret = zcopy_copy_struct(&s, sizeof(s), ZCOPY_SUBMIT_SIZE_VER0, uarg);
+	ret = zcopy_copy_struct(&s, sizeof(s), ZCOPY_SUBMIT_SIZE_VER0, expect,
+				uarg);
 	if (ret)
 		return ret;
 	if (s.reserved)
@@ -150,20 +170,26 @@ static long zcopy_ioctl_submit_batch(struct zcopy_owner *owner,
 				     struct zcopy_submit_batch __user *uarg)
 {
 	struct zcopy_submit_batch b;
-	struct zcopy_submit __user *entries;
-	u32 i;
-	int ret = 0;
+	u32 i, stride;
+	int ret;
 
-	ret = zcopy_copy_struct(&b, sizeof(b), ZCOPY_SUBMIT_BATCH_SIZE_VER0,
+	ret = zcopy_copy_struct(&b, sizeof(b), ZCOPY_SUBMIT_BATCH_SIZE_VER0, 0,
 				uarg);
 	if (ret)
 		return ret;
-	if (!b.count)
+	if (!b.count || b.reserved)
+		return -EINVAL;
+	/* Callers from before entry_size strided by the VER0 struct. */
+	stride = b.entry_size ?: ZCOPY_SUBMIT_SIZE_VER0;
+	if (stride > PAGE_SIZE)
+		return -E2BIG;
+	if (stride < ZCOPY_SUBMIT_SIZE_VER0)
 		return -EINVAL;
 
-	entries = u64_to_user_ptr(b.jobs);
 	for (i = 0; i < b.count; i++) {
-		ret = zcopy_submit_one(owner, &entries[i]);
+		ret = zcopy_submit_one(owner,
+				       u64_to_user_ptr(b.jobs + (u64)i * stride),
+				       stride);
 		if (ret)
 			break;
 		if (fatal_signal_pending(current))
@@ -174,6 +200,26 @@ static long zcopy_ioctl_submit_batch(struct zcopy_owner *owner,
 	return put_user(i, &uarg->count);
 }
 
+/* The caller's record size, bounded by the module's; see read(). */
+static long zcopy_ioctl_record_size(struct zcopy_owner *owner,
+				    u32 __user *uarg)
+{
+	u32 size;
+
+	if (get_user(size, uarg))
+		return -EFAULT;
+	if (size < ZCOPY_COMPLETION_SIZE_VER0)
+		return -EINVAL;
+	size = min_t(u32, size, sizeof(struct zcopy_completion));
+	if (put_user(size, uarg))
+		return -EFAULT;
+	WRITE_ONCE(owner->rec_size, size);
+	return 0;
+}
+
+/* A command without the size bits: a command of any size is the same. */
+#define ZCOPY_IOC_ANY_SIZE(cmd)	((cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
+
 static long zcopy_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct zcopy_owner *owner = file->private_data;
@@ -181,18 +227,20 @@ static long zcopy_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	struct zcopy_caller caller;
 	u64 id;
 
-	switch (cmd) {
-	case ZCOPY_IOC_VERSION:
-		return zcopy_ioctl_version(uarg);
-	case ZCOPY_IOC_SUBMIT:
-		return zcopy_submit_one(owner, uarg);
-	case ZCOPY_IOC_SUBMIT_BATCH:
+	switch (ZCOPY_IOC_ANY_SIZE(cmd)) {
+	case ZCOPY_IOC_ANY_SIZE(ZCOPY_IOC_VERSION):
+		return zcopy_ioctl_version(uarg, _IOC_SIZE(cmd));
+	case ZCOPY_IOC_ANY_SIZE(ZCOPY_IOC_SUBMIT):
+		return zcopy_submit_one(owner, uarg, 0);
+	case ZCOPY_IOC_ANY_SIZE(ZCOPY_IOC_SUBMIT_BATCH):
 		return zcopy_ioctl_submit_batch(owner, uarg);
-	case ZCOPY_IOC_CANCEL:
+	case ZCOPY_IOC_ANY_SIZE(ZCOPY_IOC_CANCEL):
 		if (get_user(id, (u64 __user *)uarg))
 			return -EFAULT;
 		zcopy_caller_init(&caller, NULL);
 		return zcopy_job_cancel(id, &caller);
+	case ZCOPY_IOC_ANY_SIZE(ZCOPY_IOC_SET_RECORD_SIZE):
+		return zcopy_ioctl_record_size(owner, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -222,12 +270,17 @@ static void zcopy_owner_push_back(struct zcopy_owner *owner,
 	spin_unlock(&owner->lock);
 }
 
-/* Whole completion records only; blocks for the first unless O_NONBLOCK. */
+/*
+ * Whole records of the size the opener chose (VER0 unless it said
+ * otherwise: old readers keep their size); blocks for the first unless
+ * O_NONBLOCK.
+ */
 static ssize_t zcopy_read(struct file *file, char __user *buf, size_t count,
 			  loff_t *ppos)
 {
 	struct zcopy_owner *owner = file->private_data;
-	const size_t rsize = sizeof(struct zcopy_completion);
+	size_t rsize = READ_ONCE(owner->rec_size) ?: ZCOPY_COMPLETION_SIZE_VER0;
+	struct zcopy_completion rec;
 	struct zcopy_job *job;
 	ssize_t done = 0;
 	int ret;
@@ -248,9 +301,12 @@ static ssize_t zcopy_read(struct file *file, char __user *buf, size_t count,
 				return ret;
 			continue;
 		}
-		job->rec.syscalls++;
-		if (copy_to_user(buf + done, &job->rec, rsize)) {
-			job->rec.syscalls--;
+		/* On the stack: the job's slab has no usercopy region. */
+		rec = job->rec;
+		rec.syscalls++;
+		rec.size = rsize;
+		rec.version = ZCOPY_COMPLETION_VERSION;
+		if (copy_to_user(buf + done, &rec, rsize)) {
 			zcopy_owner_push_back(owner, job);
 			return done ?: -EFAULT;
 		}

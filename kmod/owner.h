@@ -19,6 +19,7 @@ struct zcopy_owner {
 	unsigned int nr_done;
 	bool closed;			/* jobs that end now are freed */
 	wait_queue_head_t wait;		/* readers and pollers */
+	u32 rec_size;			/* read()'s record size, 0: VER0 */
 };
 
 #endif /* _ZCOPY_OWNER_H */

@@ -125,13 +125,26 @@ void op_ioc_submit(void)
 	}
 }
 
+/* The batch's stride: mostly sizeof, sometimes larger, rarely anything. */
+static uint32_t pick_entry_size(void)
+{
+	if (chance(60))
+		return sizeof(struct zcopy_submit);
+	if (chance(50))
+		return chance(50) ? 0 : sizeof(struct zcopy_submit) +
+			8 * (1 + rnd(24));
+	return (uint32_t)edge_value();
+}
+
 void op_ioc_batch(void)
 {
 	static struct zcopy_submit_batch *b;
-	struct zcopy_submit *entries;
 	unsigned int count, i, room;
+	uint32_t entry_size, stride, step;
+	struct zcopy_submit s;
 	struct job_fds j;
 	bool valid, bad_ptr;
+	char *entries;
 	long ret;
 	int err;
 
@@ -140,17 +153,28 @@ void op_ioc_batch(void)
 	memset(arena, 0, 2 * PAGE);
 	count = chance(80) ? 1 + rnd(8) : (uint32_t)edge_value();
 	room = count < 32 ? count : 32;
+	entry_size = pick_entry_size();
+	/* How they are laid out; a stride the module refuses gets sizeof. */
+	step = entry_size >= sizeof(s) && entry_size <= 512 ? entry_size :
+	       sizeof(s);
 	/* Entries at the start, or ending at the guard page (EFAULT mid-way). */
-	entries = chance(80) ? (void *)(arena + 64) :
-		  arena_tail(room * sizeof(*entries) - rnd(2) * 8);
-	if ((char *)entries < arena + 64)
-		entries = (void *)(arena + 64);
+	entries = chance(80) ? arena + 64 :
+		  (char *)arena_tail(room * step - rnd(2) * 8);
+	if (entries < arena + 64)
+		entries = arena + 64;
 	b = (void *)arena;
-	for (i = 0; i < room && (char *)&entries[i + 1] <= arena + 2 * PAGE; i++)
-		fill_submit(&entries[i], &j, &valid);
-	b->size = chance(90) ? sizeof(*b) : (uint32_t)edge_value();
+	for (i = 0; i < room && entries + (i + 1) * step <= arena + 2 * PAGE;
+	     i++) {
+		fill_submit(&s, &j, &valid);
+		if (s.size == sizeof(s))
+			s.size = step;
+		memcpy(entries + i * step, &s, sizeof(s));
+	}
+	b->size = chance(90) ? sizeof(*b) : chance(50) ?
+		  ZCOPY_SUBMIT_BATCH_SIZE_VER0 : (uint32_t)edge_value();
 	b->count = count;
 	b->jobs = (uintptr_t)entries;
+	b->entry_size = entry_size;
 	if (chance(5))
 		b->jobs = chance(50) ? 0 : chance(50) ?
 			  (uintptr_t)(arena + 2 * PAGE) : rnd64();
@@ -170,10 +194,27 @@ void op_ioc_batch(void)
 		fail("SUBMIT_BATCH of %u accepted %u", count, b->count);
 		return;
 	}
-	for (i = 0; i < b->count; i++) {
-		remember_id(entries[i].id, "ioctl SUBMIT_BATCH");
-		track_dev_id(entries[i].id);
+	/* A batch too short for entry_size strides by the VER0 struct. */
+	stride = b->size >= offsetof(struct zcopy_submit_batch, entry_size) +
+		 sizeof(b->entry_size) ? entry_size : 0;
+	if ((stride ?: ZCOPY_SUBMIT_SIZE_VER0) != step) {
+		fail("SUBMIT_BATCH of stride %u took entries %u apart",
+		     stride, step);
+		return;
 	}
+	for (i = 0; i < b->count; i++) {
+		memcpy(&s, entries + i * step, sizeof(s));
+		remember_id(s.id, "ioctl SUBMIT_BATCH");
+		track_dev_id(s.id);
+	}
+}
+
+static bool all_zero(const char *p, size_t len)
+{
+	while (len--)
+		if (*p++)
+			return false;
+	return true;
 }
 
 void op_ioc_version(void)
@@ -195,16 +236,29 @@ void op_ioc_version(void)
 			  v->modes & ~((1U << (ZCOPY_MODE_MAX + 1)) - 1) ||
 			  !memchr(v->release, 0, sizeof(v->release))))
 		fail("VERSION: abi %u modes %#x", v->abi_version, v->modes);
-	/* The same number with another size or direction is not ours. */
+	/*
+	 * The command's size is the caller's (zeroes past what the module
+	 * knows); another direction is another command.
+	 */
 	if (chance(30)) {
-		unsigned long cmd = _IOC(rnd(4), ZCOPY_IOC_MAGIC, 0x80,
-					 rnd(128));
+		unsigned int dir = rnd(4), size = rnd(128);
+		unsigned long cmd = _IOC(dir, ZCOPY_IOC_MAGIC,
+					 _IOC_NR(ZCOPY_IOC_VERSION), size);
 
-		if (cmd == ZCOPY_IOC_VERSION)
-			return;
+		memset(arena, 0xaa, 2 * PAGE);
 		ret = ioctl(dev_fd, cmd, arena);
-		check_ioctl_ret("VERSION with another size", ret, errno,
-				ERRSET(ENOTTY));
+		if (dir != _IOC_READ)
+			check_ioctl_ret("VERSION of another direction", ret,
+					errno, ERRSET(ENOTTY));
+		else if (size < ZCOPY_VERSION_SIZE_VER0)
+			check_ioctl_ret("VERSION of a short size", ret, errno,
+					ERRSET(EINVAL));
+		else if (ret || !all_zero(arena + sizeof(*v),
+					  size - sizeof(*v)) ||
+			 ((struct zcopy_version *)arena)->abi_version !=
+			 ZCOPY_ABI_VERSION)
+			fail("VERSION of size %u: %ld, tail or abi wrong",
+			     size, ret);
 	}
 }
 
@@ -223,10 +277,12 @@ void op_ioc_cancel(void)
 
 void op_ioc_random(void)
 {
+	/* Ours whatever size the number encodes. */
 	static const unsigned long ours[] = {
 		ZCOPY_IOC_VERSION, ZCOPY_IOC_SUBMIT, ZCOPY_IOC_SUBMIT_BATCH,
-		ZCOPY_IOC_CANCEL,
+		ZCOPY_IOC_CANCEL, ZCOPY_IOC_SET_RECORD_SIZE,
 	};
+	const unsigned long size_bits = _IOC_SIZEMASK << _IOC_SIZESHIFT;
 	unsigned long cmd;
 	unsigned int i;
 	long ret;
@@ -239,7 +295,7 @@ void op_ioc_random(void)
 		/* Magic numbers of VFS ioctls ('T', 'X', 'f', 0x94) left out. */
 		cmd = _IOC(rnd(4), 'A' + rnd(16), rnd(256), rnd(1 << 14));
 	for (i = 0; i < ARRAY_SIZE(ours); i++)
-		if (cmd == ours[i])
+		if ((cmd & ~size_bits) == (ours[i] & ~size_bits))
 			return;
 	memset(arena, 0, 2 * PAGE);
 	ret = ioctl(dev_fd, cmd, chance(80) ? (void *)arena : (void *)rnd64());
@@ -251,6 +307,10 @@ static void check_completion(const struct zcopy_completion *c)
 {
 	unsigned int i;
 
+	if (c->size != sizeof(*c) || c->version != ZCOPY_COMPLETION_VERSION ||
+	    c->reserved)
+		fail("read(): record of size %u version %u reserved %u",
+		     c->size, c->version, c->reserved);
 	check_record("read()", c->id, c->mode, c->state, c->error, c->length,
 		     c->bytes_sent, c->queued_ns, c->start_ns, c->end_ns);
 	if (c->state < ZCOPY_STATE_DONE)
@@ -273,6 +333,30 @@ static void check_completion(const struct zcopy_completion *c)
 		     c->id);
 }
 
+/*
+ * Record sizes an opener may ask for: at least VER0, and it gets at most
+ * the module's, which is this header's.
+ */
+static void set_record_size(void)
+{
+	uint32_t want, *size = arena_tail(sizeof(*size));
+	long ret;
+	int err;
+
+	want = chance(50) ? ZCOPY_COMPLETION_SIZE_VER0 + rnd(512) :
+	       (uint32_t)edge_value();
+	*size = want;
+	ret = ioctl(dev_fd, ZCOPY_IOC_SET_RECORD_SIZE, chance(95) ?
+		    (void *)size : NULL);
+	err = errno;
+	check_ioctl_ret("SET_RECORD_SIZE", ret, err, ERRSET(EINVAL, EFAULT));
+	if (!ret && (want < ZCOPY_COMPLETION_SIZE_VER0 ||
+		     *size != sizeof(struct zcopy_completion)))
+		fail("SET_RECORD_SIZE %u gave %u", want, *size);
+	else if (ret && err == EINVAL && want >= ZCOPY_COMPLETION_SIZE_VER0)
+		fail("SET_RECORD_SIZE %u refused", want);
+}
+
 void op_dev_read(void)
 {
 	const size_t rsize = sizeof(struct zcopy_completion);
@@ -292,6 +376,10 @@ void op_dev_read(void)
 
 	if (dev_fd < 0)
 		return;
+	if (chance(5)) {
+		set_record_size();
+		return;
+	}
 	if (chance(20) && count <= 2 * PAGE)
 		buf = arena + 2 * PAGE - count + rnd(2) * rsize / 2;
 	if (chance(3)) {

@@ -294,7 +294,11 @@ int zcopy_wait_completion(int dev, int timeout_ms,
 	n = read(dev, rec, sizeof(*rec));
 	if (n < 0)
 		return -errno;
-	return n == sizeof(*rec) ? 0 : -EIO;
+	if (n != sizeof(*rec))
+		return -EIO;
+	/* Every record says what it is: the VER0 size unless asked. */
+	return rec->size == n && rec->version == ZCOPY_COMPLETION_VERSION ?
+	       0 : -EPROTO;
 }
 
 int zcopy_drop_caches(void)

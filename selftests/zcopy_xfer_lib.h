@@ -66,7 +66,10 @@ int64_t zcopy_sha256_file(const char *path, uint64_t off, uint64_t len,
 int zcopy_submit(int dev, int file_fd, int sock_fd, uint32_t mode,
 		 uint64_t offset, uint64_t length, uint64_t user_data,
 		 uint64_t *id);
-/* Waits up to timeout_ms for one completion record; 0 or -errno. */
+/*
+ * Waits up to timeout_ms for one completion record: 0, or -errno (-EPROTO
+ * for a record whose size or version is not this header's).
+ */
 int zcopy_wait_completion(int dev, int timeout_ms,
 			  struct zcopy_completion *rec);
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "job.h"
 #include "util.h"
 
 #define ZCOPY_DEV_PATH	"/dev/" ZCOPY_DEVICE_NAME
@@ -81,6 +82,9 @@ static int add_records(struct bench_cell *cell, unsigned int nr,
 
 	for (i = 0; i < nr; i++) {
 		rec = &cell->recs[i];
+		if (!job_dev_record_ok(rec))
+			return bench_fail(cell, false, EPROTO,
+					  "reading completions");
 		if (rec->state != ZCOPY_STATE_DONE) {
 			snprintf(what, sizeof(what), "job %llu %s",
 				 (unsigned long long)rec->id,
@@ -110,6 +114,7 @@ static int dev_transfer(struct bench_cell *cell, unsigned int nr,
 		.size = sizeof(batch),
 		.count = nr,
 		.jobs = (uintptr_t)cell->submits,
+		.entry_size = sizeof(*cell->submits),
 	};
 	unsigned int accepted = nr;
 	int ret, err;

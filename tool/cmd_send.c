@@ -339,7 +339,8 @@ static int wait_device(struct channel *ch, uint64_t id,
 				       id, strerror(-ret));
 				return ret;
 			}
-			if (n != sizeof(*rec) || rec->id != id) {
+			if (n != sizeof(*rec) || !job_dev_record_ok(rec) ||
+			    rec->id != id) {
 				pr_err("reading the completion of job %" PRIu64 ": %s",
 				       id, strerror(EPROTO));
 				return -EPROTO;

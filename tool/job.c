@@ -84,6 +84,12 @@ static const struct job_u64_attr {
 	JOB_U64(ZCOPY_A_CPU_NS,			cpu_ns),
 };
 
+bool job_dev_record_ok(const struct zcopy_completion *rec)
+{
+	return rec->size == sizeof(*rec) &&
+	       rec->version == ZCOPY_COMPLETION_VERSION;
+}
+
 int job_from_nlmsg(struct nlmsghdr *nlh, struct zcopy_completion *rec)
 {
 	static struct nla_policy policy[ZCOPY_A_MAX + 1] = {

@@ -22,6 +22,17 @@ int job_mode_parse(const char *name);
 /* done, failed or cancelled: the record will not change any more. */
 bool job_state_final(unsigned int state);
 
+/*
+ * read() of /dev/zcopy returns VER0 records unless the opener asks for
+ * bigger ones with ZCOPY_IOC_SET_RECORD_SIZE: zcopyctl reads whole
+ * structs, so a header whose record grew needs that call first.
+ */
+_Static_assert(sizeof(struct zcopy_completion) == ZCOPY_COMPLETION_SIZE_VER0,
+	       "struct zcopy_completion grew: ask for its size");
+
+/* A record read() from /dev/zcopy has the layout zcopyctl knows. */
+bool job_dev_record_ok(const struct zcopy_completion *rec);
+
 /* A GET reply or a completion event into rec: 0 or -EPROTO. */
 int job_from_nlmsg(struct nlmsghdr *nlh, struct zcopy_completion *rec);
 

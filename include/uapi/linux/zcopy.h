@@ -12,7 +12,7 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define ZCOPY_ABI_VERSION	1
+#define ZCOPY_ABI_VERSION	2
 
 #define ZCOPY_DEVICE_NAME	"zcopy"
 
@@ -45,17 +45,25 @@ enum zcopy_state {
 #define ZCOPY_STATE_MAX (__ZCOPY_STATE_MAX - 1)
 
 /*
- * Character device /dev/zcopy.
+ * Character device /dev/zcopy; the rules are in Documentation/zcopy.rst.
  *
  * Structures that may grow start with their size, set by the caller to
  * sizeof() as it knows it; the module accepts older (shorter) versions
- * down to the first published size and refuses shorter ones with EINVAL.
+ * down to ZCOPY_*_SIZE_VER0 (EINVAL below), newer ones whose bytes it does
+ * not know are zero (E2BIG otherwise), and at most a page (E2BIG). An
+ * ioctl is known by its type, number and direction: the size encoded in
+ * the command number is ignored, the structure's own size is the truth.
+ * New fields go at the end, and 0 in them means the old behaviour.
  */
+
+/* ZCOPY_IOC_VERSION: output only, so its size is the command's. */
 struct zcopy_version {
 	__u32 abi_version;	/* ZCOPY_ABI_VERSION of the module */
 	__u32 modes;		/* bit (1 << zcopy_mode) per mode supported */
 	char release[32];	/* module version string, NUL-terminated */
 };
+
+#define ZCOPY_VERSION_SIZE_VER0	40
 
 /*
  * Submission flags; unknown bits are refused. A job that ends without
@@ -88,17 +96,32 @@ struct zcopy_submit {
  * input, the number accepted on output; entries are taken in order and the
  * first refusal stops the batch (its errno is the call's when none was
  * accepted, else the call succeeds with the shorter count).
+ *
+ * Entries are entry_size bytes apart and each one's size must equal it
+ * (EINVAL otherwise); 0, or a VER0 batch, means ZCOPY_SUBMIT_SIZE_VER0.
  */
 struct zcopy_submit_batch {
 	__u32 size;		/* sizeof(struct zcopy_submit_batch) */
 	__u32 count;
 	__u64 jobs;		/* user pointer to count struct zcopy_submit */
+	__u32 entry_size;	/* sizeof(struct zcopy_submit): the stride */
+	__u32 reserved;		/* must be 0 */
 };
 
 #define ZCOPY_SUBMIT_BATCH_SIZE_VER0	16
+#define ZCOPY_SUBMIT_BATCH_SIZE_VER1	24	/* entry_size */
 
-/* Completion record, read() from /dev/zcopy in whole records. */
+/*
+ * Completion record, read() from /dev/zcopy in whole records. Records are
+ * ZCOPY_COMPLETION_SIZE_VER0 bytes unless the opener asked for another
+ * size with ZCOPY_IOC_SET_RECORD_SIZE; size says how long each one is, so
+ * a reader steps by it. version changes only if an existing field changes
+ * meaning: a reader stops at a version it does not know.
+ */
 struct zcopy_completion {
+	__u32 size;		/* bytes in this record */
+	__u16 version;		/* ZCOPY_COMPLETION_VERSION */
+	__u16 reserved;		/* 0 */
 	__u64 id;
 	__u64 user_data;
 	__u32 mode;		/* enum zcopy_mode */
@@ -125,12 +148,21 @@ struct zcopy_completion {
 	char egress_dev[16];	/* IFNAMSIZ */
 };
 
+#define ZCOPY_COMPLETION_VERSION	1
+#define ZCOPY_COMPLETION_SIZE_VER0	192
+
 #define ZCOPY_IOC_MAGIC		'Z'
 #define ZCOPY_IOC_VERSION	_IOR(ZCOPY_IOC_MAGIC, 0x80, struct zcopy_version)
 #define ZCOPY_IOC_SUBMIT	_IOWR(ZCOPY_IOC_MAGIC, 0x81, struct zcopy_submit)
 #define ZCOPY_IOC_SUBMIT_BATCH	_IOWR(ZCOPY_IOC_MAGIC, 0x82, \
 				      struct zcopy_submit_batch)
 #define ZCOPY_IOC_CANCEL	_IOW(ZCOPY_IOC_MAGIC, 0x83, __u64)
+/*
+ * The record size this opener's read() returns: in, the size the caller
+ * knows (at least ZCOPY_COMPLETION_SIZE_VER0); out, the size it gets, the
+ * smaller of that and the module's.
+ */
+#define ZCOPY_IOC_SET_RECORD_SIZE _IOWR(ZCOPY_IOC_MAGIC, 0x84, __u32)
 
 /* Netlink commands. */
 enum zcopy_cmd {
