@@ -28,6 +28,7 @@
 
 #include "compat.h"
 #include "engine.h"
+#include "identity.h"
 #include "job.h"
 #include "observe.h"
 #include "stats.h"
@@ -386,9 +387,14 @@ static int zcopy_chunk(struct zcopy_xfer *x, loff_t pos, size_t len,
 	bool more = pos + len < end;
 	int nr, ret;
 
+	/* copy: kernel_read() makes the same checks. */
 	if (job->rec.mode == ZCOPY_MODE_COPY)
 		return zcopy_chunk_copy(x, pos, len, more);
 
+	/* As read(2) does per call: a verdict that changes applies. */
+	ret = zcopy_file_permitted(job->file, pos, len);
+	if (ret)
+		return ret;
 	nr = zcopy_get_pages(x, pos, &len, misses, end);
 	if (nr <= 0)
 		return nr;
@@ -562,7 +568,11 @@ static void zcopy_job_run(struct zcopy_job *job)
 void zcopy_engine_work(struct work_struct *work)
 {
 	struct zcopy_job *job = container_of(work, struct zcopy_job, work);
+	struct zcopy_identity_saved saved;
 
+	/* Every invocation, in this worker: it must leave as it came. */
+	zcopy_identity_enter(&job->ident, &saved);
 	zcopy_job_run(job);
+	zcopy_identity_leave(&saved);
 	zcopy_job_finish(job);
 }

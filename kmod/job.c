@@ -21,6 +21,7 @@
 
 #include "compat.h"
 #include "engine.h"
+#include "fstype.h"
 #include "job.h"
 #include "netlink.h"
 #include "owner.h"
@@ -45,12 +46,12 @@ MODULE_PARM_DESC(connect_timeout_ms,
 
 /*
  * A path+address job: what its worker opens and connects to, as the
- * submitter, so that nothing of it can block the netlink request.
+ * submitter (job->ident), so that nothing of it can block the netlink
+ * request.
  */
 struct zcopy_target {
 	char *name;			/* absolute */
 	struct path root;		/* the submitter's: lookups stay inside */
-	const struct cred *cred;
 	struct sockaddr_storage addr;
 	int addrlen;
 };
@@ -117,6 +118,7 @@ struct zcopy_job *zcopy_job_alloc(struct zcopy_owner *owner)
 	spin_lock_init(&job->lock);
 	job->owner = owner;
 	job->uid = current_euid();
+	zcopy_identity_capture(&job->ident);
 	job->net = get_net(current->nsproxy->net_ns);
 	return job;
 }
@@ -125,8 +127,6 @@ static void zcopy_target_free(struct zcopy_target *t)
 {
 	if (!t)
 		return;
-	if (t->cred)
-		put_cred(t->cred);
 	if (t->root.mnt)
 		path_put(&t->root);
 	kfree(t->name);
@@ -135,6 +135,7 @@ static void zcopy_target_free(struct zcopy_target *t)
 
 static void zcopy_job_release_io(struct zcopy_job *job)
 {
+	zcopy_identity_put(&job->ident);
 	zcopy_target_free(job->target);
 	job->target = NULL;
 	if (job->sock) {
@@ -159,10 +160,15 @@ void zcopy_job_free(struct zcopy_job *job)
 
 static int zcopy_check_file(struct file *file, struct netlink_ext_ack *extack)
 {
+	int ret;
+
 	if (!S_ISREG(file_inode(file)->i_mode)) {
 		NL_SET_ERR_MSG(extack, "file is not a regular file");
 		return -EINVAL;
 	}
+	ret = zcopy_check_fstype(file_inode(file), extack);
+	if (ret)
+		return ret;
 	if (!(file->f_mode & FMODE_READ)) {
 		NL_SET_ERR_MSG(extack, "file is not open for reading");
 		return -EBADF;
@@ -267,7 +273,6 @@ int zcopy_job_prepare_path(struct zcopy_job *job, const char *path,
 	if (!t->name)
 		return -ENOMEM;
 	get_fs_root(current->fs, &t->root);
-	t->cred = get_current_cred();
 	memcpy(&t->addr, addr, addrlen);
 	t->addrlen = addrlen;
 
@@ -385,37 +390,34 @@ static int zcopy_job_bind_file(struct zcopy_job *job,
 
 /*
  * Opens the path and connects to the address of a path+address job, in
- * its worker, with the submitter's credentials and root. A FIFO is opened
- * non-blocking and refused; the connect gives up after connect_timeout_ms.
+ * its worker, which wears the submitter's credentials (zcopy_engine_work),
+ * with the submitter's root. A FIFO is opened non-blocking and refused;
+ * the connect gives up after connect_timeout_ms.
  */
 int zcopy_job_open_target(struct zcopy_job *job)
 {
 	struct zcopy_target *t = job->target;
-	const struct cred *old;
 	struct socket *sock;
 	struct file *file;
 	int ret;
 
-	old = override_creds(t->cred);
 	file = file_open_root(&t->root, t->name,
 			      O_RDONLY | O_LARGEFILE | O_NONBLOCK | O_NOCTTY, 0);
-	if (IS_ERR(file)) {
-		ret = PTR_ERR(file);
-		goto out;
-	}
+	if (IS_ERR(file))
+		return PTR_ERR(file);
 	job->file = file;
 	ret = zcopy_check_file(file, NULL);
 	if (ret)
-		goto out;
+		return ret;
 	ret = zcopy_job_bind_file(job, NULL);
 	if (ret)
-		goto out;
+		return ret;
 
 	/* A user socket in the submitter's netns, checked as the submitter. */
 	ret = __sock_create(job->net, t->addr.ss_family, SOCK_STREAM,
 			    IPPROTO_TCP, &sock, 0);
 	if (ret)
-		goto out;
+		return ret;
 	job->sock = sock;
 	job->sock_is_ours = true;
 	sock->sk->sk_sndtimeo = msecs_to_jiffies(READ_ONCE(connect_timeout_ms));
@@ -424,8 +426,6 @@ int zcopy_job_open_target(struct zcopy_job *job)
 	/* The wait ran out with the handshake still going. */
 	if (ret == -EINPROGRESS || ret == -EALREADY)
 		ret = -ETIMEDOUT;
-out:
-	revert_creds(old);
 	return ret;
 }
 

@@ -14,6 +14,8 @@
 #include <linux/workqueue.h>
 #include <uapi/linux/zcopy.h>
 
+#include "identity.h"
+
 struct netlink_ext_ack;
 struct zcopy_owner;
 struct zcopy_target;
@@ -33,6 +35,7 @@ struct zcopy_job {
 	struct zcopy_owner *owner;	/* the /dev/zcopy opener, or NULL */
 	struct work_struct work;
 	kuid_t uid;
+	struct zcopy_identity ident;	/* the submitter's, worn by the worker */
 	struct net *net;		/* where completion events go */
 	struct file *file;
 	struct socket *sock;
