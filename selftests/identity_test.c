@@ -3,7 +3,8 @@
  * A job acts as its submitter: fanotify's access permission events (an
  * on-access scanner) decide every mode's reads, the page cache a job
  * reads in is charged to the submitter's memory cgroup and its reads to
- * the submitter's io cgroup, and pseudo file systems are refused.
+ * the submitter's io cgroup, its reads carry the submitter's credentials
+ * (a FUSE server sees them), and pseudo file systems are refused.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +25,7 @@
 #include <openssl/evp.h>
 
 #include "kselftest_harness.h"
+#include "zcopy_fuse_lib.h"
 #include "zcopy_test_lib.h"
 #include "zcopy_xfer_lib.h"
 
@@ -432,6 +434,114 @@ TEST_F_TIMEOUT(cg, charged_to_submitter, 120)
 	       (long long)rbytes);
 	EXPECT_LE(COLD_SIZE, file);
 	EXPECT_LE(COLD_SIZE, rbytes);
+}
+
+#define FUSE_DIR	"/tmp/zcopy-id-fuse"
+#define FUSE_SIZE	300000
+
+FIXTURE(creds) {
+	struct zcopy_fuse fs;
+	struct zcopy_receiver rx;
+	int sock;
+	int dev;
+};
+
+FIXTURE_VARIANT(creds) {
+	uint32_t mode;
+};
+
+FIXTURE_VARIANT_ADD(creds, copy) { .mode = ZCOPY_MODE_COPY };
+FIXTURE_VARIANT_ADD(creds, mmap) { .mode = ZCOPY_MODE_MMAP };
+FIXTURE_VARIANT_ADD(creds, sendfile) { .mode = ZCOPY_MODE_SENDFILE };
+FIXTURE_VARIANT_ADD(creds, sg) { .mode = ZCOPY_MODE_SG };
+
+FIXTURE_SETUP(creds)
+{
+	int ret;
+
+	self->fs.pid = 0;
+	ASSERT_EQ(0, zcopy_ensure_loaded());
+	ret = zcopy_fuse_start(&self->fs, FUSE_DIR, FUSE_SIZE);
+	if (ret == -ENODEV)
+		SKIP(return, "no FUSE in this kernel");
+	ASSERT_EQ(0, ret);
+	self->dev = open(ZCOPY_DEV_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->dev);
+	ASSERT_EQ(0, zcopy_receiver_start(&self->rx, &zcopy_paths[0],
+					  RECV_ALL));
+	self->sock = zcopy_connect(&zcopy_paths[0], self->rx.port);
+	ASSERT_LE(0, self->sock);
+}
+
+FIXTURE_TEARDOWN(creds)
+{
+	uint32_t uid;
+
+	if (!self->fs.pid)
+		return;
+	if (self->sock >= 0)
+		close(self->sock);
+	zcopy_receiver_kill(&self->rx);
+	close(self->dev);
+	if (self->fs.pid > 0)
+		zcopy_fuse_stop(&self->fs, &uid, 0);
+}
+
+/* In a child: as nobody, one job of the whole FUSE file; 0 if done. */
+static void submit_as_nobody(int dev, int sock, uint32_t mode)
+{
+	struct zcopy_completion rec;
+	uint64_t id;
+	int file;
+
+	if (zcopy_drop_privileges())
+		_exit(2);
+	file = open(FUSE_DIR "/" ZCOPY_FUSE_NAME, O_RDONLY | O_CLOEXEC);
+	if (file < 0 || zcopy_submit(dev, file, sock, mode, 0, 0, 4, &id) ||
+	    zcopy_wait_completion(dev, WAIT_MS, &rec))
+		_exit(3);
+	_exit(rec.state == ZCOPY_STATE_DONE && rec.bytes_sent == FUSE_SIZE ?
+	      0 : 4);
+}
+
+/*
+ * FUSE sends the reader's fsuid with each READ: every read of the job,
+ * page cache misses in the worker included, is nobody's, not root's.
+ */
+TEST_F_TIMEOUT(creds, reads_as_submitter, 120)
+{
+	unsigned char want[SHA256_LEN], *data;
+	struct zcopy_received got;
+	uint32_t uids[1024];
+	int i, n, status;
+	pid_t pid;
+
+	data = malloc(FUSE_SIZE);
+	ASSERT_NE(NULL, data);
+	for (i = 0; i < FUSE_SIZE; i++)
+		data[i] = zcopy_fuse_byte(i);
+	ASSERT_EQ(1, EVP_Digest(data, FUSE_SIZE, want, NULL, EVP_sha256(),
+				NULL));
+	free(data);
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		submit_as_nobody(self->dev, self->sock, variant->mode);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	close(self->sock);
+	self->sock = -1;
+	ASSERT_EQ(0, zcopy_receiver_wait(&self->rx, &got));
+	EXPECT_EQ(FUSE_SIZE, got.bytes);
+	EXPECT_EQ(0, memcmp(want, got.sha256, SHA256_LEN));
+
+	n = zcopy_fuse_stop(&self->fs, uids, 1024);
+	self->fs.pid = -1;
+	EXPECT_LE(1, n);
+	for (i = 0; i < n; i++)
+		EXPECT_EQ(ZCOPY_NOBODY, uids[i]);
 }
 
 FIXTURE(pseudo) {
