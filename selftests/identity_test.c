@@ -32,13 +32,53 @@
 #define FILE_1M		"/data/f1m1"
 #define TMPFS_FILE	"/tmp/zcopy-id-tmpfs"
 #define COLD_FILE	"/data/zcopy-id-cold"
-#define COLD_SIZE	(8 << 20)
+#define COLD_SIZE	(8 * SIZE_1M)
+#define SIZE_1M		(1024 * 1024)
 #define CGROOT		"/sys/fs/cgroup"
 #define WAIT_MS		60000
 
 static const uint32_t modes[] = {
 	ZCOPY_MODE_COPY, ZCOPY_MODE_MMAP, ZCOPY_MODE_SENDFILE, ZCOPY_MODE_SG,
 };
+
+/* A device to submit with and a socket to a receiver that reads it all. */
+struct job_ends {
+	int dev;
+	struct zcopy_receiver rx;
+	int sock;
+};
+
+static int ends_open(struct job_ends *e)
+{
+	e->sock = -1;
+	e->dev = open(ZCOPY_DEV_PATH, O_RDWR | O_CLOEXEC);
+	if (e->dev < 0)
+		return -errno;
+	if (zcopy_receiver_start(&e->rx, &zcopy_paths[0], RECV_ALL)) {
+		e->rx.pid = 0;
+		return -ECHILD;
+	}
+	e->sock = zcopy_connect(&zcopy_paths[0], e->rx.port);
+	return e->sock < 0 ? e->sock : 0;
+}
+
+/* What the receiver got once the socket is closed; -1 on failure. */
+static int ends_received(struct job_ends *e, struct zcopy_received *got)
+{
+	close(e->sock);
+	e->sock = -1;
+	return zcopy_receiver_wait(&e->rx, got);
+}
+
+static void ends_close(struct job_ends *e)
+{
+	if (e->sock >= 0)
+		close(e->sock);
+	if (e->rx.pid > 0)
+		zcopy_receiver_kill(&e->rx);
+	if (e->dev >= 0)
+		close(e->dev);
+}
 
 /*
  * An on-access scanner: answers every FAN_ACCESS_PERM on path with
@@ -51,7 +91,7 @@ struct scanner {
 
 static void scanner_loop(int fan, uint32_t verdict, int count_fd)
 {
-	char buf[4096] __attribute__((aligned(8)));
+	uint64_t buf[512];	/* aligned for the event records */
 	struct fanotify_event_metadata *ev;
 	ssize_t n;
 
@@ -127,10 +167,7 @@ static int scanner_stop(struct scanner *s)
 }
 
 FIXTURE(scan) {
-	int dev;
-	struct zcopy_receiver rx;
-	int sock;
-	struct scanner scanner;
+	struct job_ends e;
 };
 
 FIXTURE_VARIANT(scan) {
@@ -138,12 +175,22 @@ FIXTURE_VARIANT(scan) {
 	const char *file;
 };
 
-FIXTURE_VARIANT_ADD(scan, copy) { .mode = ZCOPY_MODE_COPY, .file = FILE_1M };
-FIXTURE_VARIANT_ADD(scan, mmap) { .mode = ZCOPY_MODE_MMAP, .file = FILE_1M };
+FIXTURE_VARIANT_ADD(scan, copy) {
+	.mode = ZCOPY_MODE_COPY, .file = FILE_1M
+};
+
+FIXTURE_VARIANT_ADD(scan, mmap) {
+	.mode = ZCOPY_MODE_MMAP, .file = FILE_1M
+};
+
 FIXTURE_VARIANT_ADD(scan, sendfile) {
 	.mode = ZCOPY_MODE_SENDFILE, .file = FILE_1M
 };
-FIXTURE_VARIANT_ADD(scan, sg) { .mode = ZCOPY_MODE_SG, .file = FILE_1M };
+
+FIXTURE_VARIANT_ADD(scan, sg) {
+	.mode = ZCOPY_MODE_SG, .file = FILE_1M
+};
+
 /* tmpfs: copy only (no ->read_folio for the page modes). */
 FIXTURE_VARIANT_ADD(scan, tmpfs_copy) {
 	.mode = ZCOPY_MODE_COPY, .file = TMPFS_FILE
@@ -177,20 +224,13 @@ FIXTURE_SETUP(scan)
 {
 	ASSERT_EQ(0, zcopy_ensure_loaded());
 	if (!strcmp(variant->file, TMPFS_FILE))
-		ASSERT_EQ(0, write_pattern(TMPFS_FILE, 1 << 20, 7));
-	self->dev = open(ZCOPY_DEV_PATH, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->dev);
-	ASSERT_EQ(0, zcopy_receiver_start(&self->rx, &zcopy_paths[0],
-					  RECV_ALL));
-	self->sock = zcopy_connect(&zcopy_paths[0], self->rx.port);
-	ASSERT_LE(0, self->sock);
+		ASSERT_EQ(0, write_pattern(TMPFS_FILE, SIZE_1M, 7));
+	ASSERT_EQ(0, ends_open(&self->e));
 }
 
 FIXTURE_TEARDOWN(scan)
 {
-	close(self->sock);
-	zcopy_receiver_kill(&self->rx);
-	close(self->dev);
+	ends_close(&self->e);
 	unlink(TMPFS_FILE);
 }
 
@@ -200,25 +240,22 @@ FIXTURE_TEARDOWN(scan)
  * permission events.
  */
 static void scanned_job(struct __test_metadata *_metadata,
-			FIXTURE_DATA(scan) *self,
-			const FIXTURE_VARIANT(scan) *variant,
+			struct job_ends *e, const char *file, uint32_t mode,
 			uint32_t verdict, struct zcopy_completion *rec,
 			struct zcopy_received *got, int *events)
 {
+	struct scanner scanner;
 	uint64_t id;
 	int fd;
 
-	ASSERT_EQ(0, scanner_start(&self->scanner, variant->file, verdict));
-	fd = open(variant->file, O_RDONLY | O_CLOEXEC);
+	ASSERT_EQ(0, scanner_start(&scanner, file, verdict));
+	fd = open(file, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, zcopy_submit(self->dev, fd, self->sock, variant->mode,
-				  0, 0, 1, &id));
-	ASSERT_EQ(0, zcopy_wait_completion(self->dev, WAIT_MS, rec));
+	ASSERT_EQ(0, zcopy_submit(e->dev, fd, e->sock, mode, 0, 0, 1, &id));
+	ASSERT_EQ(0, zcopy_wait_completion(e->dev, WAIT_MS, rec));
 	close(fd);
-	*events = scanner_stop(&self->scanner);
-	close(self->sock);
-	self->sock = -1;
-	ASSERT_EQ(0, zcopy_receiver_wait(&self->rx, got));
+	*events = scanner_stop(&scanner);
+	ASSERT_EQ(0, ends_received(e, got));
 }
 
 TEST_F_TIMEOUT(scan, deny_fails_the_job, 120)
@@ -227,7 +264,8 @@ TEST_F_TIMEOUT(scan, deny_fails_the_job, 120)
 	struct zcopy_received got;
 	int events;
 
-	scanned_job(_metadata, self, variant, FAN_DENY, &rec, &got, &events);
+	scanned_job(_metadata, &self->e, variant->file, variant->mode,
+		    FAN_DENY, &rec, &got, &events);
 	EXPECT_EQ(ZCOPY_STATE_FAILED, rec.state);
 	EXPECT_EQ(-EPERM, rec.error);
 	EXPECT_EQ(0, rec.bytes_sent);
@@ -246,7 +284,8 @@ TEST_F_TIMEOUT(scan, allow_sends_it_all, 120)
 	ASSERT_EQ(0, stat(variant->file, &st));
 	ASSERT_EQ(st.st_size, zcopy_sha256_file(variant->file, 0, st.st_size,
 						want));
-	scanned_job(_metadata, self, variant, FAN_ALLOW, &rec, &got, &events);
+	scanned_job(_metadata, &self->e, variant->file, variant->mode,
+		    FAN_ALLOW, &rec, &got, &events);
 	EXPECT_EQ(ZCOPY_STATE_DONE, rec.state);
 	EXPECT_EQ(0, rec.error);
 	EXPECT_EQ((uint64_t)st.st_size, rec.bytes_sent);
@@ -353,8 +392,7 @@ static void submit_from_cgroup(const char *cg, int sock, uint32_t mode)
 
 FIXTURE(cg) {
 	char name[64];
-	struct zcopy_receiver rx;
-	int sock;
+	struct job_ends e;
 };
 
 FIXTURE_VARIANT(cg) {
@@ -383,20 +421,14 @@ FIXTURE_SETUP(cg)
 	ASSERT_EQ(0, posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED));
 	close(fd);
 	ASSERT_EQ(0, resident_pages(COLD_FILE, COLD_SIZE));
-
-	ASSERT_EQ(0, zcopy_receiver_start(&self->rx, &zcopy_paths[0],
-					  RECV_ALL));
-	self->sock = zcopy_connect(&zcopy_paths[0], self->rx.port);
-	ASSERT_LE(0, self->sock);
+	ASSERT_EQ(0, ends_open(&self->e));
 }
 
 FIXTURE_TEARDOWN(cg)
 {
 	char path[256];
 
-	if (self->sock >= 0)
-		close(self->sock);
-	zcopy_receiver_kill(&self->rx);
+	ends_close(&self->e);
 	snprintf(path, sizeof(path), CGROOT "/%s", self->name);
 	rmdir(path);
 	unlink(COLD_FILE);
@@ -418,13 +450,11 @@ TEST_F_TIMEOUT(cg, charged_to_submitter, 120)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid)
-		submit_from_cgroup(self->name, self->sock, variant->mode);
+		submit_from_cgroup(self->name, self->e.sock, variant->mode);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status));
-	close(self->sock);
-	self->sock = -1;
-	ASSERT_EQ(0, zcopy_receiver_wait(&self->rx, &got));
+	ASSERT_EQ(0, ends_received(&self->e, &got));
 	EXPECT_EQ(COLD_SIZE, got.bytes);
 
 	EXPECT_EQ(COLD_SIZE / 4096, resident_pages(COLD_FILE, COLD_SIZE));
@@ -447,9 +477,7 @@ TEST_F_TIMEOUT(cg, charged_to_submitter, 120)
 
 FIXTURE(creds) {
 	struct zcopy_fuse fs;
-	struct zcopy_receiver rx;
-	int sock;
-	int dev;
+	struct job_ends e;
 };
 
 FIXTURE_VARIANT(creds) {
@@ -471,12 +499,7 @@ FIXTURE_SETUP(creds)
 	if (ret == -ENODEV)
 		SKIP(return, "no FUSE in this kernel");
 	ASSERT_EQ(0, ret);
-	self->dev = open(ZCOPY_DEV_PATH, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->dev);
-	ASSERT_EQ(0, zcopy_receiver_start(&self->rx, &zcopy_paths[0],
-					  RECV_ALL));
-	self->sock = zcopy_connect(&zcopy_paths[0], self->rx.port);
-	ASSERT_LE(0, self->sock);
+	ASSERT_EQ(0, ends_open(&self->e));
 }
 
 FIXTURE_TEARDOWN(creds)
@@ -485,10 +508,7 @@ FIXTURE_TEARDOWN(creds)
 
 	if (!self->fs.pid)
 		return;
-	if (self->sock >= 0)
-		close(self->sock);
-	zcopy_receiver_kill(&self->rx);
-	close(self->dev);
+	ends_close(&self->e);
 	if (self->fs.pid > 0)
 		zcopy_fuse_stop(&self->fs, &uid, 0);
 }
@@ -533,13 +553,11 @@ TEST_F_TIMEOUT(creds, reads_as_submitter, 120)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid)
-		submit_as_nobody(self->dev, self->sock, variant->mode);
+		submit_as_nobody(self->e.dev, self->e.sock, variant->mode);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
-	close(self->sock);
-	self->sock = -1;
-	ASSERT_EQ(0, zcopy_receiver_wait(&self->rx, &got));
+	ASSERT_EQ(0, ends_received(&self->e, &got));
 	EXPECT_EQ(FUSE_SIZE, got.bytes);
 	EXPECT_EQ(0, memcmp(want, got.sha256, SHA256_LEN));
 
@@ -551,27 +569,18 @@ TEST_F_TIMEOUT(creds, reads_as_submitter, 120)
 }
 
 FIXTURE(pseudo) {
-	int dev;
-	struct zcopy_receiver rx;
-	int sock;
+	struct job_ends e;
 };
 
 FIXTURE_SETUP(pseudo)
 {
 	ASSERT_EQ(0, zcopy_ensure_loaded());
-	self->dev = open(ZCOPY_DEV_PATH, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->dev);
-	ASSERT_EQ(0, zcopy_receiver_start(&self->rx, &zcopy_paths[0],
-					  RECV_ALL));
-	self->sock = zcopy_connect(&zcopy_paths[0], self->rx.port);
-	ASSERT_LE(0, self->sock);
+	ASSERT_EQ(0, ends_open(&self->e));
 }
 
 FIXTURE_TEARDOWN(pseudo)
 {
-	close(self->sock);
-	zcopy_receiver_kill(&self->rx);
-	close(self->dev);
+	ends_close(&self->e);
 }
 
 static int submit_file(int dev, const char *path, int sock, uint32_t mode)
@@ -600,13 +609,13 @@ TEST_F_TIMEOUT(pseudo, refused_in_every_mode, 120)
 	};
 	unsigned int f, m;
 
-	for (f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+	for (f = 0; f < ARRAY_SIZE(files); f++) {
 		if (access(files[f], R_OK))
 			continue;
-		for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		for (m = 0; m < ARRAY_SIZE(modes); m++) {
 			TH_LOG("%s mode %u", files[f], modes[m]);
-			EXPECT_EQ(-EOPNOTSUPP, submit_file(self->dev, files[f],
-							   self->sock,
+			EXPECT_EQ(-EOPNOTSUPP, submit_file(self->e.dev, files[f],
+							   self->e.sock,
 							   modes[m]));
 		}
 	}
@@ -615,52 +624,42 @@ TEST_F_TIMEOUT(pseudo, refused_in_every_mode, 120)
 	ASSERT_EQ(0, access(files[2], R_OK));
 }
 
-struct nl_args {
-	int file, sock;
-	const char *path;
-};
+/* arg: the file and socket descriptors, or NULL for PSEUDO_PATH. */
+#define PSEUDO_PATH	"/proc/version"
 
 static int put_submit(struct nl_msg *msg, void *arg)
 {
-	struct nl_args *a = arg;
-	int ret = 0;
+	struct sockaddr_in nowhere = { .sin_family = AF_INET };
+	const int *fds = arg;
 
-	if (a->path) {
-		struct sockaddr_in sin = {
-			.sin_family = AF_INET,
-			.sin_port = htons(9),
-			.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-		};
-
-		ret |= nla_put_string(msg, ZCOPY_A_PATH, a->path);
-		ret |= nla_put(msg, ZCOPY_A_ADDR, sizeof(sin), &sin);
-	} else {
-		ret |= nla_put_s32(msg, ZCOPY_A_FILE_FD, a->file);
-		ret |= nla_put_s32(msg, ZCOPY_A_SOCK_FD, a->sock);
-	}
-	ret |= nla_put_u32(msg, ZCOPY_A_MODE, ZCOPY_MODE_COPY);
-	return ret;
+	if (nla_put_u32(msg, ZCOPY_A_MODE, ZCOPY_MODE_COPY))
+		return -1;
+	if (!fds)
+		return nla_put_string(msg, ZCOPY_A_PATH, PSEUDO_PATH) ||
+		       nla_put(msg, ZCOPY_A_ADDR, sizeof(nowhere), &nowhere);
+	return nla_put_s32(msg, ZCOPY_A_FILE_FD, fds[0]) ||
+	       nla_put_s32(msg, ZCOPY_A_SOCK_FD, fds[1]);
 }
 
 /* Netlink: the fd is refused with a message, a path job in its worker. */
 TEST_F_TIMEOUT(pseudo, refused_over_netlink, 120)
 {
-	struct nl_args a = { .sock = self->sock };
+	int fds[2] = { -1, self->e.sock };
 	struct zcopy_nl_reply reply = {};
 	struct zcopy_nl nl;
 	uint64_t id;
 
 	ASSERT_EQ(0, zcopy_nl_open(&nl));
-	a.file = open("/sys/kernel/uevent_seqnum", O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, a.file);
+	fds[0] = open("/sys/kernel/uevent_seqnum", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fds[0]);
 	EXPECT_EQ(-EOPNOTSUPP, zcopy_nl_request(&nl, ZCOPY_CMD_SUBMIT,
-						put_submit, &a, &reply));
+						put_submit, fds, &reply));
 	EXPECT_NE(NULL, strstr(reply.extack, "pseudo file system"));
-	close(a.file);
+	close(fds[0]);
 	zcopy_nl_reply_free(&reply);
 
-	a.path = "/proc/version";
-	ASSERT_EQ(0, zcopy_nl_request(&nl, ZCOPY_CMD_SUBMIT, put_submit, &a,
+	/* Refused before the connect, which would fail otherwise. */
+	ASSERT_EQ(0, zcopy_nl_request(&nl, ZCOPY_CMD_SUBMIT, put_submit, NULL,
 				      &reply));
 	id = zcopy_nl_reply_u64(&reply, ZCOPY_A_ID);
 	ASSERT_EQ(ZCOPY_STATE_FAILED, zcopy_nl_wait_job(&nl, id, &reply));
@@ -681,23 +680,20 @@ TEST_F_TIMEOUT(pseudo, tmpfs_copy_only, 120)
 	struct zcopy_completion rec;
 	struct zcopy_received got;
 
-	ASSERT_EQ(0, write_pattern(TMPFS_FILE, 1 << 20, 3));
-	ASSERT_EQ(1 << 20, zcopy_sha256_file(TMPFS_FILE, 0, 1 << 20, want));
-	EXPECT_EQ(-EOPNOTSUPP, submit_file(self->dev, TMPFS_FILE, self->sock,
-					   ZCOPY_MODE_MMAP));
-	EXPECT_EQ(-EOPNOTSUPP, submit_file(self->dev, TMPFS_FILE, self->sock,
-					   ZCOPY_MODE_SENDFILE));
-	EXPECT_EQ(-EOPNOTSUPP, submit_file(self->dev, TMPFS_FILE, self->sock,
-					   ZCOPY_MODE_SG));
-	ASSERT_EQ(0, submit_file(self->dev, TMPFS_FILE, self->sock,
+	unsigned int m;
+
+	ASSERT_EQ(0, write_pattern(TMPFS_FILE, SIZE_1M, 3));
+	ASSERT_EQ(SIZE_1M, zcopy_sha256_file(TMPFS_FILE, 0, SIZE_1M, want));
+	for (m = 1; m < ARRAY_SIZE(modes); m++)
+		EXPECT_EQ(-EOPNOTSUPP, submit_file(self->e.dev, TMPFS_FILE,
+						   self->e.sock, modes[m]));
+	ASSERT_EQ(0, submit_file(self->e.dev, TMPFS_FILE, self->e.sock,
 				 ZCOPY_MODE_COPY));
-	ASSERT_EQ(0, zcopy_wait_completion(self->dev, WAIT_MS, &rec));
+	ASSERT_EQ(0, zcopy_wait_completion(self->e.dev, WAIT_MS, &rec));
 	EXPECT_EQ(ZCOPY_STATE_DONE, rec.state);
-	EXPECT_EQ(1 << 20, rec.bytes_sent);
-	close(self->sock);
-	self->sock = -1;
-	ASSERT_EQ(0, zcopy_receiver_wait(&self->rx, &got));
-	EXPECT_EQ(1 << 20, got.bytes);
+	EXPECT_EQ(SIZE_1M, rec.bytes_sent);
+	ASSERT_EQ(0, ends_received(&self->e, &got));
+	EXPECT_EQ(SIZE_1M, got.bytes);
 	EXPECT_EQ(0, memcmp(want, got.sha256, SHA256_LEN));
 	unlink(TMPFS_FILE);
 }

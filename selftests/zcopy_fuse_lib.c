@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The least of the FUSE protocol a file that is looked up, opened and
- * read needs; everything else is answered ENOSYS.
+ * read needs; everything else is refused.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +19,7 @@
 #include "zcopy_fuse_lib.h"
 
 #define FILE_INO	2
-#define BUF_SIZE	(1 << 20)
+#define BUF_SIZE	(1024 * 1024)
 
 static void fuse_reply(int dev, uint64_t unique, int error, const void *arg,
 		       size_t len)
@@ -141,8 +141,8 @@ static void fuse_serve(int dev, uint64_t size, int uid_fd)
 		case FUSE_BATCH_FORGET:
 		case FUSE_INTERRUPT:
 			break;
-		default:
-			fuse_reply(dev, h->unique, -ENOSYS, NULL, 0);
+		default:	/* FUSE's "not implemented" */
+			fuse_reply(dev, h->unique, -EOPNOTSUPP, NULL, 0);
 			break;
 		}
 	}
