@@ -23,6 +23,11 @@
 #define ZCOPY_HAVE_IO_ACCOUNTING 1
 #endif
 
+/* A job's bios go to its submitter's io cgroup (identity.c). */
+#ifdef CONFIG_BLK_CGROUP
+#define ZCOPY_HAVE_BLKCG 1
+#endif
+
 /*
  * vfs_path_lookup() is exported by both, but 6.1 declares it only in
  * fs/internal.h; namei.h has it since 6.2.

@@ -28,6 +28,7 @@
 
 #include "compat.h"
 #include "engine.h"
+#include "identity.h"
 #include "job.h"
 #include "stats.h"
 
@@ -362,9 +363,14 @@ static int zcopy_chunk(struct zcopy_xfer *x, loff_t pos, size_t len)
 	bool more = pos + len < x->end;
 	int nr, ret;
 
+	/* copy: kernel_read() makes the same checks. */
 	if (job->rec.mode == ZCOPY_MODE_COPY)
 		return zcopy_chunk_copy(x, pos, len);
 
+	/* As read(2) does per call: a verdict that changes applies. */
+	ret = zcopy_file_permitted(job->file, pos, len);
+	if (ret)
+		return ret;
 	nr = zcopy_get_pages(x, pos, &len, misses, x->end);
 	if (nr <= 0)
 		return nr;

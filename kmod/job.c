@@ -130,6 +130,7 @@ struct zcopy_job *zcopy_job_alloc(const struct zcopy_job_ops *ops,
 	job->owner = owner;
 	INIT_LIST_HEAD(&job->owner_node);
 	spin_lock_init(&job->lock);
+	zcopy_identity_capture(&job->ident);
 	job->net = get_net(current->nsproxy->net_ns);
 	zcopy_sched_job_init(job, zcopy_run_work);
 	return job;

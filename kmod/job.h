@@ -18,6 +18,8 @@
 #include <linux/workqueue.h>
 #include <uapi/linux/zcopy.h>
 
+#include "identity.h"
+
 struct netlink_ext_ack;
 struct sk_buff;
 struct zcopy_history_entry;
@@ -66,6 +68,7 @@ struct zcopy_job {
 	void *owner;				/* the front end's */
 	struct list_head owner_node;		/* the front end's */
 	struct zcopy_user *user;		/* the submitter's euid */
+	struct zcopy_identity ident;	/* the submitter's, worn by the worker */
 	struct net *net;		/* the submitter's, where events go */
 	struct file *file;
 	struct socket *sock;

@@ -336,10 +336,13 @@ static void zcopy_job_end(struct zcopy_job *job)
 void zcopy_run_work(struct work_struct *work)
 {
 	struct zcopy_job *job = container_of(work, struct zcopy_job, work);
+	struct zcopy_identity_saved saved;
 	struct zcopy_task_sample before;
 	int run;
 
 	zcopy_sched_begin(job);
+	/* Every invocation, in whatever worker: it must leave as it came. */
+	zcopy_identity_enter(&job->ident, &saved);
 	zcopy_task_sample(&before);
 	run = zcopy_job_steps(job);
 	/*
@@ -347,6 +350,7 @@ void zcopy_run_work(struct work_struct *work)
 	 * workqueue runs it only after this invocation has returned.
 	 */
 	zcopy_task_account(job, &before);
+	zcopy_identity_leave(&saved);
 	if (run == ZCOPY_RUN_PARKED)
 		return;
 	if (run == ZCOPY_RUN_YIELD) {

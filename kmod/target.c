@@ -18,14 +18,17 @@
 #include <net/tcp_states.h>
 
 #include "compat.h"
+#include "fstype.h"
 #include "job.h"
 #include "target.h"
 
-/* A path+address job: what its worker opens and connects to. */
+/*
+ * A path+address job: what its worker opens and connects to, wearing the
+ * submitter's identity (job->ident).
+ */
 struct zcopy_target {
 	char *name;			/* absolute */
 	struct path root;		/* the submitter's: lookups stay inside */
-	const struct cred *cred;
 	struct sockaddr_storage addr;
 	int addrlen;
 };
@@ -34,8 +37,6 @@ static void zcopy_target_free(struct zcopy_target *t)
 {
 	if (!t)
 		return;
-	if (t->cred)
-		put_cred(t->cred);
 	if (t->root.mnt)
 		path_put(&t->root);
 	kfree(t->name);
@@ -44,6 +45,7 @@ static void zcopy_target_free(struct zcopy_target *t)
 
 void zcopy_job_release_io(struct zcopy_job *job)
 {
+	zcopy_identity_put(&job->ident);
 	zcopy_target_free(job->target);
 	job->target = NULL;
 	if (job->sock) {
@@ -61,10 +63,15 @@ void zcopy_job_release_io(struct zcopy_job *job)
 
 static int zcopy_check_file(struct file *file, struct netlink_ext_ack *extack)
 {
+	int ret;
+
 	if (!S_ISREG(file_inode(file)->i_mode)) {
 		NL_SET_ERR_MSG(extack, "file is not a regular file");
 		return -EINVAL;
 	}
+	ret = zcopy_check_fstype(file_inode(file), extack);
+	if (ret)
+		return ret;
 	if (!(file->f_mode & FMODE_READ)) {
 		NL_SET_ERR_MSG(extack, "file is not open for reading");
 		return -EBADF;
@@ -169,7 +176,6 @@ int zcopy_job_prepare_path(struct zcopy_job *job, const char *path,
 	if (!t->name)
 		return -ENOMEM;
 	get_fs_root(current->fs, &t->root);
-	t->cred = get_current_cred();
 	memcpy(&t->addr, addr, addrlen);
 	t->addrlen = addrlen;
 
@@ -218,44 +224,38 @@ int zcopy_job_bind_file(struct zcopy_job *job, struct netlink_ext_ack *extack)
 
 /*
  * Opens the path of a path+address job and starts its connect, in its
- * worker, with the submitter's credentials and root. A FIFO is opened
- * non-blocking and refused; the connect does not wait (run.c does).
+ * worker, which wears the submitter's identity, from the submitter's
+ * root. A FIFO is opened non-blocking and refused; the connect does not
+ * wait (run.c does).
  */
 int zcopy_job_open_target(struct zcopy_job *job)
 {
 	struct zcopy_target *t = job->target;
-	const struct cred *old;
 	struct socket *sock;
 	struct file *file;
 	int ret;
 
-	old = override_creds(t->cred);
 	file = file_open_root(&t->root, t->name,
 			      O_RDONLY | O_LARGEFILE | O_NONBLOCK | O_NOCTTY, 0);
-	if (IS_ERR(file)) {
-		ret = PTR_ERR(file);
-		goto out;
-	}
+	if (IS_ERR(file))
+		return PTR_ERR(file);
 	job->file = file;
 	ret = zcopy_check_file(file, NULL);
 	if (ret)
-		goto out;
+		return ret;
 	ret = zcopy_job_bind_file(job, NULL);
 	if (ret)
-		goto out;
+		return ret;
 
 	/* A user socket in the submitter's netns, checked as the submitter. */
 	ret = __sock_create(job->net, t->addr.ss_family, SOCK_STREAM,
 			    IPPROTO_TCP, &sock, 0);
 	if (ret)
-		goto out;
+		return ret;
 	job->sock = sock;
 	job->sock_is_ours = true;
-	ret = kernel_connect(sock, (struct sockaddr *)&t->addr, t->addrlen,
-			     O_NONBLOCK);
-out:
-	revert_creds(old);
-	return ret;
+	return kernel_connect(sock, (struct sockaddr *)&t->addr, t->addrlen,
+			      O_NONBLOCK);
 }
 
 /* A second connect() on a connecting socket tells how it went. */

@@ -52,8 +52,9 @@ demo=$(abs "$demo")
 # dependencies come from modprobe; built-ins print "builtin" and are skipped.
 GUEST_MODULES=(virtio_pci virtio_blk virtio_net ext4 veth)
 # Not loaded at boot, but there for `modprobe` in tests: nbd registers a
-# generic netlink family (tests register one while a request is in flight).
-GUEST_LOADABLE=(nbd)
+# generic netlink family (tests register one while a request is in flight);
+# fuse (a module on 6.1) serves identity_test's file that reports readers.
+GUEST_LOADABLE=(nbd fuse)
 modprobe_s() { /sbin/modprobe ${moddir:+-d "$moddir"} -S "$kver" "$@"; }
 
 # Real programs (busybox provides the rest). ethtool is optional.
