@@ -26,6 +26,7 @@
 #include <net/dst.h>
 #include <net/sock.h>
 
+#include "cache_probe.h"
 #include "compat.h"
 #include "engine.h"
 #include "job.h"
@@ -44,6 +45,7 @@ struct zcopy_xfer {
 	void *bounce;			/* copy */
 	struct page **pages;		/* mmap, sendfile, sg */
 	struct bio_vec *bvecs;		/* sg with MSG_SPLICE_PAGES */
+	struct zcopy_cache_probe probe;
 };
 
 /* What the worker task did, read before and after the transfer. */
@@ -184,32 +186,14 @@ static int zcopy_send_kvec(struct zcopy_job *job, void *buf, size_t len,
 	return zcopy_send_msg(job, &msg, more ? MSG_MORE : 0, sent);
 }
 
-/* Count the chunk's pages the page cache holds before we read them. */
-static unsigned int zcopy_probe_cache(struct zcopy_job *job, loff_t pos,
+/* Count the chunk's pages the page cache held before the job read any. */
+static unsigned int zcopy_probe_cache(struct zcopy_xfer *x, loff_t pos,
 				      size_t len)
 {
-	struct address_space *mapping = job->file->f_mapping;
-	pgoff_t first = pos >> PAGE_SHIFT;
-	pgoff_t last = (pos + len - 1) >> PAGE_SHIFT;
-	pgoff_t index = first;
-	struct folio_batch fbatch;
-	unsigned int i, hits = 0, misses;
+	struct zcopy_job *job = x->job;
+	unsigned int hits, misses;
 
-	folio_batch_init(&fbatch);
-	while (filemap_get_folios(mapping, &index, last, &fbatch)) {
-		for (i = 0; i < folio_batch_count(&fbatch); i++) {
-			struct folio *folio = fbatch.folios[i];
-			pgoff_t start = max(folio->index, first);
-			pgoff_t end = min(folio->index + folio_nr_pages(folio) - 1,
-					  last);
-
-			if (folio_test_uptodate(folio))
-				hits += end - start + 1;
-		}
-		folio_batch_release(&fbatch);
-	}
-	misses = last - first + 1 - hits;
-
+	zcopy_cache_probe_chunk(&x->probe, pos, len, &hits, &misses);
 	spin_lock(&job->lock);
 	job->rec.cache_hit_pages += hits;
 	job->rec.cache_miss_pages += misses;
@@ -382,7 +366,7 @@ static int zcopy_chunk(struct zcopy_xfer *x, loff_t pos, size_t len,
 		       loff_t end)
 {
 	struct zcopy_job *job = x->job;
-	unsigned int misses = zcopy_probe_cache(job, pos, len);
+	unsigned int misses = zcopy_probe_cache(x, pos, len);
 	bool more = pos + len < end;
 	int nr, ret;
 
@@ -411,6 +395,10 @@ static int zcopy_chunk(struct zcopy_xfer *x, loff_t pos, size_t len,
 static int zcopy_xfer_init(struct zcopy_xfer *x, struct zcopy_job *job)
 {
 	x->job = job;
+	if (zcopy_cache_probe_init(&x->probe, job->file, &job->ra,
+				   job->rec.offset,
+				   job->rec.offset + job->rec.length))
+		return -ENOMEM;
 	if (job->rec.mode == ZCOPY_MODE_COPY) {
 		x->bounce = kvmalloc(ZCOPY_CHUNK_BYTES, GFP_KERNEL);
 		return x->bounce ? 0 : -ENOMEM;
@@ -432,6 +420,7 @@ static void zcopy_xfer_exit(struct zcopy_xfer *x)
 	kvfree(x->bounce);
 	kfree(x->pages);
 	kfree(x->bvecs);
+	zcopy_cache_probe_exit(&x->probe);
 }
 
 /*
