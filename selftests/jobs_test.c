@@ -722,13 +722,14 @@ static void expect_counts(struct __test_metadata *_metadata, uint32_t mode,
 }
 
 /*
- * A dropped page cache makes the ext4 disk do real reads for the job: in
- * every mode each page of the range is a miss although the job's own
- * readahead brings later chunks in before they are sent; a second send of
- * the warm file hits every page and reads nothing.
+ * In every mode: a send of [offset, EOF) of the dropped file misses each
+ * of its pages and leaves those before it uncached, then a second send
+ * hits them all and reads nothing.
  */
-TEST_F_TIMEOUT(jobs, cold_cache_reads_the_disk_then_hits, 120)
+static void cold_then_warm(struct __test_metadata *_metadata, int dev,
+			   int sock, uint64_t offset)
 {
+	const uint64_t pages = COLD_PAGES - offset / 4096;
 	struct zcopy_completion rec;
 	unsigned int i;
 	long pgpgin;
@@ -738,19 +739,36 @@ TEST_F_TIMEOUT(jobs, cold_cache_reads_the_disk_then_hits, 120)
 	ASSERT_LE(0, file);
 	for (i = 0; i < ARRAY_SIZE(all_modes); i++) {
 		ASSERT_EQ(0, drop_file(file));
-		ASSERT_EQ(0, send_counted(self->dev, file, self->sock,
-					  all_modes[i], 0, 0, &rec, &pgpgin));
-		expect_counts(_metadata, all_modes[i], &rec, pgpgin, 0,
-			      COLD_PAGES);
-		EXPECT_LE(COLD_SIZE - 1, rec.dma_in_bytes);
+		ASSERT_EQ(0, send_counted(dev, file, sock, all_modes[i], offset,
+					  0, &rec, &pgpgin));
+		expect_counts(_metadata, all_modes[i], &rec, pgpgin, 0, pages);
+		EXPECT_LE(COLD_SIZE - offset - 1, rec.dma_in_bytes);
+		if (offset)
+			EXPECT_EQ(COLD_PAGES - pages,
+				  pages_not_cached(file, offset / 4096 * 4096));
 
-		ASSERT_EQ(0, send_counted(self->dev, file, self->sock,
-					  all_modes[i], 0, 0, &rec, &pgpgin));
-		expect_counts(_metadata, all_modes[i], &rec, pgpgin,
-			      COLD_PAGES, 0);
+		ASSERT_EQ(0, send_counted(dev, file, sock, all_modes[i], offset,
+					  0, &rec, &pgpgin));
+		expect_counts(_metadata, all_modes[i], &rec, pgpgin, pages, 0);
 	}
 	close(file);
 	unlink(COLD_PATH);
+}
+
+/*
+ * A dropped page cache makes the ext4 disk do real reads for the job:
+ * each page is a miss although the job's own readahead brings later
+ * chunks in before they are sent.
+ */
+TEST_F_TIMEOUT(jobs, cold_cache_reads_the_disk_then_hits, 120)
+{
+	cold_then_warm(_metadata, self->dev, self->sock, 0);
+}
+
+/* A range from the middle of a cold file counts its own pages only. */
+TEST_F_TIMEOUT(jobs, cold_range_mid_file_counts_its_pages, 120)
+{
+	cold_then_warm(_metadata, self->dev, self->sock, 1048576 + 100);
 }
 
 /* The first half read beforehand hits, the cold second half misses. */
@@ -780,36 +798,6 @@ TEST_F_TIMEOUT(jobs, half_warm_file_hits_the_warm_half, 120)
 			      warm / 4096, COLD_PAGES - warm / 4096);
 	}
 	close(reader);
-	close(file);
-	unlink(COLD_PATH);
-}
-
-/* A range from the middle of a cold file counts its own pages only. */
-TEST_F_TIMEOUT(jobs, cold_range_mid_file_counts_its_pages, 120)
-{
-	const uint64_t offset = 1048576 + 100;
-	const uint64_t pages = COLD_PAGES - offset / 4096;
-	struct zcopy_completion rec;
-	unsigned int i;
-	long pgpgin;
-	int file;
-
-	file = cold_file();
-	ASSERT_LE(0, file);
-	for (i = 0; i < ARRAY_SIZE(all_modes); i++) {
-		ASSERT_EQ(0, drop_file(file));
-		ASSERT_EQ(0, send_counted(self->dev, file, self->sock,
-					  all_modes[i], offset, 0, &rec,
-					  &pgpgin));
-		expect_counts(_metadata, all_modes[i], &rec, pgpgin, 0, pages);
-		EXPECT_EQ(COLD_PAGES - pages,
-			  pages_not_cached(file, offset / 4096 * 4096));
-
-		ASSERT_EQ(0, send_counted(self->dev, file, self->sock,
-					  all_modes[i], offset, 0, &rec,
-					  &pgpgin));
-		expect_counts(_metadata, all_modes[i], &rec, pgpgin, pages, 0);
-	}
 	close(file);
 	unlink(COLD_PATH);
 }
