@@ -16,7 +16,6 @@
 #include <linux/highmem.h>
 #include <linux/netdevice.h>
 #include <linux/pagemap.h>
-#include <linux/pagevec.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/socket.h>

@@ -771,6 +771,35 @@ TEST_F_TIMEOUT(jobs, cold_range_mid_file_counts_its_pages, 120)
 	cold_then_warm(_metadata, self->dev, self->sock, 1048576 + 100);
 }
 
+#define DATA_RA_KB	"/sys/block/vda/queue/read_ahead_kb"
+
+static long ra_kb_swap(long kb)
+{
+	long old = -1;
+	FILE *f;
+
+	f = fopen(DATA_RA_KB, "r+e");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &old) != 1 || fseek(f, 0, SEEK_SET) ||
+	    fprintf(f, "%ld\n", kb) < 0)
+		old = -1;
+	return fclose(f) ? -1 : old;
+}
+
+/*
+ * 4 MiB of readahead (files opened after the change): the job's first
+ * chunk reads 1024 pages at once, past twice io_pages; they still miss.
+ */
+TEST_F_TIMEOUT(jobs, cold_cache_with_a_large_readahead_window, 120)
+{
+	long old = ra_kb_swap(4096);
+
+	ASSERT_LT(0, old);
+	cold_then_warm(_metadata, self->dev, self->sock, 0);
+	EXPECT_EQ(4096, ra_kb_swap(old));
+}
+
 /* The first half read beforehand hits, the cold second half misses. */
 TEST_F_TIMEOUT(jobs, half_warm_file_hits_the_warm_half, 120)
 {
