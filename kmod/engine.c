@@ -16,7 +16,6 @@
 #include <linux/highmem.h>
 #include <linux/netdevice.h>
 #include <linux/pagemap.h>
-#include <linux/pagevec.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
@@ -26,6 +25,7 @@
 #include <net/dst.h>
 #include <net/sock.h>
 
+#include "cache_probe.h"
 #include "compat.h"
 #include "engine.h"
 #include "identity.h"
@@ -38,12 +38,12 @@
 struct zcopy_xfer {
 	struct zcopy_job *job;
 	loff_t pos, end;
-	pgoff_t probed;			/* pages before it are counted */
 	void *bounce;			/* copy */
 	loff_t bounce_pos;		/* file offset of bounce[0] */
 	size_t bounce_len;		/* bytes read into it, not all sent */
 	struct page **pages;		/* mmap, sendfile, sg */
 	struct bio_vec *bvecs;		/* sg with MSG_SPLICE_PAGES */
+	struct zcopy_cache_probe probe;
 };
 
 /* What the device the socket's route leaves by can do. */
@@ -145,41 +145,14 @@ static int zcopy_send_kvec(struct zcopy_job *job, void *buf, size_t len,
 	return zcopy_send_msg(job, &msg, more ? MSG_MORE : 0, sent);
 }
 
-/*
- * Count the chunk's pages the page cache holds before we read them, each
- * page once: a chunk resumed after the socket was full is not counted
- * again.
- */
+/* Count the chunk's pages the page cache held before the job read any. */
 static unsigned int zcopy_probe_cache(struct zcopy_xfer *x, loff_t pos,
 				      size_t len)
 {
 	struct zcopy_job *job = x->job;
-	struct address_space *mapping = job->file->f_mapping;
-	pgoff_t first = max_t(pgoff_t, pos >> PAGE_SHIFT, x->probed);
-	pgoff_t last = (pos + len - 1) >> PAGE_SHIFT;
-	pgoff_t index = first;
-	struct folio_batch fbatch;
-	unsigned int i, hits = 0, misses;
+	unsigned int hits, misses;
 
-	if (first > last)
-		return 0;
-	x->probed = last + 1;
-
-	folio_batch_init(&fbatch);
-	while (filemap_get_folios(mapping, &index, last, &fbatch)) {
-		for (i = 0; i < folio_batch_count(&fbatch); i++) {
-			struct folio *folio = fbatch.folios[i];
-			pgoff_t start = max(folio->index, first);
-			pgoff_t end = min(folio->index + folio_nr_pages(folio) - 1,
-					  last);
-
-			if (folio_test_uptodate(folio))
-				hits += end - start + 1;
-		}
-		folio_batch_release(&fbatch);
-	}
-	misses = last - first + 1 - hits;
-
+	zcopy_cache_probe_chunk(&x->probe, pos, len, &hits, &misses);
 	spin_lock(&job->lock);
 	job->rec.cache_hit_pages += hits;
 	job->rec.cache_miss_pages += misses;
@@ -399,6 +372,7 @@ void zcopy_xfer_end(struct zcopy_job *job)
 	kvfree(x->bounce);
 	kfree(x->pages);
 	kfree(x->bvecs);
+	zcopy_cache_probe_exit(&x->probe);
 	kfree(x);
 	job->xfer = NULL;
 }
@@ -415,6 +389,10 @@ int zcopy_xfer_start(struct zcopy_job *job)
 	x->job = job;
 	x->pos = job->rec.offset;
 	x->end = x->pos + job->rec.length;
+	if (zcopy_cache_probe_init(&x->probe, job->file, &job->ra,
+				   job->rec.offset,
+				   job->rec.offset + job->rec.length))
+		return -ENOMEM;
 	if (job->rec.mode == ZCOPY_MODE_COPY) {
 		x->bounce = kvmalloc(ZCOPY_CHUNK_BYTES, GFP_KERNEL_ACCOUNT);
 		return x->bounce ? 0 : -ENOMEM;
