@@ -98,6 +98,7 @@ void zcopy_caller_init(struct zcopy_caller *caller, const struct sk_buff *skb)
 	caller->uid = current_euid();
 	caller->net = skb ? sock_net(skb->sk) : current->nsproxy->net_ns;
 	caller->skb = skb;
+	caller->listing = false;
 	caller->admin = -1;
 }
 
@@ -105,16 +106,23 @@ void zcopy_caller_init(struct zcopy_caller *caller, const struct sk_buff *skb)
  * A caller sees the jobs of its network namespace that it submitted, and
  * the others only with CAP_NET_ADMIN over that namespace. The capability
  * is asked only for someone else's job, so that owners leave no audit
- * trail, and never under a spinlock.
+ * trail, and never under a spinlock. A dump only filters what it lists,
+ * as /proc does: its check leaves no audit record either.
  */
 static bool zcopy_caller_may_see(struct zcopy_caller *caller, kuid_t owner)
 {
+	struct user_namespace *ns = caller->net->user_ns;
+
 	if (uid_eq(owner, caller->uid))
 		return true;
-	if (caller->admin < 0)
-		caller->admin = caller->skb ?
-			netlink_net_capable(caller->skb, CAP_NET_ADMIN) :
-			ns_capable(caller->net->user_ns, CAP_NET_ADMIN);
+	if (caller->admin >= 0)
+		return caller->admin;
+	if (caller->listing)
+		caller->admin = ns_capable_noaudit(ns, CAP_NET_ADMIN);
+	else if (caller->skb)
+		caller->admin = netlink_net_capable(caller->skb, CAP_NET_ADMIN);
+	else
+		caller->admin = ns_capable(ns, CAP_NET_ADMIN);
 	return caller->admin;
 }
 

@@ -119,6 +119,7 @@ struct zcopy_caller {
 	kuid_t uid;
 	struct net *net;
 	const struct sk_buff *skb;	/* the netlink request, or NULL */
+	bool listing;			/* a dump: filters, leaves no audit */
 	int admin;			/* -1: not asked yet */
 };
 

@@ -256,6 +256,7 @@ static int zcopy_nl_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	void *hdr;
 
 	zcopy_caller_init(&caller, cb->skb);
+	caller.listing = true;
 	caller.admin = (int)cb->args[1] - 1;
 	while (!zcopy_job_next(&id, &caller, &rec)) {
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,

@@ -5,7 +5,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <netinet/in.h>
 #include <netlink/genl/ctrl.h>
@@ -286,6 +290,131 @@ TEST_F_TIMEOUT(nljobs, events_report_completions_to_admins_only, 120)
 	ASSERT_EQ(0, zcopy_nl_open(&listener));
 	EXPECT_EQ(-NLE_PERM, nl_socket_add_membership(listener.sk, grp));
 	zcopy_nl_close(&listener);
+}
+
+/*
+ * Jobs belong to their network namespace: root in another one sees
+ * neither the job nor its record, and cannot cancel it.
+ */
+TEST_F_TIMEOUT(nljobs, other_netns_sees_no_jobs, 120)
+{
+	struct zcopy_nl other;
+	uint64_t id;
+
+	ASSERT_EQ(0, zcopy_nl_request(&self->nl, ZCOPY_CMD_SUBMIT, put_submit,
+				      &self->args, &self->reply));
+	id = zcopy_nl_reply_u64(&self->reply, ZCOPY_A_ID);
+	ASSERT_EQ(ZCOPY_STATE_DONE, zcopy_nl_wait_job(&self->nl, id, &self->reply));
+	zcopy_nl_reply_free(&self->reply);
+
+	ASSERT_EQ(0, unshare(CLONE_NEWNET));
+	ASSERT_EQ(0, zcopy_nl_open(&other));
+	EXPECT_EQ(-ENOENT, zcopy_nl_get(&other, id, &self->reply));
+	zcopy_nl_reply_free(&self->reply);
+	EXPECT_EQ(-ENOENT, zcopy_nl_request(&other, ZCOPY_CMD_CANCEL,
+					    zcopy_put_u64_id, &id,
+					    &self->reply));
+	zcopy_nl_reply_free(&self->reply);
+	zcopy_nl_close(&other);
+	EXPECT_EQ(0, count_dump(id));
+}
+
+#define KPROBE_EVENTS	"/sys/kernel/tracing/kprobe_events"
+#define CAP_EVENT	"/sys/kernel/tracing/events/kprobes/zcopy_cap/"
+
+static int write_file(const char *path, const char *text, int flags)
+{
+	int fd, ret = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC | flags);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, strlen(text)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+#define CAP_OPT_NOAUDIT	0x2
+
+/*
+ * Audited CAP_NET_ADMIN (12) checks by processes named comm, as a kprobe
+ * on security_capable() saw them.
+ */
+static int cap_checks(const char *comm)
+{
+	char line[512], needle[64];
+	unsigned int opts;
+	const char *o;
+	int n = 0;
+	FILE *f;
+
+	f = fopen("/sys/kernel/tracing/trace", "re");
+	if (!f)
+		return -1;
+	snprintf(needle, sizeof(needle), "%s-", comm);
+	while (fgets(line, sizeof(line), f)) {
+		o = strstr(line, "opts=");
+		if (strstr(line, needle) && strstr(line, "cap=12") && o &&
+		    sscanf(o, "opts=%x", &opts) == 1 &&
+		    !(opts & CAP_OPT_NOAUDIT))
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/*
+ * An owner looking at its own job is asked for no capability, so it
+ * leaves no audit record, nor does its dump, which only filters; a GET
+ * of someone else's job asks for CAP_NET_ADMIN, and is refused.
+ */
+TEST_F_TIMEOUT(nljobs, owners_are_asked_for_no_capability, 120)
+{
+	struct zcopy_nl nl;
+	uint64_t root_id, own_id;
+	int status;
+	pid_t pid;
+
+	/* security_capable(cred, ns, cap, opts): the third and fourth. */
+	if (write_file(KPROBE_EVENTS,
+		       "p:zcopy_cap security_capable cap=%dx:s32 opts=%cx:x32\n",
+		       O_APPEND))
+		SKIP(return, "no kprobe events");
+	ASSERT_EQ(0, write_file("/sys/kernel/tracing/trace", "", O_TRUNC));
+	ASSERT_EQ(0, write_file(CAP_EVENT "enable", "1", 0));
+
+	ASSERT_EQ(0, zcopy_nl_request(&self->nl, ZCOPY_CMD_SUBMIT, put_submit,
+				      &self->args, &self->reply));
+	root_id = zcopy_nl_reply_u64(&self->reply, ZCOPY_A_ID);
+	zcopy_nl_reply_free(&self->reply);
+
+	pid = fork();
+	if (!pid) {
+		struct zcopy_nl_reply reply = {};
+
+		prctl(PR_SET_NAME, "zcopy-owner");
+		if (zcopy_drop_privileges() || zcopy_nl_open(&nl) ||
+		    zcopy_nl_request(&nl, ZCOPY_CMD_SUBMIT, put_submit,
+				     &self->args, &reply))
+			_exit(1);
+		own_id = zcopy_nl_reply_u64(&reply, ZCOPY_A_ID);
+		if (zcopy_nl_wait_job(&nl, own_id, &reply) != ZCOPY_STATE_DONE)
+			_exit(2);
+		zcopy_nl_reply_free(&reply);
+		if (count_dump(own_id) != 1)
+			_exit(3);
+		/* So far only its own jobs: no capability asked. */
+		if (cap_checks("zcopy-owner"))
+			_exit(4);
+		if (zcopy_nl_get(&nl, root_id, &reply) != -ENOENT)
+			_exit(5);
+		_exit(cap_checks("zcopy-owner") > 0 ? 0 : 6);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	write_file(CAP_EVENT "enable", "0", 0);
+	write_file(KPROBE_EVENTS, "-:zcopy_cap\n", O_APPEND);
+	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
 TEST_HARNESS_MAIN
