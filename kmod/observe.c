@@ -179,16 +179,18 @@ out:
 		wake_up(&obs->wait);
 }
 
-static void zcopy_tp_xmit(void *data, const struct sk_buff *skb,
-			  const struct net_device *dev)
+/*
+ * Calls fn on every observation of sk. The clock is read only when one
+ * exists: unobserved sockets pay the bucket test alone.
+ */
+static void zcopy_obs_each(const struct sock *sk,
+			   void (*fn)(struct zcopy_obs *obs, const void *arg),
+			   const void *arg)
 {
-	struct sock *sk = skb->sk;
 	struct zcopy_obs *obs;
 	bool seen = false;
 	u64 start = 0;
 
-	if (!static_branch_unlikely(&zcopy_obs_on) || !sk)
-		return;
 	rcu_read_lock();
 	hash_for_each_possible_rcu(zcopy_obs_by_sk, obs, by_sk, (unsigned long)sk) {
 		if (obs->sk != sk)
@@ -196,37 +198,56 @@ static void zcopy_tp_xmit(void *data, const struct sk_buff *skb,
 		if (!seen)
 			start = local_clock();
 		seen = true;
-		zcopy_obs_classify(obs, skb, dev);
+		fn(obs, arg);
 	}
 	rcu_read_unlock();
 	if (seen)
 		zcopy_obs_charge(start);
 }
 
+struct zcopy_xmit {
+	const struct sk_buff *skb;
+	const struct net_device *dev;
+};
+
+static void zcopy_obs_xmit(struct zcopy_obs *obs, const void *arg)
+{
+	const struct zcopy_xmit *x = arg;
+
+	zcopy_obs_classify(obs, x->skb, x->dev);
+}
+
+static void zcopy_tp_xmit(void *data, const struct sk_buff *skb,
+			  const struct net_device *dev)
+{
+	struct zcopy_xmit x = { skb, dev };
+
+	if (static_branch_unlikely(&zcopy_obs_on) && skb->sk)
+		zcopy_obs_each(skb->sk, zcopy_obs_xmit, &x);
+}
+
+struct zcopy_add {
+	size_t field;
+	u64 n;
+};
+
+static void zcopy_obs_add(struct zcopy_obs *obs, const void *arg)
+{
+	const struct zcopy_add *a = arg;
+	unsigned long flags;
+
+	spin_lock_irqsave(&obs->lock, flags);
+	*(u64 *)((char *)&obs->c + a->field) += a->n;
+	spin_unlock_irqrestore(&obs->lock, flags);
+}
+
 /* Adds n to the counter at field of every observation of sk. */
 static void zcopy_obs_count(const struct sock *sk, size_t field, u64 n)
 {
-	struct zcopy_obs *obs;
-	unsigned long flags;
-	bool seen = false;
-	u64 start = 0;
+	struct zcopy_add a = { field, n };
 
-	if (!static_branch_unlikely(&zcopy_obs_on) || !sk || !n)
-		return;
-	rcu_read_lock();
-	hash_for_each_possible_rcu(zcopy_obs_by_sk, obs, by_sk, (unsigned long)sk) {
-		if (obs->sk != sk)
-			continue;
-		if (!seen)
-			start = local_clock();
-		seen = true;
-		spin_lock_irqsave(&obs->lock, flags);
-		*(u64 *)((char *)&obs->c + field) += n;
-		spin_unlock_irqrestore(&obs->lock, flags);
-	}
-	rcu_read_unlock();
-	if (seen)
-		zcopy_obs_charge(start);
+	if (static_branch_unlikely(&zcopy_obs_on) && sk && n)
+		zcopy_obs_each(sk, zcopy_obs_add, &a);
 }
 
 static void zcopy_tp_retransmit(void *data, const struct sock *sk,
