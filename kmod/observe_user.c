@@ -67,7 +67,7 @@ int zcopy_obs_user_start(struct sock *owner, u32 portid, struct sock *sk,
 	u->euid = current_euid();
 
 	mutex_lock(&zcopy_obs_users_lock);
-	/* At most max_observations: counting one user's is no slower. */
+	/* A walk of at most max_observations: no per-uid table needed. */
 	if (zcopy_obs_users_count >= READ_ONCE(max_observations) ||
 	    zcopy_obs_users_of(u->euid) >= READ_ONCE(max_user_observations)) {
 		ret = -EAGAIN;
