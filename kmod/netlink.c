@@ -412,7 +412,7 @@ static int zcopy_nl_observe_start_doit(struct sk_buff *skb,
 	if (ret)
 		return ret;
 
-	ret = zcopy_obs_user_start(genl_info_net(info), info->snd_portid,
+	ret = zcopy_obs_user_start(NETLINK_CB(skb).sk, info->snd_portid,
 				   sock->sk, file, &id);
 	sockfd_put(sock);
 	fput(file);
@@ -424,8 +424,7 @@ static int zcopy_nl_observe_start_doit(struct sk_buff *skb,
 	c.probes = zcopy_observe_probes();
 	ret = zcopy_nl_observe_reply(info, id, &c);
 	if (ret)
-		zcopy_obs_user_read(genl_info_net(info), info->snd_portid, id,
-				    true, &c);
+		zcopy_obs_user_read(NETLINK_CB(skb).sk, id, true, &c);
 	return ret;
 }
 
@@ -444,8 +443,7 @@ static int zcopy_nl_observe_read_doit(struct sk_buff *skb,
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	if (zcopy_obs_user_read(genl_info_net(info), info->snd_portid, id, stop,
-				&c)) {
+	if (zcopy_obs_user_read(NETLINK_CB(skb).sk, id, stop, &c)) {
 		nlmsg_free(msg);
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[ZCOPY_A_OBSERVE_ID],
 				    "no such observation of this socket");

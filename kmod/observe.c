@@ -10,22 +10,30 @@
  * where the stack copied or checksummed (for the user's diagnosis); the
  * tcp:tcp_retransmit_skb tracepoint counts bytes sent again.
  *
- * Unobserved sockets cost an atomic read while nothing is observed, and a
- * hash bucket test otherwise.
+ * The probes are registered only while something is observed (and for a
+ * short linger after, as registering waits for grace periods); a static
+ * key skips their bodies while nothing is. Unobserved sockets then cost a
+ * hash bucket test; only observed ones pay for the clock reads.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/hashtable.h>
+#include <linux/jump_label.h>
 #include <linux/kprobes.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <linux/tracepoint.h>
+#include <linux/workqueue.h>
 #include <net/tcp.h>
 
 #include "observe.h"
 #include "stats.h"
+
+/* Probes stay registered this long after the last observation ends. */
+#define ZCOPY_OBS_LINGER	(HZ / 2)
 
 struct zcopy_obs {
 	struct hlist_node by_sk;	/* zcopy_obs_by_sk */
@@ -37,10 +45,14 @@ struct zcopy_obs {
 	wait_queue_head_t wait;
 
 	spinlock_t lock;		/* the fields below; taken in any context */
-	u32 seq_start;			/* first sequence number observed */
+	/*
+	 * Progress is kept relative to the newest sequence number seen, so
+	 * that wrapping compares stay within TCP's window however long the
+	 * observation runs; the stream position itself is 64-bit.
+	 */
 	u32 seq_next;			/* end of the newest payload seen */
-	u32 seq_end;			/* if bounded: end of what is observed */
-	bool bounded;
+	u64 pos;			/* bytes from the start to seq_next */
+	u64 end;			/* bytes observed: bounded, or U64_MAX */
 	u64 target;			/* wake the waiter when bytes reach it */
 	struct zcopy_obs_counts c;
 };
@@ -48,7 +60,16 @@ struct zcopy_obs {
 static DEFINE_HASHTABLE(zcopy_obs_by_sk, 6);
 static LIST_HEAD(zcopy_obs_all);
 static DEFINE_SPINLOCK(zcopy_obs_list_lock);
-static atomic_t zcopy_obs_active = ATOMIC_INIT(0);
+
+/* On while any observation exists: the probes' bodies run. */
+static DEFINE_STATIC_KEY_FALSE(zcopy_obs_on);
+
+/* Arming: observations counted, probes registered and unregistered. */
+static DEFINE_MUTEX(zcopy_obs_arm_lock);
+static unsigned int zcopy_obs_count_all;
+static u32 zcopy_armed;
+static void zcopy_obs_disarm_work(struct work_struct *work);
+static DECLARE_DELAYED_WORK(zcopy_obs_disarm, zcopy_obs_disarm_work);
 
 /* What a kernel without some probe does, tried on any kernel. */
 static unsigned int probes = ZCOPY_PROBES_ALL;
@@ -60,7 +81,7 @@ static char zcopy_probe_error[256];
 
 #define ZCOPY_OBS_FIELD(f)	offsetof(struct zcopy_obs_counts, f)
 
-/* The observer's own cost, while anything is observed. */
+/* The observer's own cost on observed sockets; stats are per-CPU. */
 static void zcopy_obs_charge(u64 start)
 {
 	zcopy_stats_add(ZCOPY_STATS_A_OBSERVER_NS, local_clock() - start);
@@ -111,10 +132,11 @@ static void zcopy_obs_classify(struct zcopy_obs *obs,
 {
 	struct zcopy_obs_counts *c = &obs->c;
 	const struct tcphdr *th;
-	unsigned int hdr, len;
+	unsigned int hdr, len, n;
 	unsigned long flags;
 	bool wake = false;
-	u32 seq, first, last;
+	u32 seq, first;
+	u64 pos;
 
 	if (!skb_transport_header_was_set(skb))
 		return;
@@ -126,26 +148,27 @@ static void zcopy_obs_classify(struct zcopy_obs *obs,
 	seq = ntohl(th->seq);
 
 	spin_lock_irqsave(&obs->lock, flags);
-	/* Only bytes queued since the start (up to the end), each once. */
-	first = seq;
-	if (before(first, obs->seq_start))
-		first = obs->seq_start;
-	if (before(first, obs->seq_next))
-		first = obs->seq_next;
-	last = seq + len;
-	if (obs->bounded && after(last, obs->seq_end))
-		last = obs->seq_end;
-	if (!before(first, last))
+	/*
+	 * Only bytes past the newest seen (queued since the start, and not
+	 * sent before), up to the end, each once.
+	 */
+	if (!after(seq + len, obs->seq_next))
 		goto out;
+	first = before(seq, obs->seq_next) ? obs->seq_next : seq;
+	pos = obs->pos + (first - obs->seq_next);
+	if (pos >= obs->end)
+		goto out;
+	n = min_t(u64, seq + len - first, obs->end - pos);
 
-	obs->seq_next = last;
-	c->bytes += last - first;
+	obs->seq_next = first + n;
+	obs->pos = pos + n;
+	c->bytes += n;
 	c->skbs++;
 	c->frags += skb_shinfo(skb)->nr_frags;
 	if (dev->dev.parent && !(dev->flags & IFF_LOOPBACK))
-		c->dma_out_bytes += last - first;
+		c->dma_out_bytes += n;
 	memcpy(c->egress_dev, dev->name, IFNAMSIZ);
-	zcopy_obs_walk(obs, skb, hdr + first - seq, hdr + last - seq);
+	zcopy_obs_walk(obs, skb, hdr + first - seq, hdr + first - seq + n);
 	wake = obs->target && c->bytes >= obs->target;
 out:
 	spin_unlock_irqrestore(&obs->lock, flags);
@@ -153,44 +176,75 @@ out:
 		wake_up(&obs->wait);
 }
 
+/*
+ * Calls fn on every observation of sk. The clock is read only when one
+ * exists: unobserved sockets pay the bucket test alone.
+ */
+static void zcopy_obs_each(const struct sock *sk,
+			   void (*fn)(struct zcopy_obs *obs, const void *arg),
+			   const void *arg)
+{
+	struct zcopy_obs *obs;
+	bool seen = false;
+	u64 start = 0;
+
+	rcu_read_lock();
+	hash_for_each_possible_rcu(zcopy_obs_by_sk, obs, by_sk, (unsigned long)sk) {
+		if (obs->sk != sk)
+			continue;
+		if (!seen)
+			start = local_clock();
+		seen = true;
+		fn(obs, arg);
+	}
+	rcu_read_unlock();
+	if (seen)
+		zcopy_obs_charge(start);
+}
+
+struct zcopy_xmit {
+	const struct sk_buff *skb;
+	const struct net_device *dev;
+};
+
+static void zcopy_obs_xmit(struct zcopy_obs *obs, const void *arg)
+{
+	const struct zcopy_xmit *x = arg;
+
+	zcopy_obs_classify(obs, x->skb, x->dev);
+}
+
 static void zcopy_tp_xmit(void *data, const struct sk_buff *skb,
 			  const struct net_device *dev)
 {
-	struct sock *sk = skb->sk;
-	struct zcopy_obs *obs;
-	u64 start;
+	struct zcopy_xmit x = { skb, dev };
 
-	if (!atomic_read(&zcopy_obs_active) || !sk)
-		return;
-	start = local_clock();
-	rcu_read_lock();
-	hash_for_each_possible_rcu(zcopy_obs_by_sk, obs, by_sk, (unsigned long)sk)
-		if (obs->sk == sk)
-			zcopy_obs_classify(obs, skb, dev);
-	rcu_read_unlock();
-	zcopy_obs_charge(start);
+	if (static_branch_unlikely(&zcopy_obs_on) && skb->sk)
+		zcopy_obs_each(skb->sk, zcopy_obs_xmit, &x);
+}
+
+struct zcopy_add {
+	size_t field;
+	u64 n;
+};
+
+static void zcopy_obs_add(struct zcopy_obs *obs, const void *arg)
+{
+	const struct zcopy_add *a = arg;
+	unsigned long flags;
+
+	spin_lock_irqsave(&obs->lock, flags);
+	*(u64 *)((char *)&obs->c + a->field) += a->n;
+	spin_unlock_irqrestore(&obs->lock, flags);
 }
 
 /* Adds n to the counter at field of every observation of sk. */
 static void zcopy_obs_count(const struct sock *sk, size_t field, u64 n)
 {
-	struct zcopy_obs *obs;
-	unsigned long flags;
-	u64 start;
+	struct zcopy_add a = { field, n };
 
-	if (!atomic_read(&zcopy_obs_active) || !sk || !n)
-		return;
-	start = local_clock();
-	rcu_read_lock();
-	hash_for_each_possible_rcu(zcopy_obs_by_sk, obs, by_sk, (unsigned long)sk) {
-		if (obs->sk != sk)
-			continue;
-		spin_lock_irqsave(&obs->lock, flags);
-		*(u64 *)((char *)&obs->c + field) += n;
-		spin_unlock_irqrestore(&obs->lock, flags);
-	}
-	rcu_read_unlock();
-	zcopy_obs_charge(start);
+	if (static_branch_unlikely(&zcopy_obs_on) && sk && n)
+		zcopy_obs_each(sk, zcopy_obs_add, &a);
 }
 
 static void zcopy_tp_retransmit(void *data, const struct sock *sk,
@@ -215,10 +269,11 @@ static int zcopy_kp_copy_ubufs(struct kprobe *p, struct pt_regs *regs)
 	const struct skb_shared_info *shinfo;
 	struct zcopy_obs *obs;
 	unsigned long flags;
+	bool seen = false;
 	unsigned int i;
-	u64 start;
+	u64 start = 0;
 
-	if (!atomic_read(&zcopy_obs_active) || !skb_zcopy(skb))
+	if (!static_branch_unlikely(&zcopy_obs_on) || !skb_zcopy(skb))
 		return 0;
 	start = local_clock();
 	shinfo = skb_shinfo(skb);
@@ -232,6 +287,7 @@ static int zcopy_kp_copy_ubufs(struct kprobe *p, struct pt_regs *regs)
 				n += skb_frag_size(&shinfo->frags[i]);
 		if (!n)
 			continue;
+		seen = true;
 		spin_lock_irqsave(&obs->lock, flags);
 		moved = min(n, obs->c.ref_bytes);
 		obs->c.ref_bytes -= moved;
@@ -240,7 +296,9 @@ static int zcopy_kp_copy_ubufs(struct kprobe *p, struct pt_regs *regs)
 		spin_unlock_irqrestore(&obs->lock, flags);
 	}
 	rcu_read_unlock();
-	zcopy_obs_charge(start);
+	/* Zero-copy skbs are rare; charged only when one was observed. */
+	if (seen)
+		zcopy_obs_charge(start);
 	return 0;
 }
 
@@ -301,18 +359,22 @@ static struct zcopy_tp zcopy_tps[] = {
 	{ "tcp_retransmit_skb", zcopy_tp_retransmit, ZCOPY_PROBE_RETRANSMIT },
 };
 
-static struct kprobe zcopy_kps[] = {
-	{ .symbol_name = "skb_copy_ubufs", .pre_handler = zcopy_kp_copy_ubufs },
-	{ .symbol_name = "__pskb_pull_tail", .pre_handler = zcopy_kp_pull_tail },
-	{ .symbol_name = "skb_copy_bits", .pre_handler = zcopy_kp_copy_bits },
-	{ .symbol_name = "skb_checksum_help", .pre_handler = zcopy_kp_csum_help },
-	{ .symbol_name = "skb_segment", .pre_handler = zcopy_kp_segment },
+struct zcopy_kp {
+	const char *symbol;
+	kprobe_pre_handler_t handler;
+	u32 bit;
 };
 
-static const u32 zcopy_kp_bits[] = {
-	ZCOPY_PROBE_COPY_UBUFS, ZCOPY_PROBE_PULL_TAIL, ZCOPY_PROBE_COPY_BITS,
-	ZCOPY_PROBE_CSUM_HELP, ZCOPY_PROBE_SEGMENT,
+static const struct zcopy_kp zcopy_kp_defs[] = {
+	{ "skb_copy_ubufs", zcopy_kp_copy_ubufs, ZCOPY_PROBE_COPY_UBUFS },
+	{ "__pskb_pull_tail", zcopy_kp_pull_tail, ZCOPY_PROBE_PULL_TAIL },
+	{ "skb_copy_bits", zcopy_kp_copy_bits, ZCOPY_PROBE_COPY_BITS },
+	{ "skb_checksum_help", zcopy_kp_csum_help, ZCOPY_PROBE_CSUM_HELP },
+	{ "skb_segment", zcopy_kp_segment, ZCOPY_PROBE_SEGMENT },
 };
+
+/* Filled anew at each arming: a kprobe once unregistered keeps its addr. */
+static struct kprobe zcopy_kps[ARRAY_SIZE(zcopy_kp_defs)];
 
 static void zcopy_tp_find(struct tracepoint *tp, void *priv)
 {
@@ -338,45 +400,112 @@ static void zcopy_probe_failed(const char *what, const char *name, int err)
 			  used ? "; " : "", what, name, probes);
 }
 
-static int zcopy_tp_register(struct zcopy_tp *t)
+static void zcopy_armed_set(u32 armed)
 {
-	if (!(probes & t->bit))
-		return 0;
-	return t->tp ? tracepoint_probe_register(t->tp, t->probe, NULL) :
-		       -ENOENT;
+	zcopy_stats_add(ZCOPY_STATS_A_OBSERVER_ARMED,
+			(s64)armed - (s64)zcopy_armed);
+	zcopy_armed = armed;
 }
 
-static int zcopy_kp_register(unsigned int i)
+/*
+ * Registers the probes of want not yet registered; at load (init) records
+ * why one fails. Returns the bits that failed.
+ */
+static u32 zcopy_obs_arm(u32 want, bool init)
 {
-	return probes & zcopy_kp_bits[i] ? register_kprobe(&zcopy_kps[i]) : 0;
-}
-
-void zcopy_observe_init(void)
-{
+	u32 armed = zcopy_armed, failed = 0;
 	unsigned int i;
 	int ret;
 
-	for_each_kernel_tracepoint(zcopy_tp_find, NULL);
+	lockdep_assert_held(&zcopy_obs_arm_lock);
 	for (i = 0; i < ARRAY_SIZE(zcopy_tps); i++) {
 		struct zcopy_tp *t = &zcopy_tps[i];
 
-		ret = zcopy_tp_register(t);
-		if (ret || !(probes & t->bit)) {
-			t->tp = NULL;
-			zcopy_probe_failed("tracepoint", t->name, ret);
+		if (!(want & t->bit) || (armed & t->bit))
+			continue;
+		ret = t->tp ? tracepoint_probe_register(t->tp, t->probe, NULL) :
+			      -ENOENT;
+		if (ret) {
+			failed |= t->bit;
+			if (init)
+				zcopy_probe_failed("tracepoint", t->name, ret);
 			continue;
 		}
-		zcopy_probes |= t->bit;
+		armed |= t->bit;
 	}
 	for (i = 0; i < ARRAY_SIZE(zcopy_kps); i++) {
-		ret = zcopy_kp_register(i);
-		if (ret || !(probes & zcopy_kp_bits[i])) {
-			zcopy_probe_failed("kprobe", zcopy_kps[i].symbol_name,
-					   ret);
+		const struct zcopy_kp *d = &zcopy_kp_defs[i];
+		struct kprobe *kp = &zcopy_kps[i];
+
+		if (!(want & d->bit) || (armed & d->bit))
+			continue;
+		memset(kp, 0, sizeof(*kp));
+		kp->symbol_name = d->symbol;
+		kp->pre_handler = d->handler;
+		ret = register_kprobe(kp);
+		if (ret) {
+			failed |= d->bit;
+			if (init)
+				zcopy_probe_failed("kprobe", d->symbol, ret);
 			continue;
 		}
-		zcopy_probes |= zcopy_kp_bits[i];
+		armed |= d->bit;
 	}
+	zcopy_armed_set(armed);
+	return failed;
+}
+
+/* Unregisters every probe; none of their bodies runs on return. */
+static void zcopy_obs_disarm_all(void)
+{
+	struct kprobe *kps[ARRAY_SIZE(zcopy_kps)];
+	unsigned int i, n = 0;
+
+	lockdep_assert_held(&zcopy_obs_arm_lock);
+	for (i = 0; i < ARRAY_SIZE(zcopy_kps); i++)
+		if (zcopy_armed & zcopy_kp_defs[i].bit)
+			kps[n++] = &zcopy_kps[i];
+	/* One grace period for all of them. */
+	if (n)
+		unregister_kprobes(kps, n);
+	for (i = 0; i < ARRAY_SIZE(zcopy_tps); i++)
+		if (zcopy_armed & zcopy_tps[i].bit)
+			tracepoint_probe_unregister(zcopy_tps[i].tp,
+						    zcopy_tps[i].probe, NULL);
+	tracepoint_synchronize_unregister();
+	zcopy_armed_set(0);
+}
+
+static void zcopy_obs_disarm_work(struct work_struct *work)
+{
+	mutex_lock(&zcopy_obs_arm_lock);
+	if (!zcopy_obs_count_all && zcopy_armed)
+		zcopy_obs_disarm_all();
+	mutex_unlock(&zcopy_obs_arm_lock);
+}
+
+/*
+ * Finds which probes this kernel has by registering each once; they are
+ * unregistered at once, and registered again by the first observation.
+ */
+void zcopy_observe_init(void)
+{
+	unsigned int i;
+
+	for_each_kernel_tracepoint(zcopy_tp_find, NULL);
+	for (i = 0; i < ARRAY_SIZE(zcopy_tps); i++)
+		if (!(probes & zcopy_tps[i].bit))
+			zcopy_probe_failed("tracepoint", zcopy_tps[i].name, 0);
+	for (i = 0; i < ARRAY_SIZE(zcopy_kp_defs); i++)
+		if (!(probes & zcopy_kp_defs[i].bit))
+			zcopy_probe_failed("kprobe", zcopy_kp_defs[i].symbol, 0);
+
+	mutex_lock(&zcopy_obs_arm_lock);
+	zcopy_obs_arm(probes & ZCOPY_PROBES_ALL, true);
+	zcopy_probes = zcopy_armed;
+	zcopy_obs_disarm_all();
+	mutex_unlock(&zcopy_obs_arm_lock);
+
 	zcopy_stats_add(ZCOPY_STATS_A_OBSERVER_PROBES, zcopy_probes);
 	if ((zcopy_probes & ZCOPY_PROBES_NEEDED) != ZCOPY_PROBES_NEEDED)
 		pr_warn("observer incomplete, transfers will not be verified: %s\n",
@@ -386,18 +515,14 @@ void zcopy_observe_init(void)
 			zcopy_probe_error);
 }
 
+/* Every observation has ended by now. */
 void zcopy_observe_exit(void)
 {
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(zcopy_kps); i++)
-		if (zcopy_probes & zcopy_kp_bits[i])
-			unregister_kprobe(&zcopy_kps[i]);
-	for (i = 0; i < ARRAY_SIZE(zcopy_tps); i++)
-		if (zcopy_tps[i].tp)
-			tracepoint_probe_unregister(zcopy_tps[i].tp,
-						    zcopy_tps[i].probe, NULL);
-	tracepoint_synchronize_unregister();
+	cancel_delayed_work_sync(&zcopy_obs_disarm);
+	mutex_lock(&zcopy_obs_arm_lock);
+	if (zcopy_armed)
+		zcopy_obs_disarm_all();
+	mutex_unlock(&zcopy_obs_arm_lock);
 	/* Observations freed after a grace period: done before unload. */
 	rcu_barrier();
 }
@@ -416,7 +541,7 @@ struct zcopy_obs *zcopy_obs_start(struct sock *sk, struct file *file)
 {
 	struct zcopy_obs *obs;
 
-	obs = kzalloc(sizeof(*obs), GFP_KERNEL);
+	obs = kzalloc(sizeof(*obs), GFP_KERNEL_ACCOUNT);
 	if (!obs)
 		return NULL;
 	sock_hold(sk);
@@ -425,15 +550,24 @@ struct zcopy_obs *zcopy_obs_start(struct sock *sk, struct file *file)
 	obs->mapping = file->f_mapping;
 	init_waitqueue_head(&obs->wait);
 	spin_lock_init(&obs->lock);
-	obs->c.probes = zcopy_probes;
-	obs->seq_start = READ_ONCE(tcp_sk(sk)->write_seq);
-	obs->seq_next = obs->seq_start;
+	obs->end = U64_MAX;
+
+	mutex_lock(&zcopy_obs_arm_lock);
+	/* A disarm still pending finds the count raised and does nothing. */
+	cancel_delayed_work(&zcopy_obs_disarm);
+	if (!zcopy_obs_count_all++) {
+		zcopy_obs_arm(zcopy_probes, false);
+		static_branch_enable(&zcopy_obs_on);
+	}
+	/* A probe that failed to register now leaves the count unverified. */
+	obs->c.probes = zcopy_armed;
+	obs->seq_next = READ_ONCE(tcp_sk(sk)->write_seq);
 
 	spin_lock(&zcopy_obs_list_lock);
 	hash_add_rcu(zcopy_obs_by_sk, &obs->by_sk, (unsigned long)sk);
 	list_add_tail_rcu(&obs->all, &zcopy_obs_all);
-	atomic_inc(&zcopy_obs_active);
 	spin_unlock(&zcopy_obs_list_lock);
+	mutex_unlock(&zcopy_obs_arm_lock);
 	return obs;
 }
 
@@ -451,11 +585,16 @@ static void zcopy_obs_free(struct rcu_head *rcu)
 
 void zcopy_obs_stop(struct zcopy_obs *obs, struct zcopy_obs_counts *c)
 {
+	mutex_lock(&zcopy_obs_arm_lock);
 	spin_lock(&zcopy_obs_list_lock);
 	hash_del_rcu(&obs->by_sk);
 	list_del_rcu(&obs->all);
-	atomic_dec(&zcopy_obs_active);
 	spin_unlock(&zcopy_obs_list_lock);
+	if (!--zcopy_obs_count_all) {
+		static_branch_disable(&zcopy_obs_on);
+		schedule_delayed_work(&zcopy_obs_disarm, ZCOPY_OBS_LINGER);
+	}
+	mutex_unlock(&zcopy_obs_arm_lock);
 
 	if (c)
 		zcopy_obs_read(obs, c);
@@ -465,11 +604,11 @@ void zcopy_obs_stop(struct zcopy_obs *obs, struct zcopy_obs_counts *c)
 	call_rcu(&obs->rcu, zcopy_obs_free);
 }
 
+/* Counted in bytes from the start, never in 32-bit sequence numbers. */
 void zcopy_obs_bound(struct zcopy_obs *obs, u64 bytes)
 {
 	spin_lock_irq(&obs->lock);
-	obs->seq_end = obs->seq_start + (u32)bytes;
-	obs->bounded = true;
+	obs->end = bytes;
 	spin_unlock_irq(&obs->lock);
 }
 

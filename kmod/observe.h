@@ -30,17 +30,21 @@ struct zcopy_obs_counts {
 	char egress_dev[IFNAMSIZ];
 };
 
-/* Registers the probes it can; never fails the module's load. */
+/*
+ * Finds the probes this kernel has (registered only while something is
+ * observed); never fails the module's load.
+ */
 void zcopy_observe_init(void);
 void zcopy_observe_exit(void);
 
-/* ZCOPY_PROBE_* registered, and why some are not (NULL: all are). */
+/* ZCOPY_PROBE_* this kernel has, and why some not (NULL: all). */
 u32 zcopy_observe_probes(void);
 const char *zcopy_observe_error(void);
 
 /*
  * Starts observing sk's payload queued from now on; pages of file's page
- * cache count as by reference. Takes references on both.
+ * cache count as by reference. Takes references on both. May sleep: the
+ * first observation registers the probes.
  */
 struct zcopy_obs *zcopy_obs_start(struct sock *sk, struct file *file);
 /* The counts so far. */

@@ -3,7 +3,11 @@
  * Observations that user space starts on its own sockets (netlink
  * OBSERVE_*): ids, ownership by the netlink socket that asked, limits, and
  * the end of all of them when that socket closes.
+ *
+ * The owner is the netlink socket itself, not its port id: NETLINK_URELEASE
+ * comes after the port id is free, when another socket may have bound it.
  */
+#include <linux/cred.h>
 #include <linux/idr.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -11,6 +15,7 @@
 #include <linux/notifier.h>
 #include <linux/slab.h>
 #include <net/net_namespace.h>
+#include <net/sock.h>
 
 #include "observe.h"
 #include "observe_user.h"
@@ -21,34 +26,54 @@ module_param(max_observations, uint, 0644);
 MODULE_PARM_DESC(max_observations,
 		 "User observations open at once, all users (default 256)");
 
+static unsigned int max_user_observations = 32;
+module_param(max_user_observations, uint, 0644);
+MODULE_PARM_DESC(max_user_observations,
+		 "User observations open at once, per effective uid (default 32)");
+
 struct zcopy_obs_user {
 	struct zcopy_obs *obs;
-	struct net *net;		/* with portid, the owner */
-	u32 portid;
+	struct sock *owner;		/* held: compared, and tested dead */
+	u32 portid;			/* the owner's, for NETLINK_URELEASE */
+	kuid_t euid;			/* whose limit it counts against */
 };
 
 static DEFINE_MUTEX(zcopy_obs_users_lock);
 static DEFINE_IDR(zcopy_obs_users);
 static unsigned int zcopy_obs_users_count;
 
-int zcopy_obs_user_start(struct net *net, u32 portid, struct sock *sk,
+static unsigned int zcopy_obs_users_of(kuid_t euid)
+{
+	struct zcopy_obs_user *u;
+	unsigned int n = 0;
+	int id;
+
+	lockdep_assert_held(&zcopy_obs_users_lock);
+	idr_for_each_entry(&zcopy_obs_users, u, id)
+		n += uid_eq(u->euid, euid);
+	return n;
+}
+
+int zcopy_obs_user_start(struct sock *owner, u32 portid, struct sock *sk,
 			 struct file *file, u64 *id)
 {
 	struct zcopy_obs_user *u;
 	int ret;
 
-	u = kzalloc(sizeof(*u), GFP_KERNEL);
+	u = kzalloc(sizeof(*u), GFP_KERNEL_ACCOUNT);
 	if (!u)
 		return -ENOMEM;
-	u->net = net;
 	u->portid = portid;
+	u->euid = current_euid();
 
 	mutex_lock(&zcopy_obs_users_lock);
-	if (zcopy_obs_users_count >= max_observations) {
+	/* A walk of at most max_observations: no per-uid table needed. */
+	if (zcopy_obs_users_count >= READ_ONCE(max_observations) ||
+	    zcopy_obs_users_of(u->euid) >= READ_ONCE(max_user_observations)) {
 		ret = -EAGAIN;
 		goto err;
 	}
-	ret = idr_alloc(&zcopy_obs_users, u, 1, 0, GFP_KERNEL);
+	ret = idr_alloc(&zcopy_obs_users, u, 1, 0, GFP_KERNEL_ACCOUNT);
 	if (ret < 0)
 		goto err;
 	*id = ret;
@@ -58,6 +83,8 @@ int zcopy_obs_user_start(struct net *net, u32 portid, struct sock *sk,
 		ret = -ENOMEM;
 		goto err;
 	}
+	sock_hold(owner);
+	u->owner = owner;
 	zcopy_obs_users_count++;
 	zcopy_stats_add(ZCOPY_STATS_A_OBSERVATIONS, 1);
 	mutex_unlock(&zcopy_obs_users_lock);
@@ -69,8 +96,7 @@ err:
 	return ret;
 }
 
-static struct zcopy_obs_user *zcopy_obs_user_find(struct net *net, u32 portid,
-						  u64 id)
+static struct zcopy_obs_user *zcopy_obs_user_find(struct sock *owner, u64 id)
 {
 	struct zcopy_obs_user *u;
 
@@ -78,7 +104,7 @@ static struct zcopy_obs_user *zcopy_obs_user_find(struct net *net, u32 portid,
 	if (!id || id > INT_MAX)
 		return NULL;
 	u = idr_find(&zcopy_obs_users, id);
-	if (!u || !net_eq(u->net, net) || u->portid != portid)
+	if (!u || u->owner != owner)
 		return NULL;
 	return u;
 }
@@ -90,17 +116,18 @@ static void zcopy_obs_user_end(u64 id, struct zcopy_obs_user *u,
 	zcopy_obs_users_count--;
 	zcopy_stats_add(ZCOPY_STATS_A_OBSERVATIONS, -1);
 	zcopy_obs_stop(u->obs, c);
+	sock_put(u->owner);
 	kfree(u);
 }
 
-int zcopy_obs_user_read(struct net *net, u32 portid, u64 id, bool stop,
+int zcopy_obs_user_read(struct sock *owner, u64 id, bool stop,
 			struct zcopy_obs_counts *c)
 {
 	struct zcopy_obs_user *u;
 	int ret = -ENOENT;
 
 	mutex_lock(&zcopy_obs_users_lock);
-	u = zcopy_obs_user_find(net, portid, id);
+	u = zcopy_obs_user_find(owner, id);
 	if (u) {
 		if (stop)
 			zcopy_obs_user_end(id, u, c);
@@ -112,7 +139,11 @@ int zcopy_obs_user_read(struct net *net, u32 portid, u64 id, bool stop,
 	return ret;
 }
 
-/* Ends the observations of net's netlink socket portid, or all of them. */
+/*
+ * Ends the observations of the netlink socket of net and portid that is
+ * being released, or all of them. It is orphaned (SOCK_DEAD) by now; a
+ * live socket that bound the same port id since keeps its own.
+ */
 static void zcopy_obs_user_end_all(struct net *net, u32 portid, bool all)
 {
 	struct zcopy_obs_user *u;
@@ -120,7 +151,9 @@ static void zcopy_obs_user_end_all(struct net *net, u32 portid, bool all)
 
 	mutex_lock(&zcopy_obs_users_lock);
 	idr_for_each_entry(&zcopy_obs_users, u, id)
-		if (all || (net_eq(u->net, net) && u->portid == portid))
+		if (all || (net_eq(sock_net(u->owner), net) &&
+			    u->portid == portid &&
+			    sock_flag(u->owner, SOCK_DEAD)))
 			zcopy_obs_user_end(id, u, NULL);
 	mutex_unlock(&zcopy_obs_users_lock);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Observations of user sockets, owned by the netlink socket that started
- * them (net + portid) and ended when it closes.
+ * them and ended when it closes.
  */
 #ifndef _ZCOPY_OBSERVE_USER_H
 #define _ZCOPY_OBSERVE_USER_H
@@ -9,18 +9,20 @@
 #include <linux/types.h>
 
 struct file;
-struct net;
 struct sock;
 struct zcopy_obs_counts;
 
 int zcopy_obs_users_init(void);
 void zcopy_obs_users_exit(void);
 
-/* 0 and *id, -EAGAIN over the limit, -ENOMEM. */
-int zcopy_obs_user_start(struct net *net, u32 portid, struct sock *sk,
+/*
+ * owner: the requesting netlink socket (NETLINK_CB(skb).sk), portid its
+ * port id. 0 and *id, -EAGAIN over either limit, -ENOMEM.
+ */
+int zcopy_obs_user_start(struct sock *owner, u32 portid, struct sock *sk,
 			 struct file *file, u64 *id);
-/* The counts of the owner's observation id, ended if stop; or -ENOENT. */
-int zcopy_obs_user_read(struct net *net, u32 portid, u64 id, bool stop,
+/* The counts of owner's observation id, ended if stop; or -ENOENT. */
+int zcopy_obs_user_read(struct sock *owner, u64 id, bool stop,
 			struct zcopy_obs_counts *c);
 
 #endif /* _ZCOPY_OBSERVE_USER_H */

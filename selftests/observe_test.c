@@ -5,10 +5,14 @@
  * by reference on an SG device, write() copied, MSG_ZEROCOPY copied when
  * looped back); switching checksum offload off is seen as copies and
  * software checksums, also in an sg job; bad requests are refused with
- * extack, and observations end with the netlink socket that made them.
+ * extack, and observations end with the netlink socket that made them;
+ * each user has a limit of its own; the probes are registered only while
+ * something is observed.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +24,7 @@
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <netlink/genl/genl.h>
 
 #include "kselftest_harness.h"
@@ -29,6 +34,9 @@
 #define FILE_1M		"/data/f1m1"
 #define SIZE_1M		1048577ULL
 #define TIMEOUT_MS	120000
+#define KPROBES_LIST	"/sys/kernel/debug/kprobes/list"
+/* The module parameter max_user_observations' default. */
+#define USER_LIMIT	32
 
 #ifndef SO_ZEROCOPY
 #define SO_ZEROCOPY	60
@@ -597,6 +605,7 @@ TEST_F(observe_api, read_stop_and_ownership)
 
 	/* Another netlink socket does not own it. */
 	ASSERT_EQ(0, zcopy_nl_open(&other));
+	EXPECT_EQ(-ENOENT, observe_end(&other, ZCOPY_CMD_OBSERVE_READ, id, &o));
 	EXPECT_EQ(-ENOENT, observe_end(&other, ZCOPY_CMD_OBSERVE_STOP, id, &o));
 	zcopy_nl_close(&other);
 
@@ -632,6 +641,199 @@ TEST_F(observe_api, closing_the_netlink_socket_ends_them)
 	ASSERT_EQ(0, zcopy_unload());
 	ASSERT_EQ(0, zcopy_load(""));
 	ASSERT_EQ(0, zcopy_nl_open(&self->nl));
+}
+
+/*
+ * As nobody, in a child: USER_LIMIT observations, then EAGAIN. Tells the
+ * parent how that went on report, then waits for its word on go.
+ */
+static void nobody_fills_its_limit(int file, int sock, int report, int go)
+{
+	struct zcopy_nl_reply reply;
+	struct zcopy_nl nl;
+	char result = 0;
+	uint64_t id;
+	int i, ret;
+
+	if (zcopy_drop_privileges() || zcopy_nl_open(&nl))
+		_exit(2);
+	for (i = 0; i < USER_LIMIT; i++)
+		if (observe_start(&nl, file, sock, &id, &reply))
+			result = 3;
+	ret = observe_start(&nl, file, sock, &id, &reply);
+	if (!result && ret != -EAGAIN)
+		result = 4;
+	if (!result && strcmp(reply.extack, "too many observations"))
+		result = 5;
+	if (write(report, &result, 1) != 1 || read(go, &result, 1) != 1)
+		_exit(6);
+	/* Exiting closes the netlink socket: its observations end. */
+	_exit(0);
+}
+
+/* A user past its own limit is refused; another user is not. */
+TEST_F(observe_api, per_user_limit)
+{
+	uint64_t base = stats_counter(&self->nl, ZCOPY_STATS_A_OBSERVATIONS);
+	struct zcopy_nl_reply reply;
+	int report[2], go[2], status;
+	struct observed o;
+	char result = -1;
+	uint64_t id = 0;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(report));
+	ASSERT_EQ(0, pipe(go));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		nobody_fills_its_limit(self->file, self->sock, report[1],
+				       go[0]);
+	ASSERT_EQ(1, read(report[0], &result, 1));
+	EXPECT_EQ(0, result);
+	EXPECT_EQ(base + USER_LIMIT,
+		  stats_counter(&self->nl, ZCOPY_STATS_A_OBSERVATIONS));
+
+	/* root has a limit of its own, untouched. */
+	EXPECT_EQ(0, observe_start(&self->nl, self->file, self->sock, &id,
+				   &reply));
+	EXPECT_NE(0, id);
+	EXPECT_EQ(0, observe_end(&self->nl, ZCOPY_CMD_OBSERVE_STOP, id, &o));
+
+	ASSERT_EQ(1, write(go[1], "x", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, status);
+	EXPECT_EQ(base, stats_counter(&self->nl, ZCOPY_STATS_A_OBSERVATIONS));
+	close(report[0]);
+	close(report[1]);
+	close(go[0]);
+	close(go[1]);
+}
+
+/*
+ * With observe=0 and nothing observed, none of the observer's kprobes or
+ * tracepoints is registered; an observation registers them, and they go
+ * again shortly after it ends. Its counts stay exact.
+ */
+FIXTURE(arming) {
+	struct zcopy_nl nl;
+};
+
+FIXTURE_SETUP(arming)
+{
+	if (access(KPROBES_LIST, R_OK))
+		SKIP(return, "no %s", KPROBES_LIST);
+	if (zcopy_module_loaded())
+		ASSERT_EQ(0, zcopy_unload());
+	ASSERT_EQ(0, zcopy_load("observe=0"));
+	ASSERT_EQ(0, zcopy_nl_open(&self->nl));
+}
+
+FIXTURE_TEARDOWN(arming)
+{
+	if (access(KPROBES_LIST, R_OK))
+		return;
+	zcopy_nl_close(&self->nl);
+	zcopy_unload();
+	zcopy_load(NULL);
+}
+
+/* How many of the observer's kprobed functions KPROBES_LIST shows. */
+static int kprobes_listed(void)
+{
+	static const char *const syms[] = {
+		"skb_copy_ubufs", "__pskb_pull_tail", "skb_copy_bits",
+		"skb_checksum_help", "skb_segment",
+	};
+	char line[512], sym[256];
+	FILE *f = fopen(KPROBES_LIST, "r");
+	size_t i;
+	int n = 0;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		/* "<addr>  k  <symbol>+<offset>  [flags]" */
+		if (sscanf(line, "%*s %*s %255[^+ ]", sym) != 1)
+			continue;
+		for (i = 0; i < ARRAY_SIZE(syms); i++)
+			n += !strcmp(sym, syms[i]);
+	}
+	fclose(f);
+	return n;
+}
+
+/* Waits up to 5 s for the probes to be gone: the linger is 0.5 s. */
+static bool probes_gone(struct zcopy_nl *nl)
+{
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		if (!kprobes_listed() &&
+		    !stats_counter(nl, ZCOPY_STATS_A_OBSERVER_ARMED))
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+TEST_F_TIMEOUT(arming, probes_only_while_observing, 120)
+{
+	const struct zcopy_path *path = zcopy_path_by_name("loopback");
+	struct zcopy_completion rec;
+	struct zcopy_nl_reply reply;
+	struct zcopy_receiver rx;
+	struct timespec t0, t1;
+	uint64_t id = 0, ns;
+	struct observed o;
+	int file, sock;
+
+	/* Found at load, not left registered. */
+	EXPECT_EQ(ZCOPY_PROBES_ALL,
+		  stats_counter(&self->nl, ZCOPY_STATS_A_OBSERVER_PROBES));
+	EXPECT_EQ(0, stats_counter(&self->nl, ZCOPY_STATS_A_OBSERVER_ARMED));
+	EXPECT_EQ(0, kprobes_listed());
+
+	/* observe=0: a job observes nothing, so registers nothing. */
+	sg_job(_metadata, path, &rec);
+	EXPECT_EQ(0, rec.verified);
+	EXPECT_EQ(0, kprobes_listed());
+	EXPECT_EQ(0, stats_counter(&self->nl, ZCOPY_STATS_A_OBSERVER_ARMED));
+
+	ASSERT_EQ(0, zcopy_receiver_start(&rx, path, RECV_ALL));
+	sock = zcopy_connect(path, rx.port);
+	ASSERT_LE(0, sock);
+	file = open(FILE_1M, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, file);
+	ns = stats_counter(&self->nl, ZCOPY_STATS_A_OBSERVER_NS);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ASSERT_EQ(0, observe_start(&self->nl, file, sock, &id, &reply));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	TH_LOG("start with registering: %.1f ms",
+	       (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
+	EXPECT_EQ(5, kprobes_listed());
+	EXPECT_EQ(ZCOPY_PROBES_ALL,
+		  stats_counter(&self->nl, ZCOPY_STATS_A_OBSERVER_ARMED));
+
+	ASSERT_EQ(0, send_write(sock, file));
+	ASSERT_EQ(0, wait_outq_empty(sock));
+	ASSERT_EQ(0, observe_end(&self->nl, ZCOPY_CMD_OBSERVE_STOP, id, &o));
+	EXPECT_EQ(ZCOPY_PROBES_ALL, o.v[ZCOPY_OBSERVE_A_PROBES]);
+	EXPECT_EQ(SIZE_1M, o.v[ZCOPY_OBSERVE_A_BYTES]);
+	EXPECT_EQ(SIZE_1M, o.v[ZCOPY_OBSERVE_A_COPIED_BYTES]);
+	EXPECT_EQ(0, o.v[ZCOPY_OBSERVE_A_REF_BYTES]);
+	EXPECT_LT(ns, stats_counter(&self->nl, ZCOPY_STATS_A_OBSERVER_NS));
+
+	EXPECT_TRUE(probes_gone(&self->nl));
+	/* Nothing observed: the probes cost nothing, not even a clock read. */
+	ns = stats_counter(&self->nl, ZCOPY_STATS_A_OBSERVER_NS);
+	ASSERT_EQ(0, lseek(file, 0, SEEK_SET));
+	ASSERT_EQ(0, send_write(sock, file));
+	ASSERT_EQ(0, wait_outq_empty(sock));
+	EXPECT_EQ(ns, stats_counter(&self->nl, ZCOPY_STATS_A_OBSERVER_NS));
+	close(sock);
+	close(file);
+	zcopy_receiver_kill(&rx);
 }
 
 TEST_HARNESS_MAIN

@@ -45,6 +45,7 @@ static const struct stats_counter {
 	{ ZCOPY_STATS_A_RETRANS_BYTES,		"retrans_bytes",	BYTES },
 	{ ZCOPY_STATS_A_OBSERVATIONS,		"observations",		COUNT },
 	{ ZCOPY_STATS_A_OBSERVER_NS,		"observer_ns",		COUNT },
+	{ ZCOPY_STATS_A_OBSERVER_ARMED,		"observer_armed",	COUNT },
 };
 
 #define NR_COUNTERS	ARRAY_SIZE(stats_counters)

@@ -30,7 +30,7 @@ MODULE_NOT_LOADED='zcopyctl: zcopy module not loaded: generic netlink family "zc
 # The counters of "stats", by their JSON keys.
 STATS_COUNT_KEYS=(jobs_submitted jobs_queued jobs_running jobs_done
 	jobs_failed jobs_cancelled jobs_copy jobs_mmap jobs_sendfile jobs_sg
-	observer_probes jobs_verified observations observer_ns)
+	observer_probes jobs_verified observations observer_ns observer_armed)
 STATS_BYTES_KEYS=(bytes_sent cpu_copy_bytes ref_bytes dma_in_bytes
 	dma_out_bytes retrans_bytes)
 
