@@ -68,6 +68,7 @@ for k in "${kernels[@]}"; do
 		module_clean "$k"
 done
 step "checkpatch --strict clean" "$out/checkpatch.log" make --no-print-directory checkpatch
+step "the job core calls no front end" "$out/layering.log" scripts/check-layering.sh
 step "netlink spec matches the uapi header" "$out/spec.log" \
 	/usr/bin/python3 selftests/spec/check_spec.py "$top"
 count_tap "$out/steps.tap"
