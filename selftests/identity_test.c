@@ -698,4 +698,74 @@ TEST_F_TIMEOUT(pseudo, tmpfs_copy_only, 120)
 	unlink(TMPFS_FILE);
 }
 
+/*
+ * A job, its kept record and its buffers are charged to the memory cgroup
+ * of the process that submitted it: 200 stalled jobs grow its
+ * unreclaimable slab by at least 256 bytes each.
+ */
+TEST(jobs_are_charged_to_the_submitter)
+{
+	enum { N = 200 };
+	static int socks[N];
+	struct zcopy_stall_peer peer;
+	const char *cg = "zcopy-id-jobs";
+	int64_t before, after = 0;
+	int ready[2], go[2], i, status;
+	char path[256], c;
+	pid_t pid;
+
+	ASSERT_EQ(0, zcopy_ensure_loaded());
+	ASSERT_EQ(0, cgroup_setup());
+	snprintf(path, sizeof(path), CGROOT "/%s", cg);
+	rmdir(path);
+	ASSERT_EQ(0, mkdir(path, 0755));
+	/* The sockets are the parent's: only the jobs are the child's. */
+	ASSERT_EQ(0, zcopy_stall_listen(&peer));
+	for (i = 0; i < N; i++) {
+		socks[i] = zcopy_stall_connect(&peer);
+		ASSERT_LE(0, socks[i]);
+	}
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(go));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		uint64_t id;
+		int fd, dev, file;
+
+		snprintf(path, sizeof(path), CGROOT "/%s/cgroup.procs", cg);
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, "0", 1) != 1)
+			_exit(2);
+		dev = open(ZCOPY_DEV_PATH, O_RDWR | O_CLOEXEC);
+		file = open("/data/f64m", O_RDONLY | O_CLOEXEC);
+		if (dev < 0 || file < 0)
+			_exit(3);
+		for (i = 0; i < N; i++)
+			if (zcopy_submit(dev, file, socks[i], ZCOPY_MODE_SG, 0,
+					 0, i, &id))
+				_exit(4);
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(5);
+		_exit(0);
+	}
+	before = cgroup_sum(cg, "memory.stat", "slab_unreclaimable");
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	/* 6.12 flushes the cgroup's statistics every 2 s. */
+	for (i = 0; i < 50 && after - before < N * 256; i++) {
+		usleep(100000);
+		after = cgroup_sum(cg, "memory.stat", "slab_unreclaimable");
+	}
+	TH_LOG("%d jobs: slab_unreclaimable %lld -> %lld", N,
+	       (long long)before, (long long)after);
+	EXPECT_LE(N * 256, after - before);
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	for (i = 0; i < N; i++)
+		close(socks[i]);
+	close(peer.listener);
+	rmdir(path);
+}
+
 TEST_HARNESS_MAIN

@@ -31,55 +31,6 @@
 #define PARAMS		"/sys/module/zcopy/parameters/"
 #define OTHER_UID	65533
 
-/* A peer that never reads, with buffers so small a job parks at once. */
-struct stall_peer {
-	int listener;
-	int port;
-};
-
-static int stall_listen(struct stall_peer *peer)
-{
-	struct sockaddr_in sin = {
-		.sin_family = AF_INET,
-		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-	};
-	socklen_t len = sizeof(sin);
-	int small = 1024;
-
-	peer->listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (peer->listener < 0 ||
-	    setsockopt(peer->listener, SOL_SOCKET, SO_RCVBUF, &small,
-		       sizeof(small)) ||
-	    bind(peer->listener, (struct sockaddr *)&sin, sizeof(sin)) ||
-	    listen(peer->listener, 4096) ||
-	    getsockname(peer->listener, (struct sockaddr *)&sin, &len))
-		return -1;
-	peer->port = ntohs(sin.sin_port);
-	return 0;
-}
-
-/* A connection to the peer: the accepted end stays in its backlog. */
-static int stall_connect(const struct stall_peer *peer)
-{
-	struct sockaddr_in sin = {
-		.sin_family = AF_INET,
-		.sin_port = htons(peer->port),
-		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-	};
-	int small = 1024;
-	int fd;
-
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)) ||
-	    connect(fd, (struct sockaddr *)&sin, sizeof(sin))) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 struct nl_job {
 	int file, sock;
 	uint32_t mode, flags;
@@ -223,7 +174,7 @@ static double transfer_as(struct __test_metadata *_metadata, uid_t uid)
 }
 
 FIXTURE(sharing) {
-	struct stall_peer peer;
+	struct zcopy_stall_peer peer;
 	int file;
 };
 
@@ -233,7 +184,7 @@ FIXTURE_SETUP(sharing)
 
 	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &nofile));
 	ASSERT_EQ(0, zcopy_ensure_loaded());
-	ASSERT_EQ(0, stall_listen(&self->peer));
+	ASSERT_EQ(0, zcopy_stall_listen(&self->peer));
 	self->file = open(FILE_64M, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, self->file);
 }
@@ -260,7 +211,7 @@ TEST_F_TIMEOUT(sharing, a_stalled_user_cannot_starve_others, 300)
 	int i, err = 0;
 
 	for (i = 0; i <= N; i++) {
-		socks[i] = stall_connect(&self->peer);
+		socks[i] = zcopy_stall_connect(&self->peer);
 		ASSERT_LE(0, socks[i]);
 	}
 	EXPECT_EQ(N, submit_as(ZCOPY_NOBODY, self->file, socks, N, N, &err));
@@ -294,7 +245,7 @@ TEST_F_TIMEOUT(sharing, a_job_without_progress_times_out, 120)
 	ASSERT_EQ(0, write_param("stall_timeout_ms", "1000"));
 	dev = open(ZCOPY_DEV_PATH, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, dev);
-	sock = stall_connect(&self->peer);
+	sock = zcopy_stall_connect(&self->peer);
 	ASSERT_LE(0, sock);
 	start = zcopy_now();
 	ASSERT_EQ(0, zcopy_submit(dev, self->file, sock, ZCOPY_MODE_COPY, 0, 0,
@@ -326,7 +277,7 @@ TEST_F_TIMEOUT(sharing, rmmod_cancels_a_thousand_stalled_jobs, 300)
 
 	for (u = 0; u < 4; u++) {
 		for (i = 0; i < SOCKS; i++) {
-			socks[u][i] = stall_connect(&self->peer);
+			socks[u][i] = zcopy_stall_connect(&self->peer);
 			ASSERT_LE(0, socks[u][i]);
 		}
 		/* Five jobs per socket: one stalled, four queued behind. */

@@ -233,6 +233,49 @@ int zcopy_connect(const struct zcopy_path *path, int port)
 	return fd;
 }
 
+int zcopy_stall_listen(struct zcopy_stall_peer *peer)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	socklen_t len = sizeof(sin);
+	int small = 1024;
+
+	peer->listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (peer->listener < 0 ||
+	    setsockopt(peer->listener, SOL_SOCKET, SO_RCVBUF, &small,
+		       sizeof(small)) ||
+	    bind(peer->listener, (struct sockaddr *)&sin, sizeof(sin)) ||
+	    listen(peer->listener, 4096) ||
+	    getsockname(peer->listener, (struct sockaddr *)&sin, &len))
+		return -1;
+	peer->port = ntohs(sin.sin_port);
+	return 0;
+}
+
+/* A connection to the peer: the accepted end stays in its backlog. */
+int zcopy_stall_connect(const struct zcopy_stall_peer *peer)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_port = htons(peer->port),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	int small = 1024;
+	int fd;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)) ||
+	    connect(fd, (struct sockaddr *)&sin, sizeof(sin))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int64_t zcopy_sha256_file(const char *path, uint64_t off, uint64_t len,
 			  unsigned char out[SHA256_LEN])
 {

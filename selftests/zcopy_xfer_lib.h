@@ -58,6 +58,20 @@ void zcopy_receiver_kill(struct zcopy_receiver *rx);
 /* A TCP connection from the init netns to the receiver; fd or -errno. */
 int zcopy_connect(const struct zcopy_path *path, int port);
 
+/*
+ * A peer that never reads, with buffers so small a job to it parks at
+ * once; the accepted ends stay in its backlog.
+ */
+struct zcopy_stall_peer {
+	int listener;
+	int port;
+};
+
+/* Listening on loopback; 0 or -1. */
+int zcopy_stall_listen(struct zcopy_stall_peer *peer);
+/* A connection to it with a tiny send buffer: fd or -1. */
+int zcopy_stall_connect(const struct zcopy_stall_peer *peer);
+
 /* SHA-256 of a file range; returns bytes hashed or -errno. */
 int64_t zcopy_sha256_file(const char *path, uint64_t off, uint64_t len,
 			  unsigned char out[SHA256_LEN]);
