@@ -444,4 +444,91 @@ TEST_F_TIMEOUT(sharing, unread_dumps_pin_no_snapshot, 120)
 	zcopy_nl_close(&nl);
 }
 
+/* Median of n doubles (sorts them). */
+static double median(double *v, int n)
+{
+	int i, j;
+
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			double t = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	return v[n / 2];
+}
+
+/* Median microseconds of a GET of id, over 200 of them. */
+static double get_us(struct zcopy_nl *nl, uint64_t id)
+{
+	struct zcopy_nl_reply reply = {};
+	double t[200], start;
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		start = zcopy_now();
+		if (zcopy_nl_get(nl, id, &reply))
+			return -1;
+		t[i] = (zcopy_now() - start) * 1e6;
+		zcopy_nl_reply_free(&reply);
+	}
+	return median(t, 200);
+}
+
+/*
+ * 10,000 live jobs (100 stalled sockets, 100 jobs each): every one is
+ * found by id, a SUBMIT, GET and CANCEL still work. The times of a GET
+ * and a SUBMIT beside 10 and beside 10,000 jobs are logged for the
+ * record; performance is make bench's to judge, not an assertion here.
+ */
+TEST_F_TIMEOUT(sharing, ten_thousand_jobs, 300)
+{
+	enum { SOCKS = 100, PER_SOCK = 100, N = SOCKS * PER_SOCK };
+	static uint64_t ids[N];
+	static int socks[SOCKS];
+	struct nl_job j = { .file = self->file, .mode = ZCOPY_MODE_SG };
+	double few_get = 0, many_get, few_sub = 0, many_sub = 0, start;
+	struct zcopy_nl_reply reply = {};
+	struct zcopy_nl nl;
+	int i;
+
+	ASSERT_EQ(0, write_param("max_jobs", "20000"));
+	ASSERT_EQ(0, write_param("max_jobs_per_user", "20000"));
+	ASSERT_EQ(0, zcopy_nl_open(&nl));
+	for (i = 0; i < SOCKS; i++) {
+		socks[i] = zcopy_stall_connect(&self->peer);
+		ASSERT_LE(0, socks[i]);
+	}
+	for (i = 0; i < N; i++) {
+		j.sock = socks[i % SOCKS];
+		start = zcopy_now();
+		ASSERT_EQ(0, nl_submit(&nl, &j, &ids[i]));
+		if (i < 10)
+			few_sub += zcopy_now() - start;
+		else if (i >= N - 10)
+			many_sub += zcopy_now() - start;
+		if (i == 9)
+			few_get = get_us(&nl, ids[0]);
+	}
+	many_get = get_us(&nl, ids[0]);
+	TH_LOG("GET beside 10 jobs %.0f us, beside %d %.0f us", few_get, N,
+	       many_get);
+	TH_LOG("SUBMIT beside 10 jobs %.0f us, beside %d %.0f us",
+	       few_sub * 1e5, N, many_sub * 1e5);
+
+	/* Every job is found: queued or running, none lost (-1). */
+	for (i = 0; i < N; i += 997)
+		EXPECT_LE(ZCOPY_STATE_QUEUED, zcopy_job_state(ids[i], false));
+	EXPECT_EQ(ZCOPY_STATE_RUNNING, zcopy_job_state(ids[0], false));
+	EXPECT_EQ(ZCOPY_STATE_QUEUED, zcopy_job_state(ids[N - 1], false));
+	EXPECT_EQ(0, zcopy_nl_request(&nl, ZCOPY_CMD_CANCEL, zcopy_put_u64_id,
+				      &ids[N - 1], &reply));
+	zcopy_nl_reply_free(&reply);
+	EXPECT_EQ(ZCOPY_STATE_CANCELLED, zcopy_job_state(ids[N - 1], true));
+	zcopy_nl_close(&nl);
+	for (i = 0; i < SOCKS; i++)
+		close(socks[i]);
+}
+
 TEST_HARNESS_MAIN
