@@ -17,7 +17,8 @@
 #define ZCOPY_DEVICE_NAME	"zcopy"
 
 #define ZCOPY_GENL_NAME		"zcopy"
-#define ZCOPY_GENL_VERSION	1
+/* The family's version is the ABI's: both describe this header. */
+#define ZCOPY_GENL_VERSION	ZCOPY_ABI_VERSION
 #define ZCOPY_GENL_MCGRP_EVENTS	"events"
 
 /* How the engine moves the bytes; see Documentation/zcopy.rst. */

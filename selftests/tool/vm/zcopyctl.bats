@@ -87,12 +87,12 @@ stats_keys_json() {
 
 # --- stats ----------------------------------------------------------------
 
-@test "stats -j: all 20 counters, each a non-negative integer" {
+@test "stats -j: all 21 counters, each a non-negative integer" {
 	run --separate-stderr "$ZCOPYCTL" stats -j
 	assert_success
 	assert_stderr ''
 	assert_json_document
-	assert_jq --argjson k "$(stats_keys_json)" '($k | length) == 20'
+	assert_jq --argjson k "$(stats_keys_json)" '($k | length) == 21'
 	assert_jq --argjson k "$(stats_keys_json)" '(keys | sort) == ($k | sort)'
 	assert_jq 'to_entries | all(.value | type == "number" and . >= 0 and . == floor)'
 }
@@ -103,7 +103,7 @@ stats_keys_json() {
 	run --separate-stderr "$ZCOPYCTL" stats
 	assert_success
 	assert_stderr ''
-	assert_equal "${#lines[@]}" 20
+	assert_equal "${#lines[@]}" 21
 	squeeze_output
 	for key in "${STATS_COUNT_KEYS[@]}"; do
 		assert_line --regexp "^${key//_/ }: [0-9]+\$"
@@ -120,7 +120,7 @@ stats_keys_json() {
 	assert_jq '.observer_probes == 127 and (has("observer_error") | not)'
 }
 
-@test "stats as nobody: allowed, same 20 counters" {
+@test "stats as nobody: allowed, same 21 counters" {
 	run --separate-stderr as_nobody "$ZCOPYCTL" stats -j
 	assert_success
 	assert_stderr ''
