@@ -367,19 +367,30 @@ static long resident_pages(const char *path, size_t size)
 	return in;
 }
 
+/* Moves the calling process into cgroup cg: 0 or -1. */
+static int cgroup_enter(const char *cg)
+{
+	char path[256];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), CGROOT "/%s/cgroup.procs", cg);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ret = write(fd, "0", 1) == 1 ? 0 : -1;
+	close(fd);
+	return ret;
+}
+
 /* In a child moved to cg: one job of the whole file; exits 0 if done. */
 static void submit_from_cgroup(const char *cg, int sock, uint32_t mode)
 {
 	struct zcopy_completion rec;
-	char path[256];
 	uint64_t id;
-	int fd, dev, file;
+	int dev, file;
 
-	snprintf(path, sizeof(path), CGROOT "/%s/cgroup.procs", cg);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, "0", 1) != 1)
+	if (cgroup_enter(cg))
 		_exit(2);
-	close(fd);
 	dev = open(ZCOPY_DEV_PATH, O_RDWR | O_CLOEXEC);
 	file = open(COLD_FILE, O_RDONLY | O_CLOEXEC);
 	if (dev < 0 || file < 0 ||
@@ -731,11 +742,9 @@ TEST(jobs_are_charged_to_the_submitter)
 	ASSERT_LE(0, pid);
 	if (!pid) {
 		uint64_t id;
-		int fd, dev, file;
+		int dev, file;
 
-		snprintf(path, sizeof(path), CGROOT "/%s/cgroup.procs", cg);
-		fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (fd < 0 || write(fd, "0", 1) != 1)
+		if (cgroup_enter(cg))
 			_exit(2);
 		dev = open(ZCOPY_DEV_PATH, O_RDWR | O_CLOEXEC);
 		file = open("/data/f64m", O_RDONLY | O_CLOEXEC);
