@@ -51,16 +51,7 @@ int zcopy_jobs_init(zcopy_job_event_fn event)
 		return -ENOMEM;
 	ret = zcopy_sched_init();
 	if (ret)
-		goto err_cache;
-	ret = zcopy_users_init();
-	if (ret)
-		goto err_sched;
-	return 0;
-
-err_sched:
-	zcopy_sched_exit();
-err_cache:
-	kmem_cache_destroy(zcopy_job_cache);
+		kmem_cache_destroy(zcopy_job_cache);
 	return ret;
 }
 
@@ -190,15 +181,13 @@ static void zcopy_sock_tail_set(struct zcopy_job *job)
 {
 	hash_add(zcopy_sock_tails, &job->sock_node,
 		 (unsigned long)job->sock->sk);
-	job->on_sock_tail = true;
 }
 
+/* hash_del() leaves the node unhashed, as the zeroed job starts. */
 static void zcopy_sock_tail_clear(struct zcopy_job *job)
 {
-	if (job->on_sock_tail) {
+	if (hash_hashed(&job->sock_node))
 		hash_del(&job->sock_node);
-		job->on_sock_tail = false;
-	}
 }
 
 /*

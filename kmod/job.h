@@ -84,8 +84,7 @@ struct zcopy_job {
 	 * them while they wait, under zcopy_jobs_lock.
 	 */
 	struct zcopy_job *prev, *next;
-	struct hlist_node sock_node;	/* socket's newest job, by sk */
-	bool on_sock_tail;
+	struct hlist_node sock_node;	/* hashed: the socket's newest job */
 	bool turn_passed;		/* next may send */
 	bool link_failed;		/* one before it on the socket failed */
 

@@ -37,11 +37,6 @@ static unsigned int zcopy_users_jobs;
 /* Kept records by job id; a slot is reserved when the job is submitted. */
 static DEFINE_XARRAY(zcopy_kept);
 
-int zcopy_users_init(void)
-{
-	return 0;
-}
-
 static struct zcopy_user *zcopy_user_find(kuid_t uid)
 {
 	struct zcopy_user *u;

@@ -36,7 +36,6 @@ struct zcopy_history_entry {
 	struct zcopy_completion rec;
 };
 
-int zcopy_users_init(void);
 /* After every job has been freed. */
 void zcopy_users_exit(void);
 
