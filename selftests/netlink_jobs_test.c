@@ -322,19 +322,6 @@ TEST_F_TIMEOUT(nljobs, other_netns_sees_no_jobs, 120)
 #define KPROBE_EVENTS	"/sys/kernel/tracing/kprobe_events"
 #define CAP_EVENT	"/sys/kernel/tracing/events/kprobes/zcopy_cap/"
 
-static int write_file(const char *path, const char *text, int flags)
-{
-	int fd, ret = 0;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC | flags);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, strlen(text)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 #define CAP_OPT_NOAUDIT	0x2
 
 /*
@@ -377,12 +364,12 @@ TEST_F_TIMEOUT(nljobs, owners_are_asked_for_no_capability, 120)
 	pid_t pid;
 
 	/* security_capable(cred, ns, cap, opts): the third and fourth. */
-	if (write_file(KPROBE_EVENTS,
-		       "p:zcopy_cap security_capable cap=%dx:s32 opts=%cx:x32\n",
-		       O_APPEND))
+	if (zcopy_write_file(KPROBE_EVENTS,
+			     "p:zcopy_cap security_capable cap=%dx:s32 opts=%cx:x32\n",
+			     O_APPEND))
 		SKIP(return, "no kprobe events");
-	ASSERT_EQ(0, write_file("/sys/kernel/tracing/trace", "", O_TRUNC));
-	ASSERT_EQ(0, write_file(CAP_EVENT "enable", "1", 0));
+	ASSERT_EQ(0, zcopy_write_file("/sys/kernel/tracing/trace", "", O_TRUNC));
+	ASSERT_EQ(0, zcopy_write_file(CAP_EVENT "enable", "1", 0));
 
 	ASSERT_EQ(0, zcopy_nl_request(&self->nl, ZCOPY_CMD_SUBMIT, put_submit,
 				      &self->args, &self->reply));
@@ -420,10 +407,10 @@ TEST_F_TIMEOUT(nljobs, owners_are_asked_for_no_capability, 120)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_EQ(0, WEXITSTATUS(status));
 
-	write_file(CAP_EVENT "enable", "0", 0);
+	zcopy_write_file(CAP_EVENT "enable", "0", 0);
 	EXPECT_EQ(0, cap_checks("zcopy-owner"));
 	EXPECT_LT(0, cap_checks("zcopy-other"));
-	write_file(KPROBE_EVENTS, "-:zcopy_cap\n", O_APPEND);
+	zcopy_write_file(KPROBE_EVENTS, "-:zcopy_cap\n", O_APPEND);
 }
 
 TEST_HARNESS_MAIN

@@ -59,14 +59,6 @@ static struct sockaddr_in loopback(int port)
 	};
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Polls GET until the job's worker has started it: its state, or -1. */
 static int wait_running(struct zcopy_nl *nl, uint64_t id,
 			struct zcopy_nl_reply *reply)
@@ -83,19 +75,6 @@ static int wait_running(struct zcopy_nl *nl, uint64_t id,
 		usleep(100000);
 	}
 	return state;
-}
-
-static int write_param(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	int ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
 }
 
 FIXTURE(pathjobs) {
@@ -124,7 +103,7 @@ FIXTURE_TEARDOWN(pathjobs)
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", self->tmp);
 	if (system(cmd))
 		TH_LOG("cannot remove %s", self->tmp);
-	write_param(TIMEOUT_PARAM, "10000");
+	zcopy_write_file(TIMEOUT_PARAM, "10000", 0);
 }
 
 TEST_F_TIMEOUT(pathjobs, path_job_sends_the_file, 120)
@@ -162,13 +141,13 @@ TEST_F_TIMEOUT(pathjobs, fifo_is_refused_without_blocking, 60)
 	snprintf(fifo, sizeof(fifo), "%s/fifo", self->tmp);
 	ASSERT_EQ(0, mkfifo(fifo, 0644));
 	self->args.path = fifo;
-	t0 = now_s();
+	t0 = zcopy_now();
 	alarm(20);
 	EXPECT_EQ(-EINVAL, zcopy_nl_request(&self->nl, ZCOPY_CMD_SUBMIT,
 					    put_path_submit, &self->args,
 					    &self->reply));
 	alarm(0);
-	EXPECT_LT(now_s() - t0, 5.0);
+	EXPECT_LT(zcopy_now() - t0, 5.0);
 	EXPECT_STREQ("file is not a regular file", self->reply.extack);
 }
 
@@ -186,18 +165,18 @@ TEST_F_TIMEOUT(pathjobs, uncached_fifo_fails_the_job, 120)
 	unlink(fifo);
 	ASSERT_EQ(0, mkfifo(fifo, 0644));
 	sync();
-	ASSERT_EQ(0, write_param("/proc/sys/vm/drop_caches", "2"));
+	ASSERT_EQ(0, zcopy_write_file("/proc/sys/vm/drop_caches", "2", 0));
 	ASSERT_EQ(0, zcopy_receiver_start(&rx, &zcopy_paths[0], RECV_ALL));
 	self->args.path = fifo;
 	self->args.sin = loopback(rx.port);
-	t0 = now_s();
+	t0 = zcopy_now();
 	alarm(20);
 	ASSERT_EQ(0, zcopy_nl_request(&self->nl, ZCOPY_CMD_SUBMIT,
 				      put_path_submit, &self->args,
 				      &self->reply))
 		TH_LOG("still in the dcache? %s", self->reply.extack);
 	alarm(0);
-	EXPECT_LT(now_s() - t0, 5.0);
+	EXPECT_LT(zcopy_now() - t0, 5.0);
 	id = zcopy_nl_reply_u64(&self->reply, ZCOPY_A_ID);
 	EXPECT_EQ(ZCOPY_STATE_FAILED, zcopy_nl_wait_job(&self->nl, id, &self->reply));
 	EXPECT_EQ(-EINVAL, nla_get_s32(self->reply.attrs[ZCOPY_A_ERROR]));
@@ -305,16 +284,16 @@ TEST_F_TIMEOUT(pathjobs, stalled_connect_blocks_no_request, 120)
 	pid_t pid;
 	double t0;
 
-	ASSERT_EQ(0, write_param(TIMEOUT_PARAM, "4000"));
+	ASSERT_EQ(0, zcopy_write_file(TIMEOUT_PARAM, "4000", 0));
 	lfd = full_listener(&port, &queued);
 	ASSERT_LE(0, lfd);
 	self->args.sin = loopback(port);
 
-	t0 = now_s();
+	t0 = zcopy_now();
 	ASSERT_EQ(0, zcopy_nl_request(&self->nl, ZCOPY_CMD_SUBMIT,
 				      put_path_submit, &self->args,
 				      &self->reply));
-	EXPECT_LT(now_s() - t0, 2.0);
+	EXPECT_LT(zcopy_now() - t0, 2.0);
 	id = zcopy_nl_reply_u64(&self->reply, ZCOPY_A_ID);
 	ASSERT_EQ(ZCOPY_STATE_RUNNING, wait_running(&self->nl, id,
 						    &self->reply));
@@ -329,12 +308,12 @@ TEST_F_TIMEOUT(pathjobs, stalled_connect_blocks_no_request, 120)
 		execlp("modprobe", "modprobe", "nbd", NULL);
 		_exit(127);
 	}
-	t0 = now_s();
+	t0 = zcopy_now();
 	alarm(30);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	alarm(0);
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	EXPECT_LT(now_s() - t0, 20.0);
+	EXPECT_LT(zcopy_now() - t0, 20.0);
 	if (system("rmmod nbd"))
 		TH_LOG("rmmod nbd failed");
 

@@ -115,16 +115,9 @@ static int submit_as(uid_t uid, int file, const int *socks, int nsocks, int n,
 static int write_param(const char *name, const char *value)
 {
 	char path[128];
-	int fd, ret = 0;
 
 	snprintf(path, sizeof(path), PARAMS "%s", name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, value, strlen(value)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
+	return zcopy_write_file(path, value, 0);
 }
 
 /*

@@ -71,4 +71,7 @@ int zcopy_job_state(uint64_t id, bool wait);
 /* CLOCK_MONOTONIC in seconds. */
 double zcopy_now(void);
 
+/* Writes text to path opened O_WRONLY | flags: 0 or -errno. */
+int zcopy_write_file(const char *path, const char *text, int flags);
+
 #endif /* _ZCOPY_TEST_LIB_H */
