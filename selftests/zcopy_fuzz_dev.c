@@ -80,7 +80,8 @@ static void fill_submit(struct zcopy_submit *s, struct job_fds *j,
 		s->size = chance(50) ? ZCOPY_SUBMIT_SIZE_VER0 :
 			  (uint32_t)edge_value();
 	*valid = j->valid && range_ok && s->mode <= ZCOPY_MODE_MAX &&
-		 !s->flags && !s->reserved && s->size == sizeof(*s) &&
+		 !(s->flags & ~ZCOPY_SUBMIT_FLAGS_ALL) && !s->reserved &&
+		 s->size == sizeof(*s) &&
 		 j->file_kind != RES_MEMFD;
 	if (!files[j->file].page_ok && s->mode != ZCOPY_MODE_COPY)
 		*valid = false;

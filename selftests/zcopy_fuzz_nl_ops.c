@@ -159,7 +159,7 @@ static void put_mode_etc(uint32_t *mode, bool *bad)
 		uint32_t flags = chance(70) ? 0 : 1U << rnd(32);
 
 		put_u32_fuzzed(ZCOPY_A_FLAGS, flags, bad);
-		*bad |= flags != 0;
+		*bad |= (flags & ~ZCOPY_SUBMIT_FLAGS_ALL) != 0;
 	}
 	if (chance(50))
 		put_u64_fuzzed(ZCOPY_A_USER_DATA, rnd64(), bad);
