@@ -23,6 +23,11 @@
 #define ZCOPY_HAVE_IO_ACCOUNTING 1
 #endif
 
+/* Exact on-CPU time of a job's invocations (cputime.c). */
+#ifdef CONFIG_PREEMPT_NOTIFIERS
+#define ZCOPY_HAVE_PREEMPT_NOTIFIERS 1
+#endif
+
 /* A job's bios go to its submitter's io cgroup (identity.c). */
 #ifdef CONFIG_BLK_CGROUP
 #define ZCOPY_HAVE_BLKCG 1

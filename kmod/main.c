@@ -8,6 +8,7 @@
 #include <linux/init.h>
 #include <net/genetlink.h>
 
+#include "cputime.h"
 #include "job.h"
 #include "netlink.h"
 #include "observe.h"
@@ -19,6 +20,7 @@ static int __init zcopy_init(void)
 {
 	int ret;
 
+	zcopy_cputime_init();
 	ret = zcopy_jobs_init(zcopy_nl_notify_done);
 	if (ret)
 		goto err_jobs;
@@ -48,6 +50,7 @@ err_obs_users:
 	zcopy_observe_exit();
 	zcopy_jobs_exit();
 err_jobs:
+	zcopy_cputime_exit();
 	return ret;
 }
 
@@ -63,6 +66,7 @@ static void __exit zcopy_exit(void)
 	zcopy_obs_users_exit();
 	zcopy_observe_exit();
 	zcopy_jobs_exit();
+	zcopy_cputime_exit();
 }
 
 module_init(zcopy_init);

@@ -23,6 +23,7 @@
 #include <net/tcp_states.h>
 
 #include "compat.h"
+#include "cputime.h"
 #include "engine.h"
 #include "job.h"
 #include "observe.h"
@@ -57,34 +58,40 @@ enum zcopy_run {
 	ZCOPY_RUN_YIELD,	/* budget spent: queue again */
 };
 
-/* What the worker task did, read before and after an invocation. */
+/* What the worker task did in an invocation: begun, then accounted. */
 struct zcopy_task_sample {
-	u64 runtime_ns;
+	struct zcopy_cputime cpu;
 	u64 switches;
 	u64 read_bytes;
 };
 
-static void zcopy_task_sample(struct zcopy_task_sample *s)
+static u64 zcopy_task_read_bytes(void)
 {
-	s->runtime_ns = current->se.sum_exec_runtime;
-	s->switches = current->nvcsw + current->nivcsw;
 #ifdef ZCOPY_HAVE_IO_ACCOUNTING
-	s->read_bytes = current->ioac.read_bytes;
+	return current->ioac.read_bytes;
 #else
-	s->read_bytes = 0;
+	return 0;
 #endif
 }
 
-static void zcopy_task_account(struct zcopy_job *job,
-			       const struct zcopy_task_sample *before)
+static void zcopy_task_begin(struct zcopy_task_sample *s)
 {
-	struct zcopy_task_sample after;
+	s->switches = current->nvcsw + current->nivcsw;
+	s->read_bytes = zcopy_task_read_bytes();
+	zcopy_cputime_begin(&s->cpu);
+}
 
-	zcopy_task_sample(&after);
+static void zcopy_task_account(struct zcopy_job *job,
+			       struct zcopy_task_sample *s)
+{
+	u64 cpu_ns = zcopy_cputime_end(&s->cpu);
+	u64 switches = current->nvcsw + current->nivcsw - s->switches;
+	u64 read_bytes = zcopy_task_read_bytes() - s->read_bytes;
+
 	spin_lock(&job->lock);
-	job->rec.cpu_ns += after.runtime_ns - before->runtime_ns;
-	job->rec.context_switches += after.switches - before->switches;
-	job->rec.dma_in_bytes += after.read_bytes - before->read_bytes;
+	job->rec.cpu_ns += cpu_ns;
+	job->rec.context_switches += switches;
+	job->rec.dma_in_bytes += read_bytes;
 	spin_unlock(&job->lock);
 }
 
@@ -343,7 +350,7 @@ void zcopy_run_work(struct work_struct *work)
 	zcopy_sched_begin(job);
 	/* Every invocation, in whatever worker: it must leave as it came. */
 	zcopy_identity_enter(&job->ident, &saved);
-	zcopy_task_sample(&before);
+	zcopy_task_begin(&before);
 	run = zcopy_job_steps(job);
 	/*
 	 * A parked or yielding job may be queued again already: the

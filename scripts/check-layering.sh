@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../kmod"
 
 core=(job.c job.h run.c run.h sched.c sched.h user.c user.h target.c
       target.h engine.c engine.h cache_probe.c cache_probe.h identity.c
-      identity.h fstype.c fstype.h)
+      identity.h fstype.c fstype.h cputime.c cputime.h)
 front_headers='"(netlink|owner|observe_user|zcopy)\.h"'
 front_calls='zcopy_(nl|owner|genl|chardev|obs_user)_[a-z_]+'
 
