@@ -124,6 +124,7 @@ struct bench_cell {
 	struct bench_env *env;
 
 	/* state */
+	bool set_up;			/* the method's setup ran */
 	int file_fd;
 	int sock_fd;
 	char *buf;			/* read_write's 64 KiB */
@@ -155,14 +156,20 @@ struct bench_cell {
 int bench_fail(struct bench_cell *cell, bool unavailable, int err,
 	       const char *what);
 
-/* Run the cell: connect, set up, warm up, the runs. Never exits. */
-void bench_cell_run(struct bench_cell *cell);
+/*
+ * A cell's life: open (file, connection, method setup, hot cache), its
+ * rounds (one run each; warm-up rounds are not recorded), close. A
+ * cell that failed keeps its error and skips its remaining rounds.
+ */
+int bench_cell_open(struct bench_cell *cell);
+int bench_cell_round(struct bench_cell *cell, bool record);
+void bench_cell_close(struct bench_cell *cell);
 
 /* --- bench_measure.c --------------------------------------------------- */
 
 struct bench_thread_sample {
 	uint64_t wall_ns;		/* CLOCK_MONOTONIC */
-	uint64_t cpu_ns;		/* CLOCK_THREAD_CPUTIME_ID */
+	uint64_t cpu_ns;		/* CLOCK_PROCESS_CPUTIME_ID */
 	uint64_t csw;			/* nvcsw + nivcsw of this thread */
 };
 
@@ -207,6 +214,7 @@ struct bench_doc {
 	const char *profile;
 	unsigned int runs;
 	unsigned int warmup;
+	uint64_t seed;			/* the order of the cells in a round */
 	bool have_probes;
 	uint64_t observer_probes;
 	char started[32];

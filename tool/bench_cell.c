@@ -246,11 +246,9 @@ static int open_file(struct bench_cell *cell)
 	return 0;
 }
 
-void bench_cell_run(struct bench_cell *cell)
+int bench_cell_open(struct bench_cell *cell)
 {
 	const struct bench_method *m = cell->method;
-	unsigned int i;
-	bool set_up = false;
 	int err;
 
 	cell->file_fd = -1;
@@ -261,13 +259,13 @@ void bench_cell_run(struct bench_cell *cell)
 	/* Failed before it began (the observer switch): nothing to run. */
 	cell->verified = !cell->error[0];
 	if (cell->error[0])
-		return;
+		return -EINVAL;
 
 	err = open_file(cell);
 	if (!err)
 		err = connect_target(cell);
 	if (!err && m->setup) {
-		set_up = true;
+		cell->set_up = true;
 		err = m->setup(cell);
 	}
 	if (!err && !cell->cold) {
@@ -275,17 +273,27 @@ void bench_cell_run(struct bench_cell *cell)
 		if (err)
 			bench_fail(cell, false, -err, "reading the file");
 	}
-	for (i = 0; !err && i < cell->env->warmup; i++)
-		err = run_once(cell, false);
-	for (i = 0; !err && i < cell->env->runs; i++)
-		err = run_once(cell, true);
+	return err;
+}
 
-	if (set_up && m->teardown)
-		m->teardown(cell);
+int bench_cell_round(struct bench_cell *cell, bool record)
+{
+	if (cell->error[0])
+		return -EINVAL;
+	return run_once(cell, record);
+}
+
+void bench_cell_close(struct bench_cell *cell)
+{
+	if (cell->set_up && cell->method->teardown)
+		cell->method->teardown(cell);
+	cell->set_up = false;
 	if (cell->sock_fd >= 0)
 		close(cell->sock_fd);
+	cell->sock_fd = -1;
 	if (cell->file_fd >= 0)
 		close(cell->file_fd);
+	cell->file_fd = -1;
 	free(cell->mincore_vec);
 	cell->mincore_vec = NULL;
 	if (!cell->nr_runs)

@@ -135,6 +135,8 @@ int bench_write_json(FILE *f, const struct bench_doc *doc)
 	jw_string(jw, "profile", doc->profile);
 	jw_u64(jw, "runs", doc->runs);
 	jw_u64(jw, "warmup", doc->warmup);
+	jw_string(jw, "order", "interleaved");
+	jw_u64(jw, "seed", doc->seed);
 	if (doc->have_probes)
 		jw_u64(jw, "observer_probes", doc->observer_probes);
 	else

@@ -28,6 +28,7 @@
 #define ZC_CHUNK	(256 * 1024)		/* MSG_ZEROCOPY, SEND_ZC */
 #define URING_ENTRIES	16
 #define URING_DEPTH	4			/* SEND_ZC in flight */
+#define URING_BATCH_ENTRIES 256			/* splice batches */
 #define ZC_WAIT_MS	30000			/* a completion that never comes */
 
 #ifndef SO_EE_CODE_ZEROCOPY_COPIED
@@ -139,22 +140,27 @@ static int mmap_transfer(struct bench_cell *cell, unsigned int nr,
 
 /* --- sendfile --------------------------------------------------------- */
 
+/* nr > 1 only as sendfile_batch: a loop drained once per batch. */
 static int sendfile_transfer(struct bench_cell *cell, unsigned int nr,
 			     struct bench_counts *k)
 {
-	off_t off = 0;
+	unsigned int i;
+	off_t off;
 	ssize_t n;
 
-	(void)nr;
-	while ((uint64_t)off < cell->size) {
-		n = sendfile(cell->sock_fd, cell->file_fd, &off,
-			     min_len(cell->size - (uint64_t)off, 1U << 30));
-		k->syscalls++;
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return bench_fail(cell, false, n ? errno : EIO,
-					  "sendfile");
+	for (i = 0; i < nr; i++) {
+		off = 0;
+		while ((uint64_t)off < cell->size) {
+			n = sendfile(cell->sock_fd, cell->file_fd, &off,
+				     min_len(cell->size - (uint64_t)off,
+					     1U << 30));
+			k->syscalls++;
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				return bench_fail(cell, false,
+						  n ? errno : EIO, "sendfile");
+		}
 	}
 	return 0;
 }
@@ -457,6 +463,112 @@ static void uring_teardown(struct bench_cell *cell)
 	cell->have_ring = false;
 }
 
+/* --- io_uring_splice_batch ------------------------------------------- */
+
+/*
+ * The whole batch in as few io_uring_enter() calls as the ring allows:
+ * per piece of a file (a pipe's worth) a splice file -> pipe linked to
+ * a splice pipe -> socket, all of a submission one chain, so the
+ * pieces reach the stream in order. io_uring runs splices in its io-wq
+ * workers, threads of this process: the process CPU clock counts them.
+ */
+static int uring_splice_setup(struct bench_cell *cell)
+{
+	int ret;
+
+	ret = splice_setup(cell);
+	if (ret)
+		return ret;
+	ret = io_uring_queue_init(URING_BATCH_ENTRIES, &cell->ring, 0);
+	if (ret < 0)
+		return bench_fail(cell, true, -ret, "io_uring_queue_init");
+	cell->have_ring = true;
+	return 0;
+}
+
+/* Submit what is queued and check every piece moved whole. */
+static int uring_splice_flush(struct bench_cell *cell,
+			      struct io_uring_sqe *last, unsigned int queued,
+			      struct bench_counts *k)
+{
+	struct io_uring_cqe *cqe;
+	int ret, first_err = 0;
+
+	if (!queued)
+		return 0;
+	last->flags &= (__u8)~IOSQE_IO_LINK;
+	ret = io_uring_submit_and_wait(&cell->ring, queued);
+	k->syscalls++;
+	if (ret < 0)
+		return bench_fail(cell, false, -ret, "io_uring_enter");
+	while (queued) {
+		ret = io_uring_peek_cqe(&cell->ring, &cqe);
+		if (ret == -EAGAIN) {
+			ret = io_uring_wait_cqe(&cell->ring, &cqe);
+			k->syscalls++;
+		}
+		if (ret < 0)
+			return bench_fail(cell, false, -ret, "io_uring_wait_cqe");
+		/* user_data: the length the piece had to move */
+		if (cqe->res < 0 && !first_err)
+			first_err = -cqe->res;
+		else if ((uint64_t)cqe->res != cqe->user_data && !first_err)
+			first_err = EIO;
+		io_uring_cqe_seen(&cell->ring, cqe);
+		queued--;
+	}
+	if (first_err)
+		return bench_fail(cell, uring_unsupported(first_err), first_err,
+				  "IORING_OP_SPLICE");
+	return 0;
+}
+
+static int uring_splice_transfer(struct bench_cell *cell, unsigned int nr,
+				 struct bench_counts *k)
+{
+	struct io_uring_sqe *sqe = NULL;
+	unsigned int i, queued = 0, flags;
+	uint64_t off;
+	size_t len;
+	int ret;
+
+	for (i = 0; i < nr; i++) {
+		for (off = 0; off < cell->size; off += len) {
+			if (io_uring_sq_space_left(&cell->ring) < 2) {
+				ret = uring_splice_flush(cell, sqe, queued, k);
+				if (ret)
+					return ret;
+				queued = 0;
+			}
+			len = min_len(cell->size - off, cell->pipe_size);
+			sqe = io_uring_get_sqe(&cell->ring);
+			io_uring_prep_splice(sqe, cell->file_fd, (int64_t)off,
+					     cell->pipe_fd[1], -1,
+					     (unsigned int)len, SPLICE_F_MOVE);
+			sqe->flags |= IOSQE_IO_LINK;
+			sqe->user_data = len;
+			/* As splice: no MORE on a file's last piece. */
+			flags = SPLICE_F_MOVE;
+			if (off + len < cell->size)
+				flags |= SPLICE_F_MORE;
+			sqe = io_uring_get_sqe(&cell->ring);
+			io_uring_prep_splice(sqe, cell->pipe_fd[0], -1,
+					     cell->sock_fd, -1,
+					     (unsigned int)len, flags);
+			sqe->flags |= IOSQE_IO_LINK;
+			sqe->user_data = len;
+			queued += 2;
+		}
+	}
+	return uring_splice_flush(cell, sqe, queued, k);
+}
+
+static void uring_splice_teardown(struct bench_cell *cell)
+{
+	uring_teardown(cell);
+	splice_teardown(cell);
+}
+
 const struct bench_method bench_user_methods[] = {
 	{ .name = "read_write", .setup = rw_setup, .transfer = rw_transfer,
 	  .teardown = rw_teardown },
@@ -468,6 +580,12 @@ const struct bench_method bench_user_methods[] = {
 	  .transfer = zc_transfer },
 	{ .name = "io_uring_send_zc", .setup = uring_setup,
 	  .transfer = uring_transfer, .teardown = uring_teardown },
+	/* Batches, drained once per batch as the zcopy_*_batch methods. */
+	{ .name = "sendfile_batch", .batch = true,
+	  .transfer = sendfile_transfer },
+	{ .name = "io_uring_splice_batch", .batch = true,
+	  .setup = uring_splice_setup, .transfer = uring_splice_transfer,
+	  .teardown = uring_splice_teardown },
 };
 
 const unsigned int bench_nr_user_methods = ARRAY_SIZE(bench_user_methods);

@@ -38,6 +38,7 @@ enum {
 	OPT_RUNS,
 	OPT_WARMUP,
 	OPT_CPU,
+	OPT_SEED,
 };
 
 struct profile {
@@ -77,6 +78,7 @@ struct bench_opts {
 	uint64_t runs, warmup;
 	bool have_runs, have_warmup;
 	int cpu;
+	uint64_t seed;
 	const char *out_file;
 	bool json;
 };
@@ -194,6 +196,11 @@ static int parse_option(const struct cmd *cmd, struct bench_opts *o, int opt)
 			return cmd_usage_error(cmd, "invalid CPU '%s'", optarg);
 		o->cpu = (int)v;
 		break;
+	case OPT_SEED:
+		if (parse_u64(optarg, &o->seed))
+			return cmd_usage_error(cmd, "invalid seed '%s'",
+					       optarg);
+		break;
 	}
 	return CMD_CONTINUE;
 }
@@ -204,6 +211,7 @@ static int parse_args(const struct cmd *cmd, int argc, char **argv,
 	int opt, status;
 
 	o->cpu = -1;
+	o->seed = 1;
 	o->json = out_is_json();
 	while ((opt = cmd_getopt(cmd, argc, argv, &status)) != -1) {
 		status = parse_option(cmd, o, opt);
@@ -342,15 +350,11 @@ static struct bench_cell *new_cell(struct bench_doc *doc,
 	return cell;
 }
 
-/* Run one cell with a line on stderr before and after. */
-static void run_cell(struct bench_cell *cell)
+static void report_cell(const struct bench_cell *cell)
 {
 	const char *obs = cell->observer ? "" : " (observer off)";
 	const char *cache = cell->cold ? "cold" : "hot";
 
-	fprintf(stderr, "bench: %s %s %llu %s%s ...\n", cell->target->path,
-		cell->method->name, (unsigned long long)cell->size, cache, obs);
-	bench_cell_run(cell);
 	if (cell->error[0])
 		fprintf(stderr, "bench: %s %s %llu %s%s: %s\n",
 			cell->target->path, cell->method->name,
@@ -363,31 +367,88 @@ static void run_cell(struct bench_cell *cell)
 }
 
 /*
- * zcopy_sg once more with the module's observer off, for the observer's
- * overhead; only where the module has the switch. The setting is put
- * back as it was.
+ * One round of a cell. The observer-off cell (zcopy_sg once more, for
+ * the observer's overhead) switches the module's observer off for its
+ * own round only, and back as it was.
  */
-static void run_cell_observer_off(struct bench_cell *cell)
+static void round_cell(struct bench_cell *cell, bool record)
 {
-	int was = bench_observer_param(), err;
+	int was, err;
 
+	if (cell->observer) {
+		bench_cell_round(cell, record);
+		return;
+	}
+	was = bench_observer_param();
 	err = bench_set_observer_param(0);
 	if (err) {
 		bench_fail(cell, false, -err, "switching the observer off");
-		run_cell(cell);
 		return;
 	}
-	run_cell(cell);
+	bench_cell_round(cell, record);
 	bench_set_observer_param(was > 0 ? was : 1);
+}
+
+/* splitmix64: the order of the cells in a round, from --seed. */
+static uint64_t next_random(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void shuffle(struct bench_cell **cells, unsigned int nr,
+		    uint64_t *state)
+{
+	struct bench_cell *tmp;
+	unsigned int i, j;
+
+	for (i = nr - 1; i > 0 && nr > 1; i--) {
+		j = (unsigned int)(next_random(state) % (i + 1));
+		tmp = cells[i];
+		cells[i] = cells[j];
+		cells[j] = tmp;
+	}
+}
+
+/*
+ * The cells of one path, size and cache state run interleaved: every
+ * cell opens its connection, then each round runs every cell once in
+ * a new random order, so that drift of the machine spreads over all
+ * methods instead of lining up with the order of the table.
+ */
+static void run_group(struct bench_cell **cells, unsigned int nr,
+		      struct bench_env *env, uint64_t *state)
+{
+	unsigned int rounds = env->warmup + env->runs, r, i;
+	const struct bench_cell *c = cells[0];
+
+	fprintf(stderr, "bench: %s %llu %s: %u cells, %u rounds ...\n",
+		c->target->path, (unsigned long long)c->size,
+		c->cold ? "cold" : "hot", nr, rounds);
+	for (i = 0; i < nr; i++)
+		bench_cell_open(cells[i]);
+	for (r = 0; r < rounds; r++) {
+		shuffle(cells, nr, state);
+		for (i = 0; i < nr; i++)
+			round_cell(cells[i], r >= env->warmup);
+	}
+	for (i = 0; i < nr; i++) {
+		bench_cell_close(cells[i]);
+		report_cell(cells[i]);
+	}
 }
 
 static int run_all(struct bench_opts *o, struct bench_env *env,
 		   struct bench_doc *doc)
 {
 	bool obs_switch = bench_observer_param() >= 0;
+	struct bench_cell *group[2 * MAX_METHODS];
 	const struct bench_method *m;
-	struct bench_cell *cell;
-	unsigned int t, s, c, i;
+	uint64_t state = doc->seed;
+	unsigned int t, s, c, i, nr;
 	bool cold;
 
 	for (t = 0; t < o->nr_targets; t++)
@@ -396,24 +457,26 @@ static int run_all(struct bench_opts *o, struct bench_env *env,
 				cold = c;
 				if ((cold && !o->cold) || (!cold && !o->hot))
 					continue;
+				nr = 0;
 				for (i = 0; i < o->nr_methods; i++) {
 					m = o->methods[i];
-					cell = new_cell(doc, m, &o->targets[t],
-							o->sizes[s], cold, true,
-							env);
-					if (!cell)
+					group[nr] = new_cell(doc, m,
+							     &o->targets[t],
+							     o->sizes[s], cold,
+							     true, env);
+					if (!group[nr++])
 						return -ENOMEM;
-					run_cell(cell);
 					if (strcmp(m->name, "zcopy_sg") ||
 					    !obs_switch)
 						continue;
-					cell = new_cell(doc, m, &o->targets[t],
-							o->sizes[s], cold,
-							false, env);
-					if (!cell)
+					group[nr] = new_cell(doc, m,
+							     &o->targets[t],
+							     o->sizes[s], cold,
+							     false, env);
+					if (!group[nr++])
 						return -ENOMEM;
-					run_cell_observer_off(cell);
 				}
+				run_group(group, nr, env, &state);
 			}
 	return 0;
 }
@@ -499,6 +562,7 @@ static int bench_run(const struct cmd *cmd, int argc, char **argv)
 	apply_profile(&o, &env, &doc.profile);
 	doc.runs = env.runs;
 	doc.warmup = env.warmup;
+	doc.seed = o.seed;
 
 	status = EXIT_FAIL;
 	if (check_files(&o) || pin_cpu(o.cpu))
@@ -571,6 +635,7 @@ static const struct option bench_options[] = {
 	{ "runs",	required_argument,	NULL, OPT_RUNS },
 	{ "warmup",	required_argument,	NULL, OPT_WARMUP },
 	{ "cpu",	required_argument,	NULL, OPT_CPU },
+	{ "seed",	required_argument,	NULL, OPT_SEED },
 	{ "output",	required_argument,	NULL, 'o' },
 	{ "json",	no_argument,		NULL, 'j' },
 	{ "help",	no_argument,		NULL, 'h' },
@@ -584,7 +649,7 @@ const struct cmd cmd_bench = {
 	.synopsis	=
 		"--target PATH=HOST:PORT... --files DIR [--profile full|quick|tiny]\n"
 		"       [--method M]... [--size BYTES]... [--cache hot|cold]...\n"
-		"       [--runs N] [--warmup N] [--cpu N] [-o FILE] [-j]",
+		"       [--runs N] [--warmup N] [--cpu N] [--seed N] [-o FILE] [-j]",
 	.options_help	=
 		"      --target PATH=HOST:PORT  a 'zcopyctl sink' over PATH (a label)\n"
 		"      --files DIR              holds bench-<bytes> for each size\n"
@@ -595,10 +660,12 @@ const struct cmd cmd_bench = {
 		"      --runs N                 recorded runs per cell\n"
 		"      --warmup N               unrecorded runs before them\n"
 		"      --cpu N                  pin the sending thread to CPU N\n"
+		"      --seed N                 order of the methods in a round (default 1)\n"
 		"  -o, --output FILE            write the JSON document to FILE\n"
 		"  -j, --json                   print the JSON document\n",
 	.notes		=
 		"Methods: read_write mmap_write sendfile splice msg_zerocopy io_uring_send_zc\n"
+		"  sendfile_batch io_uring_splice_batch\n"
 		"  zcopy_copy zcopy_mmap zcopy_sendfile zcopy_sg\n"
 		"  zcopy_copy_batch zcopy_mmap_batch zcopy_sendfile_batch zcopy_sg_batch\n"
 		"Progress goes to stderr; a cell that fails is reported in the results.\n",
