@@ -24,7 +24,9 @@
 # ZCOPY_VM_TEST_TIMEOUT (per test program, s, default 300),
 # ZCOPY_VM_TCG_THREAD=single|multi (default single), ZCOPY_VM_PVH=0 (boot
 # the bzImage), ZCOPY_VM_APPEND (extra kernel command line), ZCOPY_VM_MEM
-# (guest memory, default 1G, 2G with --kernel-tree).
+# (guest memory, default 1G, 2G with --kernel-tree), ZCOPY_VM_ICOUNT=1|0
+# (TCG only: the guest clock counts instructions, 1 ns each, and skips
+# idle time; default 1 in bench mode, 0 otherwise; KVM never has it).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -268,6 +270,14 @@ else
 	# on 6.12). Round-robin costs little here (boot and a 64 MiB transfer
 	# take the same time) and still interleaves the two CPUs.
 	accel_args=(-accel "tcg,thread=${ZCOPY_VM_TCG_THREAD:-single}")
+	# Timing that repeats: guest time is instructions executed, so host
+	# load no longer lands in the numbers (only where the host is in the
+	# data path, as the tap bridge of the virtio path is).
+	icount=${ZCOPY_VM_ICOUNT:-$([[ $mode == bench ]] && echo 1 || echo 0)}
+	if [[ $icount == 1 ]]; then
+		accel_args+=(-icount shift=0,sleep=off)
+		accel=tcg-icount
+	fi
 fi
 
 # --- network -------------------------------------------------------------------
