@@ -26,7 +26,7 @@ METHODS = [
 K, M = 1 << 10, 1 << 20
 PROFILES = {
     "full": ([4 * K, 64 * K, M, 16 * M, 256 * M], ["hot", "cold"]),
-    "quick": ([64 * K, M, 16 * M], ["hot", "cold"]),
+    "quick": ([4 * K, M, 16 * M], ["hot"]),
     "tiny": ([4 * K, 64 * K], ["hot"]),
 }
 # Measured by every method: numbers unless the cell has an error.

@@ -191,7 +191,7 @@ reap_stale
 if [[ $mode == bench ]]; then
 	disk=${ZCOPY_VM_BENCH_DISK:-$out/bench-disk.img}
 	"$here/mkdisk.sh" --bench "$disk"
-	rm -rf "$out/results" "$out/results.img" "$out/bench.json" "$out/bench.log"
+	rm -rf "$out/results" "$out/results.img" "$out"/*.json "$out/bench.log"
 	truncate -s 64M "$out/results.img"
 else
 	disk=$out/disk.img
@@ -432,12 +432,13 @@ elif [[ $verdict != pass ]] || ((n_fail)); then
 	rc=1
 fi
 
-# The guest wrote a tar over the results disk: bench.json and bench.log.
+# The guest wrote a tar over the results disk: bench.json, the other
+# passes' JSON (guest/bench.sh) and bench.log.
 if [[ $mode == bench ]]; then
 	mkdir -p "$out/results"
 	tar -xf "$out/results.img" -C "$out/results" 2>/dev/null || true
-	for f in bench.json bench.log; do
-		[[ -f $out/results/$f ]] && cp "$out/results/$f" "$out/$f"
+	for f in "$out"/results/*.json "$out/results/bench.log"; do
+		[[ -f $f ]] && cp "$f" "$out/"
 	done
 	if [[ -s $out/bench.json ]]; then
 		echo "# vm $kver: results in $out/bench.json"

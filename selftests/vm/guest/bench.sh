@@ -5,7 +5,10 @@
 # module loaded and the bench disk on /data. It starts one discarding
 # receiver per path (virtio-net and veth to netns peer, loopback in the
 # root netns), all on CPU 1, runs `zcopyctl bench` on CPU 0 and leaves
-# bench.json and bench.log in $ZCOPY_BENCH_OUT for init to hand to the host.
+# in $ZCOPY_BENCH_OUT, for init to hand to the host: bench.json,
+# bench-repeat.json (a second pass, ZCOPY_BENCH_REPEAT=1, default for
+# quick), price-{unloaded,loaded}-N.json (sendfile and read+write on
+# veth without and with the module, alternating) and bench.log.
 # Prints TAP; the bench's own progress becomes `#` lines.
 #
 # Environment: ZCOPY_BENCH_PROFILE (full|quick|tiny, default quick),
@@ -71,29 +74,70 @@ for p in "${paths[@]}"; do
 done
 echo "ok - bench: sinks listening (${paths[*]}) on CPU 1"
 
-args=(bench --profile "$profile" "${targets[@]}"
-	--files "${ZCOPY_DATA:-/data}" --cpu 0 -o "$json")
-echo "# zcopyctl ${args[*]}"
+# One `zcopyctl bench`: its progress as it comes, as diagnostics; the
+# whole log goes to the host.
+run_bench() { # JSON ARGS...
+	local out=$1 rc=0 start
+	shift
+	echo "# zcopyctl bench $* -o $out"
+	start=$(date +%s)
+	ZCOPY_BENCH_VIRT=${ZCOPY_VIRT:-unknown} zcopyctl bench "$@" \
+		--files "${ZCOPY_DATA:-/data}" --cpu 0 -o "$out" 2>&1 |
+		while IFS= read -r l; do
+			printf '%s\n' "$l" >>"$log"
+			printf '# %s\n' "$l"
+		done || rc=$?
+	echo "# took $(($(date +%s) - start)) s"
+	if ((rc)); then
+		echo "not ok - zcopyctl bench $*: exit $rc"
+	elif [[ ! -s $out ]]; then
+		echo "not ok - zcopyctl bench $*: no $out"
+		rc=1
+	else
+		echo "ok - zcopyctl bench $* -> ${out##*/}"
+	fi
+	return "$rc"
+}
 
-# Progress as it comes, as diagnostics; the whole log goes to the host.
 rc=0
-start=$(date +%s)
-ZCOPY_BENCH_VIRT=${ZCOPY_VIRT:-unknown} zcopyctl "${args[@]}" 2>&1 |
-	while IFS= read -r l; do
-		printf '%s\n' "$l" >>"$log"
-		printf '# %s\n' "$l"
-	done || rc=$?
-echo "# bench took $(($(date +%s) - start)) s"
+run_bench "$json" --profile "$profile" "${targets[@]}" --seed 1 || rc=1
+
+# The same cells again at once, in another order: the report's
+# repeatability table compares the two.
+if [[ ${ZCOPY_BENCH_REPEAT:-$([[ $profile == quick ]] && echo 1 || echo 0)} == 1 ]]; then
+	run_bench "$outdir/bench-repeat.json" --profile "$profile" \
+		"${targets[@]}" --seed 2 || rc=1
+fi
+
+# What loading zcopy costs everybody else: sendfile(2) and read+write
+# with the module loaded but idle, against not loaded, in alternation.
+# veth: no host in the data path. Skipped for tiny and without veth.
+price_target=
+for t in "${targets[@]}"; do
+	[[ $t == veth=* ]] && price_target=$t
+done
+if [[ $profile != tiny && -n $price_target && -n ${ZCOPY_MODULE:-} ]]; then
+	price=(--method sendfile --method read_write --size 1M --size 16M
+		--cache hot --runs 3 --warmup 1 --target "$price_target")
+	for i in 1 2 3; do
+		if ! out=$(rmmod zcopy 2>&1); then
+			echo "not ok - module price: rmmod zcopy: $out"
+			rc=1
+			break
+		fi
+		run_bench "$outdir/price-unloaded-$i.json" "${price[@]}" \
+			--seed "$i" || rc=1
+		if ! out=$(insmod "$ZCOPY_MODULE" 2>&1); then
+			echo "not ok - module price: insmod: $out"
+			rc=1
+			break
+		fi
+		run_bench "$outdir/price-loaded-$i.json" "${price[@]}" \
+			--seed "$i" || rc=1
+	done
+fi
 stop_sinks
 
-if ((rc)); then
-	echo "not ok - zcopyctl bench --profile $profile: exit $rc"
-elif [[ ! -s $json ]]; then
-	echo "not ok - zcopyctl bench --profile $profile: no $json"
-	rc=1
-else
-	echo "ok - zcopyctl bench --profile $profile"
-fi
 if [[ -s $json ]]; then
 	# Only a sanity check here: the host validates the schema.
 	if n=$(jq -e 'select(.schema == 1) | .cells | length | select(. > 0)' \
