@@ -15,6 +15,8 @@
 # paths the targets are about, hot cache, twice (the repeatability
 # table). BENCH_PATHS=a,b overrides (e.g. virtio,loopback). Under TCG
 # the VM counts instructions (ZCOPY_VM_ICOUNT=0: the host's clock).
+# BENCH_ONLY=method:M,size:S,... runs just those methods and sizes, once
+# (for experiments: the report's checks will miss the rest).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -78,7 +80,8 @@ for k in "${kernels[@]}"; do
 		vm=$top/build/$k/vm-bench-$profile
 	fi
 	rc=0
-	selftests/vm/run.sh --kver "$k" --mode bench --bench-profile "$profile" \
+	ZCOPY_VM_APPEND="${ZCOPY_VM_APPEND:-}${BENCH_ONLY:+ zcopyvm.bench_only=$BENCH_ONLY}" \
+		selftests/vm/run.sh --kver "$k" --mode bench --bench-profile "$profile" \
 		--bench-paths "$paths" --out "$vm" --module "$top/build/$k/mod/kmod/zcopy.ko" \
 		--tool "$top/build/tool/zcopyctl" --tests "$empty" --bats "$empty" ||
 		rc=$?

@@ -39,6 +39,7 @@ enum {
 	OPT_WARMUP,
 	OPT_CPU,
 	OPT_SEED,
+	OPT_NO_MODULE,
 };
 
 struct profile {
@@ -79,6 +80,7 @@ struct bench_opts {
 	bool have_runs, have_warmup;
 	int cpu;
 	uint64_t seed;
+	bool no_module;
 	const char *out_file;
 	bool json;
 };
@@ -196,6 +198,9 @@ static int parse_option(const struct cmd *cmd, struct bench_opts *o, int opt)
 			return cmd_usage_error(cmd, "invalid CPU '%s'", optarg);
 		o->cpu = (int)v;
 		break;
+	case OPT_NO_MODULE:
+		o->no_module = true;
+		break;
 	case OPT_SEED:
 		if (parse_u64(optarg, &o->seed))
 			return cmd_usage_error(cmd, "invalid seed '%s'",
@@ -208,6 +213,7 @@ static int parse_option(const struct cmd *cmd, struct bench_opts *o, int opt)
 static int parse_args(const struct cmd *cmd, int argc, char **argv,
 		      struct bench_opts *o)
 {
+	unsigned int i;
 	int opt, status;
 
 	o->cpu = -1;
@@ -227,6 +233,11 @@ static int parse_args(const struct cmd *cmd, int argc, char **argv,
 		return cmd_usage_error(cmd, "missing --target PATH=HOST:PORT");
 	if (!o->files)
 		return cmd_usage_error(cmd, "missing --files DIR");
+	for (i = 0; o->no_module && i < o->nr_methods; i++)
+		if (o->methods[i]->module)
+			return cmd_usage_error(cmd,
+				"--no-module: method '%s' needs the module",
+				o->methods[i]->name);
 	return CMD_CONTINUE;
 }
 
@@ -244,7 +255,7 @@ static void apply_profile(struct bench_opts *o, struct bench_env *env,
 	if (!o->nr_methods) {
 		for (i = 0; i < bench_nr_user_methods; i++)
 			o->methods[o->nr_methods++] = &bench_user_methods[i];
-		for (i = 0; i < bench_nr_zcopy_methods; i++)
+		for (i = 0; !o->no_module && i < bench_nr_zcopy_methods; i++)
 			o->methods[o->nr_methods++] = &bench_zcopy_methods[i];
 	}
 	if (!o->nr_sizes) {
@@ -444,7 +455,7 @@ static void run_group(struct bench_cell **cells, unsigned int nr,
 static int run_all(struct bench_opts *o, struct bench_env *env,
 		   struct bench_doc *doc)
 {
-	bool obs_switch = bench_observer_param() >= 0;
+	bool obs_switch = !o->no_module && bench_observer_param() >= 0;
 	struct bench_cell *group[2 * MAX_METHODS];
 	const struct bench_method *m;
 	uint64_t state = doc->seed;
@@ -577,10 +588,15 @@ static int bench_run(const struct cmd *cmd, int argc, char **argv)
 	/* A receiver that went away is an error to report, not a signal. */
 	signal(SIGPIPE, SIG_IGN);
 
-	/* The observer needs the module; without it copies are null. */
-	err = nl_ctx_open(&nl);
-	have_nl = true;
-	if (!err) {
+	/*
+	 * The observer needs the module; without it copies are null. Asking
+	 * for its family would load it, which --no-module must not do.
+	 */
+	err = o.no_module ? -ENOENT : nl_ctx_open(&nl);
+	have_nl = !o.no_module;
+	if (o.no_module) {
+		fprintf(stderr, "bench: --no-module: copies not observed\n");
+	} else if (!err) {
 		struct module_stats m;
 
 		env.nl = &nl;
@@ -636,6 +652,7 @@ static const struct option bench_options[] = {
 	{ "warmup",	required_argument,	NULL, OPT_WARMUP },
 	{ "cpu",	required_argument,	NULL, OPT_CPU },
 	{ "seed",	required_argument,	NULL, OPT_SEED },
+	{ "no-module",	no_argument,		NULL, OPT_NO_MODULE },
 	{ "output",	required_argument,	NULL, 'o' },
 	{ "json",	no_argument,		NULL, 'j' },
 	{ "help",	no_argument,		NULL, 'h' },
@@ -649,7 +666,8 @@ const struct cmd cmd_bench = {
 	.synopsis	=
 		"--target PATH=HOST:PORT... --files DIR [--profile full|quick|tiny]\n"
 		"       [--method M]... [--size BYTES]... [--cache hot|cold]...\n"
-		"       [--runs N] [--warmup N] [--cpu N] [--seed N] [-o FILE] [-j]",
+		"       [--runs N] [--warmup N] [--cpu N] [--seed N] [--no-module]\n"
+		"       [-o FILE] [-j]",
 	.options_help	=
 		"      --target PATH=HOST:PORT  a 'zcopyctl sink' over PATH (a label)\n"
 		"      --files DIR              holds bench-<bytes> for each size\n"
@@ -661,6 +679,8 @@ const struct cmd cmd_bench = {
 		"      --warmup N               unrecorded runs before them\n"
 		"      --cpu N                  pin the sending thread to CPU N\n"
 		"      --seed N                 order of the methods in a round (default 1)\n"
+		"      --no-module              leave the module alone: no observer, no\n"
+		"                               netlink (which would load it)\n"
 		"  -o, --output FILE            write the JSON document to FILE\n"
 		"  -j, --json                   print the JSON document\n",
 	.notes		=

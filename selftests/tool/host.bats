@@ -728,15 +728,17 @@ make_bench_files() { # SIZE...
 	run --separate-stderr "$ZCOPYCTL" bench --target "loopback=127.0.0.1:$SINK_PORT" \
 		--files "$files" --method read_write --method sendfile --method splice \
 		--method msg_zerocopy --method io_uring_send_zc --size 65536 \
-		--runs 5 --warmup 1 -j
+		--cache hot --cache cold --runs 5 --warmup 1 -j
 	assert_success
 	assert_json_document
-	assert_stderr --partial 'bench: loopback read_write 65536 hot ...'
+	assert_stderr --partial 'bench: loopback 65536 hot: 5 cells, 6 rounds ...'
+	assert_stderr --partial 'bench: loopback 65536 cold: 5 cells, 6 rounds ...'
 	assert_jq '.schema == 1 and .profile == "custom" and .runs == 5 and .warmup == 1'
+	assert_jq '.order == "interleaved" and .seed == 1'
 	assert_jq '.observer_probes == null and (.cpus | type) == "number" and .cpus > 0'
 	assert_jq '(.kernel | length) > 0 and (.started | test("^[0-9-]+T[0-9:]+Z$"))'
 	assert_jq '.duration_s > 0 and (.tool_version | length) > 0'
-	# the quick profile's caches, one cell per method and cache
+	# one cell per method and cache, in the table's order whatever the runs'
 	assert_jq '[.cells[] | [.method, .cache]] == ([["read_write", "sendfile", "splice", "msg_zerocopy", "io_uring_send_zc"][] as $m | ["hot", "cold"][] as $c | [$c, $m]] | sort_by(.[0] == "cold") | map([.[1], .[0]]))'
 	assert_jq 'all(.cells[]; .path == "loopback" and .size == 65536 and .observer == true)'
 	# io_uring may be refused by a sandbox: then only io_uring_queue_init
@@ -751,6 +753,41 @@ make_bench_files() { # SIZE...
 	assert_jq '[.cells[] | select(.method == "msg_zerocopy") | .zerocopy_copied_reports | type] == ["number", "number"]'
 	assert_jq '[.cells[] | select(.method == "read_write" and .cache == "hot") | .syscalls.median] == [2]'
 	assert_jq '[.cells[] | select(.method == "sendfile" and .cache == "hot") | .syscalls.median] == [1]'
+}
+
+@test "bench: batches of user-space methods, drained once per batch" {
+	local files
+
+	files=$(make_bench_files 4096)
+	start_sink -b 127.0.0.1 -j
+	run --separate-stderr "$ZCOPYCTL" bench --target "loopback=127.0.0.1:$SINK_PORT" \
+		--files "$files" --method sendfile_batch --method io_uring_splice_batch \
+		--size 4k --runs 2 --warmup 0 --seed 7 --no-module -j
+	assert_success
+	assert_json_document
+	assert_stderr --partial 'bench: --no-module: copies not observed'
+	assert_jq '.seed == 7 and (.cells | length) == 2'
+	# the tiny batch plan: 64 transfers a call, 256 a run
+	assert_jq 'all(.cells[]; .transfers_per_run == 256)'
+	# one sendfile(2) per file; io_uring: an enter per 64 files, waits aside
+	assert_jq '[.cells[] | select(.method == "sendfile_batch") | .syscalls.median] == [1]'
+	assert_jq 'all(.cells[] | select(.method == "io_uring_splice_batch" and .error == null); .syscalls.median < 0.1)'
+	assert_jq 'all(.cells[]; .error == null or (.method == "io_uring_splice_batch" and (.error | startswith("io_uring_queue_init: "))))'
+	kill -TERM "$SINK_PID"
+	wait_exit "$SINK_PID" 10
+	# every byte of 2 runs x 256 files reached the sink, over 2 connections
+	assert_equal "$(jq -s 'map(.bytes) | add' "$SINK_OUT")" \
+		"$(jq '[.cells[] | select(.error == null)] | length * 2 * 256 * 4096' <<<"$output")"
+}
+
+@test "bench: --no-module refuses the module's methods" {
+	run --separate-stderr "$ZCOPYCTL" bench --target lo=127.0.0.1:9 --files /tmp \
+		--no-module --method sendfile --method zcopy_sg_batch
+	assert_failure 2
+	assert_stderr --partial "zcopyctl bench: --no-module: method 'zcopy_sg_batch' needs the module"
+	run --separate-stderr "$ZCOPYCTL" bench --target lo=127.0.0.1:9 --files /tmp --seed x
+	assert_failure 2
+	assert_stderr --partial "zcopyctl bench: invalid seed 'x'"
 }
 
 @test "bench: module methods without /dev/zcopy: an error per cell, -o FILE, text table" {

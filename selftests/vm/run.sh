@@ -26,7 +26,8 @@
 # the bzImage), ZCOPY_VM_APPEND (extra kernel command line), ZCOPY_VM_MEM
 # (guest memory, default 1G, 2G with --kernel-tree), ZCOPY_VM_ICOUNT=1|0
 # (TCG only: the guest clock counts instructions, 1 ns each, and skips
-# idle time; default 1 in bench mode, 0 otherwise; KVM never has it).
+# idle time; one vCPU; default 1 in bench mode, 0 otherwise; KVM never
+# has it).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -261,6 +262,7 @@ tcg) accel=tcg ;;
 kvm) accel=kvm ;;
 *) if kvm_works; then accel=kvm; else accel=tcg; fi ;;
 esac
+smp=2
 if [[ $accel == kvm ]]; then
 	accel_args=(-accel kvm -cpu host)
 else
@@ -273,10 +275,14 @@ else
 	# Timing that repeats: guest time is instructions executed, so host
 	# load no longer lands in the numbers (only where the host is in the
 	# data path, as the tap bridge of the virtio path is).
+	# One vCPU: the guest clock is the instruction count of all vCPUs
+	# together, so with two a task's CPU time would include whatever
+	# the other vCPU executed meanwhile.
 	icount=${ZCOPY_VM_ICOUNT:-$([[ $mode == bench ]] && echo 1 || echo 0)}
 	if [[ $icount == 1 ]]; then
 		accel_args+=(-icount shift=0,sleep=off)
 		accel=tcg-icount
+		smp=1
 	fi
 fi
 
@@ -343,7 +349,7 @@ append+=" ${ZCOPY_VM_APPEND:-}"
 
 # The debug kernel's KASAN shadow, kmemleak and slab redzones need room.
 mem=${ZCOPY_VM_MEM:-$([[ -n $tree ]] && echo 2G || echo 1G)}
-qemu=(qemu-system-x86_64 -machine q35 "${accel_args[@]}" -smp 2 -m "$mem"
+qemu=(qemu-system-x86_64 -machine q35 "${accel_args[@]}" -smp "$smp" -m "$mem"
 	-nodefaults -no-user-config -display none -no-reboot
 	-pidfile "$out/qemu.pid"
 	-kernel "$boot_image" -initrd "$out/initramfs.img" -append "$append"

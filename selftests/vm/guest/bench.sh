@@ -9,6 +9,8 @@
 # bench-repeat.json (a second pass, ZCOPY_BENCH_REPEAT=1, default for
 # quick), price-{unloaded,loaded}-N.json (sendfile and read+write on
 # veth without and with the module, alternating) and bench.log.
+# ZCOPY_BENCH_ONLY=method:M,size:S,... narrows the first pass to those
+# methods and sizes (a developer's experiment: no repeat, no price).
 # Prints TAP; the bench's own progress becomes `#` lines.
 #
 # Environment: ZCOPY_BENCH_PROFILE (full|quick|tiny, default quick),
@@ -39,10 +41,17 @@ stop_sinks() {
 trap stop_sinks EXIT
 
 # taskset is busybox's: the receivers on CPU 1, the sender (--cpu 0) on
-# CPU 0, so neither steals the other's time slices.
+# CPU 0, so neither steals the other's time slices. With one CPU (the
+# runner's instruction counting) they share it, and nothing is pinned.
+if (($(grep -c ^processor /proc/cpuinfo) > 1)); then
+	sink_pin=(taskset -c 1) sender_pin=(--cpu 0)
+else
+	sink_pin=() sender_pin=()
+fi
+
 start_sink() { # NAME NETNS|- ADDR
 	local name=$1 ns=$2 addr=$3 err=/tmp/sink-$1.err i
-	local cmd=(taskset -c 1 zcopyctl sink -b "$addr" -p "$port")
+	local cmd=("${sink_pin[@]}" zcopyctl sink -b "$addr" -p "$port")
 	[[ $ns == - ]] || cmd=(ip netns exec "$ns" "${cmd[@]}")
 	"${cmd[@]}" >/dev/null 2>"$err" &
 	sinks+=($!)
@@ -72,7 +81,7 @@ for p in "${paths[@]}"; do
 	start_sink "$p" "$ns" "$addr"
 	targets+=(--target "$p=$addr:$port")
 done
-echo "ok - bench: sinks listening (${paths[*]}) on CPU 1"
+echo "ok - bench: sinks listening (${paths[*]})${sink_pin:+ on CPU 1}"
 
 # One `zcopyctl bench`: its progress as it comes, as diagnostics; the
 # whole log goes to the host.
@@ -82,7 +91,7 @@ run_bench() { # JSON ARGS...
 	echo "# zcopyctl bench $* -o $out"
 	start=$(date +%s)
 	ZCOPY_BENCH_VIRT=${ZCOPY_VIRT:-unknown} zcopyctl bench "$@" \
-		--files "${ZCOPY_DATA:-/data}" --cpu 0 -o "$out" 2>&1 |
+		--files "${ZCOPY_DATA:-/data}" "${sender_pin[@]}" -o "$out" 2>&1 |
 		while IFS= read -r l; do
 			printf '%s\n' "$l" >>"$log"
 			printf '# %s\n' "$l"
@@ -99,8 +108,25 @@ run_bench() { # JSON ARGS...
 	return "$rc"
 }
 
+only=()
+IFS=, read -r -a words <<<"${ZCOPY_BENCH_ONLY:-}"
+for w in "${words[@]}"; do
+	case $w in
+	method:* | size:*) only+=("--${w%%:*}" "${w#*:}") ;;
+	*)
+		echo "not ok - bench: ZCOPY_BENCH_ONLY: '$w' is not method:M or size:S"
+		exit 1
+		;;
+	esac
+done
+
 rc=0
-run_bench "$json" --profile "$profile" "${targets[@]}" --seed 1 || rc=1
+run_bench "$json" --profile "$profile" "${targets[@]}" --seed 1 \
+	"${only[@]}" || rc=1
+if ((${#only[@]})); then
+	stop_sinks
+	exit "$rc"
+fi
 
 # The same cells again at once, in another order: the report's
 # repeatability table compares the two.
@@ -118,7 +144,8 @@ for t in "${targets[@]}"; do
 done
 if [[ $profile != tiny && -n $price_target && -n ${ZCOPY_MODULE:-} ]]; then
 	price=(--method sendfile --method read_write --size 1M --size 16M
-		--cache hot --runs 3 --warmup 1 --target "$price_target")
+		--cache hot --runs 3 --warmup 1 --target "$price_target"
+		--no-module)
 	for i in 1 2 3; do
 		if ! out=$(rmmod zcopy 2>&1); then
 			echo "not ok - module price: rmmod zcopy: $out"
