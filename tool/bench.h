@@ -101,7 +101,7 @@ struct bench_target {
 struct bench_env {
 	const char *files_dir;
 	int cpu;			/* -1: not pinned */
-	uint64_t small_run_bytes;	/* small sizes: a run's bytes target */
+	uint64_t run_bytes;		/* what a run sends at least */
 	uint64_t batch_run_bytes;	/* cap on K * size; 0: none */
 	unsigned int runs;
 	unsigned int warmup;

@@ -48,17 +48,21 @@ struct profile {
 	unsigned int nr_sizes;
 	bool hot, cold;
 	unsigned int runs, warmup;
-	uint64_t small_run_bytes;	/* see plan_cell() */
+	uint64_t run_bytes;	/* see plan_cell() */
 	uint64_t batch_run_bytes;
 };
 
+/*
+ * A run sends run_bytes or more (within 8 to 512 transfers): one 1 MiB
+ * transfer is too short to time against a 4 ms tick or one interrupt.
+ */
 static const struct profile profiles[] = {
 	/* Batches of large files cap at 64 MiB a call: K = 1 at 256 MiB. */
 	{ "full", { 4 * KIB, 64 * KIB, MIB, 16 * MIB, 256 * MIB }, 5,
-	  true, true, 5, 1, 4 * MIB, 64 * MIB },
+	  true, true, 5, 1, 64 * MIB, 64 * MIB },
 	/* The targets' cells, hot only: two passes of two paths in minutes. */
 	{ "quick", { 4 * KIB, MIB, 16 * MIB }, 3,
-	  true, false, 5, 1, MIB, 16 * MIB },
+	  true, false, 5, 1, 32 * MIB, 16 * MIB },
 	/* Proves the pipeline in CI: seconds. */
 	{ "tiny", { 4 * KIB, 64 * KIB }, 2,
 	  true, false, 3, 1, 256 * KIB, 16 * MIB },
@@ -268,7 +272,7 @@ static void apply_profile(struct bench_opts *o, struct bench_env *env,
 	}
 	env->runs = o->have_runs ? (unsigned int)o->runs : p->runs;
 	env->warmup = o->have_warmup ? (unsigned int)o->warmup : p->warmup;
-	env->small_run_bytes = p->small_run_bytes;
+	env->run_bytes = p->run_bytes;
 	env->batch_run_bytes = p->batch_run_bytes;
 	env->files_dir = o->files;
 	env->cpu = o->cpu;
@@ -308,19 +312,17 @@ static int check_files(const struct bench_opts *o)
 }
 
 /*
- * Transfers per run and per call. Small files repeat until the run has
- * small_run_bytes or 256 transfers (at least 8); batches take K per call,
- * capped so that K * size stays within batch_run_bytes.
+ * Transfers per run and per call: enough for run_bytes, at least 8 for
+ * files under 1 MiB, at most 512 (or one, for a file that big); batches
+ * take K per call, capped so that K * size stays within batch_run_bytes.
  */
 static void plan_cell(struct bench_cell *cell)
 {
 	const struct bench_env *env = cell->env;
-	uint64_t n = 1, k;
+	uint64_t n, k;
 
-	if (cell->size < MIB) {
-		n = (env->small_run_bytes + cell->size - 1) / cell->size;
-		n = n < 8 ? 8 : n > 256 ? 256 : n;
-	}
+	n = (env->run_bytes + cell->size - 1) / cell->size;
+	n = n < 8 && cell->size < MIB ? 8 : n > 512 ? 512 : n;
 	cell->per_call = 1;
 	if (cell->method->batch) {
 		k = cell->size <= 4 * KIB ? 64 : cell->size <= 64 * KIB ? 16 : 4;

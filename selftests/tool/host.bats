@@ -767,17 +767,17 @@ make_bench_files() { # SIZE...
 	assert_json_document
 	assert_stderr --partial 'bench: --no-module: copies not observed'
 	assert_jq '.seed == 7 and (.cells | length) == 2'
-	# the tiny batch plan: 64 transfers a call, 256 a run
-	assert_jq 'all(.cells[]; .transfers_per_run == 256)'
+	# the quick plan at 4 KiB: 64 transfers a call, 512 (the most) a run
+	assert_jq 'all(.cells[]; .transfers_per_run == 512)'
 	# one sendfile(2) per file; io_uring: an enter per 64 files, waits aside
 	assert_jq '[.cells[] | select(.method == "sendfile_batch") | .syscalls.median] == [1]'
 	assert_jq 'all(.cells[] | select(.method == "io_uring_splice_batch" and .error == null); .syscalls.median < 0.1)'
 	assert_jq 'all(.cells[]; .error == null or (.method == "io_uring_splice_batch" and (.error | startswith("io_uring_queue_init: "))))'
 	kill -TERM "$SINK_PID"
 	wait_exit "$SINK_PID" 10
-	# every byte of 2 runs x 256 files reached the sink, over 2 connections
+	# every byte of 2 runs x 512 files reached the sink, over 2 connections
 	assert_equal "$(jq -s 'map(.bytes) | add' "$SINK_OUT")" \
-		"$(jq '[.cells[] | select(.error == null)] | length * 2 * 256 * 4096' <<<"$output")"
+		"$(jq '[.cells[] | select(.error == null)] | length * 2 * 512 * 4096' <<<"$output")"
 }
 
 @test "bench: --no-module refuses the module's methods" {
