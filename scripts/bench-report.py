@@ -233,8 +233,11 @@ class Inputs:
         self.repeat_present = os.path.exists(rep)
         self.repeat = load_optional(rep, self.problems) if self.repeat_present else None
         self.price = {}
+        self.price_present = False
         for state in ("unloaded", "loaded"):
-            docs = [load_optional(f, self.problems) for f in price_files(indir, state)]
+            files = price_files(indir, state)
+            self.price_present |= bool(files)
+            docs = [load_optional(f, self.problems) for f in files]
             self.price[state] = [d for d in docs if d is not None]
 
     def documents(self):
@@ -499,6 +502,9 @@ def target_facts(cells, target):
     for path in summary_paths(cells):
         vals = []
         for s in target_sizes(cells, target):
+            if s is None:
+                vals.append("n/a (no size >= 1 MiB)")
+                continue
             m = target.measure(cells, path, s)
             who = f" vs `{m.who}`" if m.who else ""
             vals.append(f"{fmt_ratio(m.value, target.kind)} at {fmt_size(s)}{who}")
@@ -718,7 +724,7 @@ def price_rows(unloaded, loaded):
 
 def module_price(inputs):
     unloaded, loaded = inputs.price["unloaded"], inputs.price["loaded"]
-    if not unloaded and not loaded:
+    if not inputs.price_present:
         return []
     out = ["## Module price", "",
            "What loading zcopy costs a machine that does not use it: the same",
@@ -729,7 +735,7 @@ def module_price(inputs):
            "change = loaded / unloaded - 1.", ""]
     rows = price_rows(unloaded, loaded)
     if not rows:
-        return out + ["n/a: no measured cell in the price documents.", ""]
+        return out + ["n/a: no measured cell in a readable price document.", ""]
     out += table(["path", "method", "size", "cache", "CPU ms/MiB unloaded",
                   "loaded", "change", f"CPU {PRICE_GOALS[0][1]}",
                   "MiB/s unloaded", "loaded", "change",
