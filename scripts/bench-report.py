@@ -472,14 +472,15 @@ def best_text(cells, path, size, key, methods, highest):
     return s
 
 
-def use_when(cells):
+def use_when(inputs):
+    cells = inputs.main
     single = [m for m in cells.methods if not is_batch(m)]
     batch = [m for m in cells.methods if is_batch(m)]
     out = ["## Which method to use when", "",
            "Generated from this run's medians, hot cache, observer on; \"next\"",
            "is the runner-up. One at a time: a file per call, drained after",
            "each; in batches: the *_batch methods, drained once per batch.",
-           ""]
+           repeat_noise(inputs), ""]
     rows = []
     for path in summary_paths(cells):
         for s in cells.sizes_on(path):
@@ -558,7 +559,7 @@ def header(inputs):
     price = inputs.price
     rows = [
         ["kernel", f"{g('kernel')} ({g('machine')})"],
-        ["CPU", f"{g('cpu_model')}, {g('cpus')} CPUs"],
+        ["CPU", f"{g('cpu_model')}, CPUs: {g('cpus')}"],
         ["virtualisation", f"{g('virt')}: {md_escape(name)}; {md_escape(meaning)}"],
         ["time unit", md_escape(units)],
         ["profile", f"{g('profile')}: {g('runs')} runs + {g('warmup')} warm-up per cell"],
@@ -617,19 +618,55 @@ def repeat_pairs(cells, repeat):
     return [(k, cells.by_key[k], repeat.by_key[k]) for k in keys]
 
 
+# What the repeatability table compares, and how it names it.
+REPEATED = ((CPU, "CPU"), (TP, "throughput"))
+
+
+def repeat_diffs(cells, repeat):
+    """{cell key: [(stat key, pass 1, pass 2, difference)]}, in table order."""
+    out = {}
+    for key, a, b in repeat_pairs(cells, repeat):
+        vals = [(k, stat(a, k), stat(b, k)) for k, _ in REPEATED]
+        out[key] = [(k, va, vb, rel_diff(va, vb)) for k, va, vb in vals]
+    return out
+
+
+def diffs_of(diffs, key):
+    return [d for vals in diffs.values() for k, _, _, d in vals
+            if k == key and d is not None]
+
+
 def repeat_summary(diffs):
-    """The tally and the worst cell of [(name, key, difference)]."""
+    """The tally and the worst cell of repeat_diffs()."""
     parts = []
-    for key, label in ((CPU, "CPU"), (TP, "throughput")):
-        ds = [d for _, k, d in diffs if k == key and d is not None]
-        within = sum(d <= 0.05 for d in ds)
-        parts.append(f"{label}: {within} of {len(ds)} cells within 5 %")
-    measured = [x for x in diffs if x[2] is not None]
+    for key, label in REPEATED:
+        ds = diffs_of(diffs, key)
+        parts.append(f"{label}: {sum(d <= 0.05 for d in ds)} of {len(ds)} "
+                     "cells within 5 %")
+    measured = [(d, ck, k) for ck, vals in diffs.items()
+                for k, _, _, d in vals if d is not None]
     if measured:
-        name, key, d = max(measured, key=lambda x: x[2])
-        parts.append(f"worst: {name}, {'CPU' if key == CPU else 'throughput'} "
-                     f"{fmt_ratio(d, 'diff')}")
+        d, ck, k = max(measured, key=lambda x: x[0])
+        parts.append(f"worst: {method_label(ck[1], ck[2])} {ck[0]} "
+                     f"{fmt_size(ck[3])}, {dict(REPEATED)[k]} {fmt_ratio(d, 'diff')}")
     return "; ".join(parts) + "."
+
+
+def repeat_noise(inputs):
+    """One sentence: how far a ranking of this run can be trusted."""
+    if inputs.repeat is None:
+        why = "unreadable" if inputs.repeat_present else "none"
+        return f"Second pass (bench-repeat.json): {why}; how well these " \
+            "rankings repeat is not known."
+    diffs = repeat_diffs(inputs.main, inputs.repeat)
+    meds = []
+    for key, label in REPEATED:
+        ds = diffs_of(diffs, key)
+        meds.append(f"{fmt_ratio(statistics.median(ds) if ds else None, 'diff')} "
+                    f"in {label}")
+    return "The second pass differs from this one by a median of " + \
+        " and ".join(meds) + " (>= 1 MiB, see Repeatability): a lead " \
+        "smaller than that is not resolved."
 
 
 def repeatability(inputs):
@@ -638,23 +675,19 @@ def repeatability(inputs):
     out = ["## Repeatability", ""]
     if inputs.repeat is None:
         return out + ["n/a: bench-repeat.json is unreadable.", ""]
-    cells, rep = inputs.main, inputs.repeat
+    rep = inputs.repeat
     out += ["bench-repeat.json is a second full pass run right after this one",
             f"(seed {md_escape(rep.top('seed'))}, another order). Every hot cell",
             "of >= 1 MiB on virtio and veth measured without error in both;",
             "difference = |pass 2 - pass 1| / pass 1, of the medians.", ""]
-    rows, diffs = [], []
-    for key, a, b in repeat_pairs(cells, rep):
-        name = f"{method_label(key[1], key[2])} {key[0]} {fmt_size(key[3])}"
+    diffs = repeat_diffs(inputs.main, rep)
+    rows = []
+    for key, vals in diffs.items():
         row = [method_label(key[1], key[2]), key[0], fmt_size(key[3])]
-        ok = True
-        for k in (CPU, TP):
-            va, vb = stat(a, k), stat(b, k)
-            d = rel_diff(va, vb)
-            diffs.append((name, k, d))
-            ok = ok and d is not None and d <= 0.05
+        for k, va, vb, d in vals:
             row += [fmt_value(k, va, False), fmt_value(k, vb, False),
                     fmt_ratio(d, "diff")]
+        ok = all(d is not None and d <= 0.05 for *_, d in vals)
         rows.append(row + ["yes" if ok else "no"])
     if not rows:
         return out + ["n/a: no cell measured in both passes.", ""]
@@ -1063,7 +1096,7 @@ def main():
     inputs = Inputs(Cells(doc, os.path.basename(args.json)), indir)
     cells = inputs.main
     plot_lines, made = plots(cells, outdir, not args.no_plots)
-    lines = ["# zcopy benchmark", ""] + use_when(cells) + what_zcopy_buys(cells) + \
+    lines = ["# zcopy benchmark", ""] + use_when(inputs) + what_zcopy_buys(cells) + \
         header(inputs) + targets(cells) + repeatability(inputs) + \
         module_price(inputs) + tables(cells) + classic(cells) + plot_lines + \
         timing(inputs) + errors(inputs)
