@@ -701,10 +701,13 @@ def repeatability(inputs):
 
 
 def pooled(docs, key):
-    """{(path, method, size, cache): (median of the medians, min, max)}."""
+    """{(path, method, size, cache): (median of the medians, min, max)},
+    observer on."""
     acc = collections.defaultdict(lambda: ([], [], []))
     for d in docs:
         for k, c in d.by_key.items():
+            if not k[2]:
+                continue
             for part, lst in zip(("median", "min", "max"), acc[k[:2] + k[3:]]):
                 v = stat(c, key, part)
                 if v is not None:
@@ -738,18 +741,21 @@ PRICE_GOALS = [(CPU, "<= +1 %", lambda v: v <= 0.01),
 
 
 def price_rows(unloaded, loaded):
+    """A row per cell of the price documents: each goal's statistic
+    unloaded, loaded, the change and the verdict."""
     pools = {k: (pooled(unloaded, k), pooled(loaded, k)) for k, *_ in PRICE_GOALS}
     order = {m: i for i, m in enumerate(METHOD_IDS)}
-    keys = sorted(set().union(*(set(u) | set(lo) for u, lo in pools.values())),
-                  key=lambda k: (str(k[0]), order.get(k[1], 99), k[2] or 0, str(k[3])))
+    keys = sorted({k for pair in pools.values() for pool in pair for k in pool},
+                  key=lambda k: (str(k[0]), order.get(k[1], len(order)), k[2] or 0,
+                                 str(k[3])))
     rows = []
     for k in keys:
         row = [md_escape(k[0]), method_label(k[1]), fmt_size(k[2]), md_escape(k[3])]
         for key, _, ok in PRICE_GOALS:
-            u, lo = pools[key][0].get(k), pools[key][1].get(k)
-            r = ratio(lo[0] if lo else None, u[0] if u else None)
+            before, after = (pool.get(k) for pool in pools[key])
+            r = ratio(after[0] if after else None, before[0] if before else None)
             change = r - 1 if r is not None else None
-            row += [fmt_pooled(key, u), fmt_pooled(key, lo),
+            row += [fmt_pooled(key, before), fmt_pooled(key, after),
                     fmt_ratio(change, "pct"), verdict(change, ok)]
         rows.append(row)
     return rows
@@ -773,12 +779,17 @@ def module_price(inputs):
                   "loaded", "change", f"CPU {PRICE_GOALS[0][1]}",
                   "MiB/s unloaded", "loaded", "change",
                   f"throughput {PRICE_GOALS[1][1]}"], "llllrrrlrrrl", rows)
-    spread = [f"{label} {fmt_ratio(file_spread(unloaded, key), 'diff')}"
-              for key, label in ((CPU, "CPU"), (TP, "throughput"))]
-    return out + ["",
-                  "Noise: the unloaded documents' medians of one cell differ by up",
-                  f"to {', '.join(spread)} among themselves; a change smaller",
-                  "than that is not resolved by this run.", ""]
+    return out + ["", price_noise(unloaded), ""]
+
+
+def price_noise(unloaded):
+    """One sentence: how far the unloaded documents agree among themselves."""
+    spread = [(label, file_spread(unloaded, key)) for key, label in REPEATED]
+    if any(v is None for _, v in spread):
+        return "Noise: not known (fewer than two unloaded documents measured a cell)."
+    return "Noise: the unloaded documents' medians of one cell differ by up to " + \
+        ", ".join(f"{fmt_ratio(v, 'diff')} in {label}" for label, v in spread) + \
+        " among themselves; a change smaller than that is not resolved."
 
 
 # --- report.md: the measurements -------------------------------------------------------
