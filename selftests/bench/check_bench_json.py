@@ -357,10 +357,10 @@ def check_targets(text, main):
     return probs
 
 
-def sender_cpu_and_tp(c):
-    med = [(c.get(k) or {}).get("median") if isinstance(c.get(k), dict) else None
-           for k in ("sender_cpu_ns_per_mib", "throughput_mib_s")]
-    return [v if is_num(v) else None for v in med]
+def median_of(c, key):
+    s = c.get(key)
+    v = s.get("median") if isinstance(s, dict) else None
+    return v if is_num(v) else None
 
 
 def check_repeat_section(text, main, repeat):
@@ -373,7 +373,8 @@ def check_repeat_section(text, main, repeat):
         if k[0] not in SG_PATHS or k[4] != "hot" or not is_int(k[3]) \
                 or k[3] < M or ca.get("error") or cb.get("error"):
             continue
-        for i, (va, vb) in enumerate(zip(sender_cpu_and_tp(ca), sender_cpu_and_tp(cb))):
+        for i, key in enumerate(("sender_cpu_ns_per_mib", "throughput_mib_s")):
+            va, vb = median_of(ca, key), median_of(cb, key)
             if va not in (None, 0) and vb is not None:
                 counts[i][1] += 1
                 counts[i][0] += abs(vb - va) / va <= 0.05
