@@ -1,9 +1,12 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
 """Validate a `zcopyctl bench` result (bench.json, schema 1) and, with
---report-dir, what scripts/bench-report.py made of it. Prints TAP (one
-line per group of checks, `#` lines saying what is wrong); exit 0 only if
-every line is ok.
+--report-dir, what scripts/bench-report.py made of it. Beside bench.json,
+bench-repeat.json (a second pass of the same cells) and
+price-{unloaded,loaded}-N.json (the module's price) are checked too when
+they are there, and then the report must have their sections. Prints TAP
+(one line per group of checks, `#` lines saying what is wrong); exit 0
+only if every line is ok.
 
     check_bench_json.py [--paths virtio,veth,loopback] [--report-dir DIR]
                         bench.json
@@ -12,8 +15,10 @@ every line is ok.
 import argparse
 import datetime
 import json
+import glob
 import math
 import os
+import re
 import sys
 import xml.etree.ElementTree as ET
 
@@ -21,8 +26,12 @@ METHODS = [
     "read_write", "mmap_write", "sendfile", "splice", "msg_zerocopy",
     "io_uring_send_zc", "zcopy_copy", "zcopy_mmap", "zcopy_sendfile",
     "zcopy_sg", "zcopy_copy_batch", "zcopy_mmap_batch",
-    "zcopy_sendfile_batch", "zcopy_sg_batch",
+    "zcopy_sendfile_batch", "zcopy_sg_batch", "sendfile_batch",
+    "io_uring_splice_batch",
 ]
+# Came with interleaving ("order" in the document): an older result,
+# such as a committed one, has no cells of them.
+SINCE_ORDER = ["sendfile_batch", "io_uring_splice_batch"]
 K, M = 1 << 10, 1 << 20
 PROFILES = {
     "full": ([4 * K, 64 * K, M, 16 * M, 256 * M], ["hot", "cold"]),
@@ -40,13 +49,18 @@ NULLABLE_STATS = [
 ]
 # Counts and times: never below zero when measured.
 NON_NEGATIVE = ["observer_ns_per_mib"]
+# selftests/vm/run.sh's accelerators; "unknown" outside the VM.
+VIRTS = ["kvm", "tcg", "tcg-icount", "unknown"]
+# What selftests/vm/guest/bench.sh measures with and without the module.
+PRICE_PATH, PRICE_METHODS, PRICE_SIZES = "veth", ["sendfile", "read_write"], [M, 16 * M]
+SG_PATHS = ["virtio", "veth"]
 
 results = []
 
 
 def tap(name, problems):
     ok = not problems
-    print(f"{'ok' if ok else 'not ok'} - bench.json: {name}")
+    print(f"{'ok' if ok else 'not ok'} - {name}")
     for p in problems[:12]:
         print(f"# {p}")
     if len(problems) > 12:
@@ -74,7 +88,7 @@ TOP = {
     "machine": is_str,
     "cpu_model": is_str,
     "cpus": lambda v: is_int(v) and v > 0,
-    "virt": is_str,
+    "virt": lambda v: v in VIRTS,
     "profile": lambda v: v in ("full", "quick", "tiny", "custom"),
     "runs": lambda v: is_int(v) and v >= 3,
     "warmup": lambda v: is_int(v) and v >= 0,
@@ -82,6 +96,11 @@ TOP = {
     "started": lambda v: is_str(v) and iso(v),
     "duration_s": lambda v: is_num(v) and v >= 0,
     "cells": lambda v: isinstance(v, list) and len(v) > 0,
+}
+# Not written by zcopyctl before interleaving.
+OPTIONAL_TOP = {
+    "order": lambda v: v == "interleaved",
+    "seed": lambda v: is_int(v) and v >= 0,
 }
 
 
@@ -97,9 +116,10 @@ def check_top(doc):
     if not isinstance(doc, dict):
         return ["top level is not an object"]
     probs = []
-    for k, ok in TOP.items():
+    for k, ok in list(TOP.items()) + list(OPTIONAL_TOP.items()):
         if k not in doc:
-            probs.append(f"missing key {k}")
+            if k in TOP:
+                probs.append(f"missing key {k}")
         elif not ok(doc[k]):
             probs.append(f"bad {k}: {doc[k]!r:.80}")
     return probs
@@ -178,14 +198,32 @@ def check_cell(c):
     return form, stats
 
 
-def check_coverage(doc, paths):
-    cells = [c for c in doc.get("cells", []) if isinstance(c, dict)]
+def cell_key(c):
+    return (c.get("path"), c.get("method"), c.get("observer") is not False,
+            c.get("size"), c.get("cache"))
+
+
+def cells_by_key(doc):
+    """{key: [cells]} of a document's cells."""
     have = {}
-    for c in cells:
-        key = (c.get("path"), c.get("method"), c.get("observer") is not False,
-               c.get("size"), c.get("cache"))
-        have[key] = have.get(key, 0) + 1
-    probs = [f"duplicate cell {k}" for k, n in have.items() if n > 1]
+    for c in doc.get("cells", []):
+        if isinstance(c, dict):
+            have.setdefault(cell_key(c), []).append(c)
+    return have
+
+
+def seen_paths(doc):
+    return sorted({k[0] for k in cells_by_key(doc) if isinstance(k[0], str)})
+
+
+def methods_of(doc):
+    """The methods the zcopyctl that wrote DOC had."""
+    return [m for m in METHODS if "order" in doc or m not in SINCE_ORDER]
+
+
+def check_coverage(doc, paths):
+    have = cells_by_key(doc)
+    probs = [f"duplicate cell {k}" for k, n in have.items() if len(n) > 1]
     prof = doc.get("profile")
     if prof in PROFILES:
         sizes, caches = PROFILES[prof]
@@ -193,14 +231,13 @@ def check_coverage(doc, paths):
         # custom: whatever sizes and caches it measured, on every path
         sizes = sorted({k[3] for k in have if is_int(k[3])})
         caches = sorted({k[4] for k in have if k[4] in ("hot", "cold")})
-    seen_paths = sorted({k[0] for k in have if isinstance(k[0], str)})
     for p in paths:
-        if p not in seen_paths:
+        if p not in seen_paths(doc):
             probs.append(f"path {p}: no cells")
             continue
         for s in sizes:
             for cache in caches:
-                for m in METHODS:
+                for m in methods_of(doc):
                     if (p, m, True, s, cache) not in have:
                         probs.append(f"missing {p}/{m}/{s}/{cache}")
                 if (p, "zcopy_sg", False, s, cache) not in have:
@@ -210,19 +247,192 @@ def check_coverage(doc, paths):
                        key=str)
         if extra:
             probs.append(f"profile {prof}: unexpected size/cache {extra}")
-    return probs, seen_paths
+    return probs
 
 
-def check_report(rdir, paths):
+def check_repeat(doc, main):
+    """bench-repeat.json: the same cells as bench.json, another seed."""
     probs = []
-    rep = os.path.join(rdir, "report.md")
+    for k in ("kernel", "profile", "runs", "warmup"):
+        if doc.get(k) != main.get(k):
+            probs.append(f"{k} {doc.get(k)!r:.40} differs from bench.json's "
+                         f"{main.get(k)!r:.40}")
+    if "seed" in doc and doc.get("seed") == main.get("seed"):
+        probs.append(f"seed {doc.get('seed')} is bench.json's: the same order")
+    a, b = set(cells_by_key(main)), set(cells_by_key(doc))
+    probs += [f"cell {k} not in bench.json" for k in sorted(b - a, key=str)]
+    probs += [f"bench.json's cell {k} missing" for k in sorted(a - b, key=str)]
+    return probs
+
+
+def check_price(doc):
+    """A price document: the price cells, once each, and only them."""
+    have = cells_by_key(doc)
+    want = {(PRICE_PATH, m, True, s, "hot") for m in PRICE_METHODS
+            for s in PRICE_SIZES}
+    probs = [f"duplicate cell {k}" for k, n in have.items() if len(n) > 1]
+    probs += [f"missing {k}" for k in sorted(want - set(have), key=str)]
+    probs += [f"unexpected cell {k}" for k in sorted(set(have) - want, key=str)]
+    return probs
+
+
+def price_numbers(files):
+    """{state: [N...]} of price-STATE-N.json files."""
+    nums = {"unloaded": [], "loaded": []}
+    for f in files:
+        m = re.fullmatch(r"price-(unloaded|loaded)-(\d+)\.json", os.path.basename(f))
+        if m:
+            nums[m.group(1)].append(int(m.group(2)))
+    return nums
+
+
+def check_price_set(files):
+    """As many unloaded as loaded documents, numbered 1..N."""
+    nums = price_numbers(files)
+    n = len(nums["loaded"])
+    probs = []
+    if len(nums["unloaded"]) != n:
+        probs.append(f"{len(nums['unloaded'])} unloaded but {n} loaded documents")
+    for state, ns in nums.items():
+        if sorted(ns) != list(range(1, len(ns) + 1)):
+            probs.append(f"{state} documents numbered {sorted(ns)}, not 1..{len(ns)}")
+    return probs
+
+
+# report.md's sections in their order; None: only with that companion.
+SECTIONS = [
+    ("# zcopy benchmark", None),
+    ("## Which method to use when", None),
+    ("## What zcopy buys", None),
+    ("## This run", None),
+    ("## Targets", None),
+    ("## Repeatability", "repeat"),
+    ("## Module price", "price"),
+    ("## The classic table", None),
+    ("## Plots", None),
+    ("## How this was timed", None),
+]
+# Every goal of the targets table, per SG path.
+GOALS = ["<= 0.9", ">= 1.0", "<= 3 %", ">= 2.0", "<= 0.5"]
+
+
+def section(text, title):
+    """The text of the section TITLE (to the next one of its level), or None."""
+    level = title.split(" ")[0]
+    m = re.search(rf"^{re.escape(title)}.*$", text, re.M)
+    if not m:
+        return None
+    end = re.search(rf"^{level} ", text[m.end():], re.M)
+    return text[m.end():m.end() + end.start()] if end else text[m.end():]
+
+
+def check_sections(text, have):
+    """Every section due, in order, and none whose input is absent."""
+    probs, last = [], -1
+    for title, needs in SECTIONS:
+        m = re.search(rf"^{re.escape(title)}", text, re.M)
+        due = needs is None or needs in have
+        if due and not m:
+            probs.append(f"no section '{title}'")
+        elif m and not due:
+            probs.append(f"section '{title}' without its input")
+        elif m:
+            if m.start() < last:
+                probs.append(f"section '{title}' out of order")
+            last = m.start()
+    return probs
+
+
+def check_targets(text, main):
+    """A table per SG path of the run, each with every goal."""
+    probs = []
+    body = section(text, "## Targets") or ""
+    for p in [p for p in SG_PATHS if p in seen_paths(main)]:
+        sub = section(body, f"### {p}")
+        if sub is None:
+            probs.append(f"targets: no table for {p}")
+            continue
+        probs += [f"targets, {p}: no row with goal {g}" for g in GOALS
+                  if f"| {g} |" not in sub]
+    return probs
+
+
+def median_of(c, key):
+    s = c.get(key)
+    v = s.get("median") if isinstance(s, dict) else None
+    return v if is_num(v) else None
+
+
+def check_repeat_section(text, main, repeat):
+    """The summary's counts, recomputed: cells of >= 1 MiB, hot, SG paths,
+    without error in both passes; within 5 % on the medians."""
+    a, b = cells_by_key(main), cells_by_key(repeat)
+    counts = [[0, 0], [0, 0]]       # CPU, throughput: [within, of]
+    for k in set(a) & set(b):
+        ca, cb = a[k][0], b[k][0]
+        if k[0] not in SG_PATHS or k[4] != "hot" or not is_int(k[3]) \
+                or k[3] < M or ca.get("error") or cb.get("error"):
+            continue
+        for i, key in enumerate(("sender_cpu_ns_per_mib", "throughput_mib_s")):
+            va, vb = median_of(ca, key), median_of(cb, key)
+            if va not in (None, 0) and vb is not None:
+                counts[i][1] += 1
+                counts[i][0] += abs(vb - va) / va <= 0.05
+    body = section(text, "## Repeatability") or ""
+    probs = absent("repeatability", body,
+                   [f"{label}: {within} of {of} cells within 5 %"
+                    for (within, of), label in zip(counts, ("CPU", "throughput"))])
+    rows = len(re.findall(r"^\| `", body, re.M))
+    if rows < max(counts[0][1], counts[1][1]):
+        probs.append(f"repeatability: {rows} rows for {counts[0][1]} cells")
+    return probs
+
+
+def absent(what, body, phrases):
+    return [f"{what}: no '{p}'" for p in phrases if p not in body]
+
+
+def check_price_section(text, price_docs):
+    """A row per price cell, if a price document could be read."""
+    rows = [f"| {PRICE_PATH} | `{m}` | {s // M} MiB | hot |"
+            for m in PRICE_METHODS for s in PRICE_SIZES]
+    return absent("module price", section(text, "## Module price") or "",
+                  rows if price_docs else [])
+
+
+def check_timing(text, main):
+    """The clock (instructions under icount), the seed, the drain rule,
+    system CPU's source and the statistics."""
+    want = ["SIOCOUTQ", "/proc/stat", "median"]
+    if main.get("virt") == "tcg-icount":
+        want.append("instruction")
+    if is_int(main.get("seed")):
+        want.append(f"seed {main['seed']}")
+    return absent("how this was timed",
+                  section(text, "## How this was timed") or "", want)
+
+
+def check_report_text(rep, main, companions):
+    """report.md's sections, and what they must say about the inputs.
+    COMPANIONS: {"repeat": document or None, "price": [documents]} of the
+    files that are there."""
     try:
         with open(rep) as f:
             text = f.read()
-        if "# zcopy benchmark" not in text or "## Targets" not in text:
-            probs.append(f"{rep}: no header or targets section")
     except OSError as e:
-        probs.append(f"{rep}: {e}")
+        return [f"{rep}: {e}"]
+    repeat, price_docs = companions.get("repeat"), companions.get("price", [])
+    have = set(companions)
+    probs = check_sections(text, have) + check_targets(text, main) + \
+        check_timing(text, main)
+    if repeat is not None:
+        probs += check_repeat_section(text, main, repeat)
+    return probs + check_price_section(text, price_docs)
+
+
+def check_report(rdir, paths):
+    """The plots of every path: SVG that parses, PNG with its signature."""
+    probs = []
     n = 0
     for p in paths:
         for kind in ("throughput", "cpu"):
@@ -247,6 +457,67 @@ def check_report(rdir, paths):
     return probs, n
 
 
+def load(path):
+    """The document, or None after a failed TAP line."""
+    name = os.path.basename(path)
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        tap(f"{name}: parses as JSON", [str(e)])
+        return None
+
+
+def check_document(name, doc, coverage):
+    """The TAP lines of one document; False if it has no cells to check.
+    COVERAGE: (what it checks, problems) of the document's cells."""
+    tap(f"{name}: schema 1, top-level keys and types", check_top(doc))
+    if not isinstance(doc, dict) or not isinstance(doc.get("cells"), list):
+        return False
+    form, stats = [], []
+    for c in doc["cells"]:
+        f, s = check_cell(c)
+        form += f
+        stats += s
+    tap(f"{name}: {len(doc['cells'])} cells have the schema's keys and types", form)
+    tap(f"{name}: medians within [min, max], throughput > 0 unless error", stats)
+    what, probs = coverage(doc)
+    tap(f"{name}: {what}", probs)
+    errs = [f"{cell_name(c)}: {c.get('error')}" for c in doc["cells"]
+            if isinstance(c, dict) and c.get("error")]
+    for e in errs[:20]:
+        print(f"# {name}: cell error: {e}")
+    return True
+
+
+def check_companions(indir, main):
+    """bench-repeat.json and the price documents beside bench.json:
+    {"repeat": document or None, "price": [documents]}, a key for each
+    kind of file that is there; the documents that passed their checks."""
+    found = {}
+    rpath = os.path.join(indir, "bench-repeat.json")
+    if os.path.exists(rpath):
+        doc = load(rpath)
+        ok = doc is not None and check_document(
+            "bench-repeat.json", doc,
+            lambda d: ("the cells of bench.json, another seed",
+                       check_repeat(d, main)))
+        found["repeat"] = doc if ok else None
+    files = sorted(glob.glob(os.path.join(indir, "price-*.json")))
+    if files:
+        found["price"] = []
+        tap(f"price documents: {len(files)}, unloaded and loaded in pairs",
+            check_price_set(files))
+    for f in files:
+        doc = load(f)
+        if doc is not None and check_document(
+                os.path.basename(f), doc,
+                lambda d: (f"{', '.join(PRICE_METHODS)} on {PRICE_PATH}, "
+                           "1 and 16 MiB, hot", check_price(d))):
+            found["price"].append(doc)
+    return found
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("json")
@@ -256,36 +527,21 @@ def main():
     args = ap.parse_args()
     paths = [p for p in args.paths.split(",") if p]
 
-    try:
-        with open(args.json) as f:
-            doc = json.load(f)
-    except (OSError, ValueError) as e:
-        tap("parses as JSON", [str(e)])
+    doc = load(args.json)
+    name = os.path.basename(args.json)
+    if doc is None or not check_document(
+            name, doc,
+            lambda d: (f"every method on every path ({', '.join(paths)}), "
+                       f"profile {d.get('profile')}", check_coverage(d, paths))):
         return 1
-    tap("schema 1, top-level keys and types", check_top(doc))
-    if not isinstance(doc, dict) or not isinstance(doc.get("cells"), list):
-        return 1
-    form, stats = [], []
-    for c in doc["cells"]:
-        f, s = check_cell(c)
-        form += f
-        stats += s
-    tap(f"{len(doc['cells'])} cells have the schema's keys and types", form)
-    tap("medians within [min, max], throughput > 0 unless error", stats)
-    cov, seen = check_coverage(doc, paths)
-    tap(f"every method on every path ({', '.join(paths)}), "
-        f"profile {doc.get('profile')}", cov)
-    errs = [f"{cell_name(c)}: {c.get('error')}" for c in doc["cells"]
-            if isinstance(c, dict) and c.get("error")]
-    for e in errs[:20]:
-        print(f"# cell error: {e}")
+    companions = check_companions(os.path.dirname(os.path.abspath(args.json)), doc)
     if args.report_dir:
+        seen = seen_paths(doc)
         probs, n = check_report(args.report_dir, [p for p in paths if p in seen])
-        print(f"{'ok' if not probs else 'not ok'} - bench report: report.md "
-              f"and {n} plots (SVG parses, PNG signature)")
-        for p in probs[:12]:
-            print(f"# {p}")
-        results.append(not probs)
+        tap(f"bench report: {n} plots (SVG parses, PNG signature)", probs)
+        tap("bench report: report.md's sections and what they say",
+            check_report_text(os.path.join(args.report_dir, "report.md"), doc,
+                              companions))
     return 0 if all(results) else 1
 
 
