@@ -91,7 +91,14 @@ int zcopy_cache_probe_init(struct zcopy_cache_probe *p, struct file *file,
 	p->looked = start >> PAGE_SHIFT;
 	p->counted = p->looked;
 	p->end = (end + PAGE_SIZE - 1) >> PAGE_SHIFT;
-	p->nbits = ZCOPY_PROBE_AHEAD_MAX + ZCOPY_CHUNK_PAGES;
+	/* A ring as long as the range has no two of its pages on one bit. */
+	p->nbits = min_t(pgoff_t, ZCOPY_PROBE_AHEAD_MAX + ZCOPY_CHUNK_PAGES,
+			 max_t(pgoff_t, p->end - p->looked, 1));
+	if (p->nbits <= BITS_PER_LONG) {
+		p->small = 0;
+		p->missed = &p->small;
+		return 0;
+	}
 	p->missed = bitmap_zalloc(p->nbits, GFP_KERNEL_ACCOUNT);
 	return p->missed ? 0 : -ENOMEM;
 }
@@ -128,6 +135,7 @@ void zcopy_cache_probe_chunk(struct zcopy_cache_probe *p, loff_t pos,
 
 void zcopy_cache_probe_exit(struct zcopy_cache_probe *p)
 {
-	bitmap_free(p->missed);
+	if (p->missed != &p->small)
+		bitmap_free(p->missed);
 	p->missed = NULL;
 }

@@ -18,6 +18,7 @@ struct zcopy_cache_probe {
 	pgoff_t counted;		/* pages before it were counted */
 	unsigned int nbits;
 	unsigned long *missed;		/* ring of bits, page % nbits */
+	unsigned long small;		/* the ring of a range this short */
 };
 
 int zcopy_cache_probe_init(struct zcopy_cache_probe *p, struct file *file,

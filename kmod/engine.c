@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The transfer engine. A job's range goes to its socket in chunks of at
- * most ZCOPY_CHUNK_PAGES pages, so memory does not grow with the file:
+ * most ZCOPY_CHUNK_PAGES pages (ZCOPY_COPY_CHUNK_PAGES in copy mode), so
+ * memory does not grow with the file:
  *
  *   copy      kernel_read() into a bounce buffer, send it as a kvec
  *   mmap      vmap() the chunk's page-cache pages, send the mapping
@@ -16,9 +17,11 @@
 #include <linux/highmem.h>
 #include <linux/netdevice.h>
 #include <linux/pagemap.h>
+#include <linux/pagevec.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
+#include <linux/swap.h>
 #include <linux/timekeeping.h>
 #include <linux/uio.h>
 #include <linux/vmalloc.h>
@@ -32,12 +35,11 @@
 #include "job.h"
 #include "stats.h"
 
-#define ZCOPY_CHUNK_BYTES	(ZCOPY_CHUNK_PAGES * PAGE_SIZE)
-
 /* Where a job's transfer stands, between the worker's invocations. */
 struct zcopy_xfer {
 	struct zcopy_job *job;
 	loff_t pos, end;
+	size_t chunk_bytes;		/* most a chunk holds in this mode */
 	void *bounce;			/* copy */
 	loff_t bounce_pos;		/* file offset of bounce[0] */
 	size_t bounce_len;		/* bytes read into it, not all sent */
@@ -167,6 +169,44 @@ static void zcopy_put_pages(struct page **pages, unsigned int nr)
 }
 
 /*
+ * The pages from first on that the page cache holds up to date, in one
+ * walk of the cache instead of a lookup per page: the hot path. A
+ * reference per page, as read_mapping_page() takes. Returns how many.
+ */
+static unsigned int zcopy_find_pages(struct address_space *mapping,
+				     pgoff_t first, unsigned int nr,
+				     struct page **pages)
+{
+	pgoff_t index = first, last = first + nr - 1, from;
+	struct folio_batch fbatch;
+	unsigned int got = 0, i, n;
+	bool gap = false;
+
+	folio_batch_init(&fbatch);
+	while (!gap && got < nr &&
+	       filemap_get_folios_contig(mapping, &index, last, &fbatch)) {
+		for (i = 0; !gap && i < folio_batch_count(&fbatch); i++) {
+			struct folio *folio = fbatch.folios[i];
+
+			from = first + got;
+			gap = !folio_test_uptodate(folio) ||
+			      folio->index > from ||
+			      folio_next_index(folio) <= from;
+			if (gap)
+				break;
+			n = min(folio_next_index(folio), last + 1) - from;
+			folio_ref_add(folio, n);
+			folio_mark_accessed(folio);
+			for (; n; n--, from++)
+				pages[got++] = folio_page(folio,
+							  from - folio->index);
+		}
+		folio_batch_release(&fbatch);
+	}
+	return got;
+}
+
+/*
  * Page-cache pages of [pos, pos + len), read in if missing. Returns the
  * number of pages, and in *len the bytes still inside the file: a file
  * truncated meanwhile shortens the chunk, and nothing past the new end is
@@ -186,7 +226,7 @@ static int zcopy_get_pages(struct zcopy_xfer *x, loff_t pos, size_t *len,
 		page_cache_sync_readahead(mapping, &job->ra, job->file, first,
 					  DIV_ROUND_UP(end - pos, PAGE_SIZE));
 
-	for (i = 0; i < nr; i++) {
+	for (i = zcopy_find_pages(mapping, first, nr, x->pages); i < nr; i++) {
 		struct page *page = read_mapping_page(mapping, first + i,
 						      job->file);
 
@@ -381,6 +421,7 @@ void zcopy_xfer_end(struct zcopy_job *job)
 int zcopy_xfer_start(struct zcopy_job *job)
 {
 	struct zcopy_xfer *x;
+	unsigned int nr;
 
 	x = kzalloc(sizeof(*x), GFP_KERNEL_ACCOUNT);
 	if (!x)
@@ -394,16 +435,20 @@ int zcopy_xfer_start(struct zcopy_job *job)
 				   job->rec.offset + job->rec.length))
 		return -ENOMEM;
 	if (job->rec.mode == ZCOPY_MODE_COPY) {
-		x->bounce = kvmalloc(ZCOPY_CHUNK_BYTES, GFP_KERNEL_ACCOUNT);
+		x->chunk_bytes = ZCOPY_COPY_CHUNK_PAGES * PAGE_SIZE;
+		x->bounce = kvmalloc(x->chunk_bytes, GFP_KERNEL_ACCOUNT);
 		return x->bounce ? 0 : -ENOMEM;
 	}
-	x->pages = kcalloc(ZCOPY_CHUNK_PAGES, sizeof(*x->pages),
-			   GFP_KERNEL_ACCOUNT);
+	/* No chunk of the range spans more pages than the range. */
+	nr = min_t(u64, ZCOPY_CHUNK_PAGES,
+		   DIV_ROUND_UP(offset_in_page(x->pos) + job->rec.length,
+				PAGE_SIZE));
+	x->chunk_bytes = ZCOPY_CHUNK_PAGES * PAGE_SIZE;
+	x->pages = kcalloc(nr, sizeof(*x->pages), GFP_KERNEL_ACCOUNT);
 	if (!x->pages)
 		return -ENOMEM;
 	if (job->rec.mode == ZCOPY_MODE_SG) {
-		x->bvecs = kcalloc(ZCOPY_CHUNK_PAGES, sizeof(*x->bvecs),
-				   GFP_KERNEL_ACCOUNT);
+		x->bvecs = kcalloc(nr, sizeof(*x->bvecs), GFP_KERNEL_ACCOUNT);
 		if (!x->bvecs)
 			return -ENOMEM;
 	}
@@ -433,7 +478,7 @@ int zcopy_xfer_run(struct zcopy_job *job, unsigned int budget,
 			return -ENODATA;
 		if (!budget--)
 			return 1;
-		len = min3(x->end, size, x->pos + (loff_t)ZCOPY_CHUNK_BYTES -
+		len = min3(x->end, size, x->pos + (loff_t)x->chunk_bytes -
 			   (loff_t)offset_in_page(x->pos)) - x->pos;
 
 		before = job->rec.bytes_sent;

@@ -46,7 +46,7 @@ MODULE_PARM_DESC(connect_timeout_ms,
 		 "A path+address job fails with ETIMEDOUT if its connect takes longer (default 10000)");
 
 /* Chunks per invocation: then the user's other jobs get the worker. */
-#define ZCOPY_BUDGET_CHUNKS	16
+#define ZCOPY_BUDGET_CHUNKS	4
 /* A transfer whose bytes stop leaving for this long is not waited for. */
 #define ZCOPY_DRAIN_IDLE	(5 * HZ)
 /* Socket errors while draining are seen this often. */
