@@ -10,10 +10,11 @@
  * where the stack copied or checksummed (for the user's diagnosis); the
  * tcp:tcp_retransmit_skb tracepoint counts bytes sent again.
  *
- * The probes are registered only while something is observed (and for a
- * short linger after, as registering waits for grace periods); a static
- * key skips their bodies while nothing is. Unobserved sockets then cost a
- * hash bucket test; only observed ones pay for the clock reads.
+ * The probes are registered only while something is observed and for a
+ * short linger after (registering waits for grace periods, and a static
+ * key that skips their bodies patches kernel text): jobs one after the
+ * other register nothing. Unobserved sockets cost a hash bucket test;
+ * only observed ones pay for the clock reads.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -61,7 +62,10 @@ static DEFINE_HASHTABLE(zcopy_obs_by_sk, 6);
 static LIST_HEAD(zcopy_obs_all);
 static DEFINE_SPINLOCK(zcopy_obs_list_lock);
 
-/* On while any observation exists: the probes' bodies run. */
+/*
+ * On while any observation exists and for the linger after: the probes'
+ * bodies run (unobserved sockets: a hash bucket test).
+ */
 static DEFINE_STATIC_KEY_FALSE(zcopy_obs_on);
 
 /* Arming: observations counted, probes registered and unregistered. */
@@ -87,10 +91,11 @@ static void zcopy_obs_charge(u64 start)
 	zcopy_stats_add(ZCOPY_STATS_A_OBSERVER_NS, local_clock() - start);
 }
 
-static bool zcopy_page_in(struct page *page,
-			  const struct address_space *mapping)
+/* Per fragment of every skb sent: inlined, one load more than the page. */
+static __always_inline bool zcopy_page_in(struct page *page,
+					  const struct address_space *mapping)
 {
-	return READ_ONCE(page_folio(page)->mapping) == mapping;
+	return page && READ_ONCE(page_folio(page)->mapping) == mapping;
 }
 
 /* Payload [off, end) of skb, offsets from skb->data: copied or by ref. */
@@ -98,32 +103,34 @@ static void zcopy_obs_walk(struct zcopy_obs *obs, const struct sk_buff *skb,
 			   unsigned int off, unsigned int end)
 {
 	const struct skb_shared_info *shinfo = skb_shinfo(skb);
-	struct zcopy_obs_counts *c = &obs->c;
-	unsigned int pos = skb_headlen(skb);
-	unsigned int i, n;
+	const struct address_space *mapping = obs->mapping;
+	unsigned int pos = skb_headlen(skb), nr = shinfo->nr_frags;
+	unsigned int i, n, fend;
+	u64 ref = 0, copied = 0;
 
 	if (off < pos) {
 		n = min(pos, end) - off;
-		c->copied_bytes += n;
+		copied += n;
 		off += n;
 	}
-	for (i = 0; i < shinfo->nr_frags && off < end; i++) {
+	for (i = 0; i < nr && off < end; i++, pos = fend) {
 		const skb_frag_t *frag = &shinfo->frags[i];
-		unsigned int fend = pos + skb_frag_size(frag);
 
-		if (off < fend) {
-			n = min(fend, end) - off;
-			if (zcopy_page_in(skb_frag_page(frag), obs->mapping))
-				c->ref_bytes += n;
-			else
-				c->copied_bytes += n;
-			off += n;
-		}
-		pos = fend;
+		fend = pos + skb_frag_size(frag);
+		if (off >= fend)
+			continue;
+		n = min(fend, end) - off;
+		if (zcopy_page_in(skb_frag_page(frag), mapping))
+			ref += n;
+		else
+			copied += n;
+		off += n;
 	}
 	/* A frag_list: TCP does not transmit one; nothing there is by ref. */
 	if (off < end)
-		c->copied_bytes += end - off;
+		copied += end - off;
+	obs->c.ref_bytes += ref;
+	obs->c.copied_bytes += copied;
 }
 
 static void zcopy_obs_classify(struct zcopy_obs *obs,
@@ -479,8 +486,11 @@ static void zcopy_obs_disarm_all(void)
 static void zcopy_obs_disarm_work(struct work_struct *work)
 {
 	mutex_lock(&zcopy_obs_arm_lock);
-	if (!zcopy_obs_count_all && zcopy_armed)
-		zcopy_obs_disarm_all();
+	if (!zcopy_obs_count_all) {
+		static_branch_disable(&zcopy_obs_on);
+		if (zcopy_armed)
+			zcopy_obs_disarm_all();
+	}
 	mutex_unlock(&zcopy_obs_arm_lock);
 }
 
@@ -519,6 +529,7 @@ void zcopy_observe_init(void)
 void zcopy_observe_exit(void)
 {
 	cancel_delayed_work_sync(&zcopy_obs_disarm);
+	static_branch_disable(&zcopy_obs_on);
 	mutex_lock(&zcopy_obs_arm_lock);
 	if (zcopy_armed)
 		zcopy_obs_disarm_all();
@@ -590,10 +601,9 @@ void zcopy_obs_stop(struct zcopy_obs *obs, struct zcopy_obs_counts *c)
 	hash_del_rcu(&obs->by_sk);
 	list_del_rcu(&obs->all);
 	spin_unlock(&zcopy_obs_list_lock);
-	if (!--zcopy_obs_count_all) {
-		static_branch_disable(&zcopy_obs_on);
+	/* Key and probes linger: patching text per job costs more. */
+	if (!--zcopy_obs_count_all)
 		schedule_delayed_work(&zcopy_obs_disarm, ZCOPY_OBS_LINGER);
-	}
 	mutex_unlock(&zcopy_obs_arm_lock);
 
 	if (c)
