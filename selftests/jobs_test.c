@@ -3,7 +3,8 @@
  * Jobs: refusal of bad input with the right errno, cancellation, closing
  * the device with jobs in flight, the order of jobs on one socket and
  * what a failure does to the jobs behind it, many jobs at once, a peer
- * that resets, a file truncated under a transfer, page-cache counting.
+ * that resets, a file truncated under a transfer, page-cache counting,
+ * the CPU time of short jobs.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -562,6 +563,56 @@ TEST_F_TIMEOUT(jobs, sixty_four_concurrent_jobs, 120)
 		ASSERT_EQ(0, zcopy_receiver_wait(&rx[i], &got));
 		EXPECT_EQ(1048577, got.bytes);
 		EXPECT_EQ(0, memcmp(want, got.sha256, SHA256_LEN));
+	}
+}
+
+/* Whether the kernel has preempt notifiers (kallsyms names their API). */
+static bool have_preempt_notifiers(void)
+{
+	char line[256];
+	bool found = false;
+	FILE *f;
+
+	f = fopen("/proc/kallsyms", "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, " preempt_notifier_register\n");
+	fclose(f);
+	return found;
+}
+
+/*
+ * A job's cpu_ns sums its worker's time on the CPU, not scheduler ticks:
+ * a job of 16 KiB takes far less than a tick (4 ms at HZ=250), and read
+ * as sum_exec_runtime it was 0 nearly always.
+ */
+TEST_F_TIMEOUT(jobs, cpu_time_of_short_jobs_is_measured, 120)
+{
+	enum { N = 32, LEN = 16384 };
+	struct zcopy_completion rec;
+	uint64_t id, wall;
+	int i;
+
+	if (!have_preempt_notifiers())
+		SKIP(return, "no CONFIG_PREEMPT_NOTIFIERS: cpu_ns counts ticks");
+	for (i = 0; i < N; i++)
+		ASSERT_EQ(0, zcopy_submit(self->dev, self->file, self->sock,
+					  i % (ZCOPY_MODE_MAX + 1),
+					  (uint64_t)i * LEN, LEN, i, &id));
+	for (i = 0; i < N; i++) {
+		ASSERT_EQ(0, zcopy_wait_completion(self->dev, WAIT_MS, &rec));
+		ASSERT_EQ(ZCOPY_STATE_DONE, rec.state);
+		EXPECT_EQ(LEN, rec.bytes_sent);
+		wall = rec.end_ns - rec.start_ns;
+		EXPECT_LT(0, rec.cpu_ns)
+			TH_LOG("job %llu: cpu_ns 0", (unsigned long long)rec.user_data);
+		/* On the CPU only while running: within its wall time. */
+		EXPECT_GE(wall + 1000000, rec.cpu_ns)
+			TH_LOG("job %llu: cpu_ns %llu, wall %llu",
+			       (unsigned long long)rec.user_data,
+			       (unsigned long long)rec.cpu_ns,
+			       (unsigned long long)wall);
 	}
 }
 
