@@ -16,7 +16,8 @@
 # table). BENCH_PATHS=a,b overrides (e.g. virtio,loopback). Under TCG
 # the VM counts instructions (ZCOPY_VM_ICOUNT=0: the host's clock).
 # BENCH_ONLY=method:M,size:S,... runs just those methods and sizes, once
-# (for experiments: the report's checks will miss the rest).
+# (for experiments: the report's checks will miss the rest); BENCH_PERF=1
+# adds a guest perf profile of it (perf.txt; needs the host's perf).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -80,7 +81,8 @@ for k in "${kernels[@]}"; do
 		vm=$top/build/$k/vm-bench-$profile
 	fi
 	rc=0
-	ZCOPY_VM_APPEND="${ZCOPY_VM_APPEND:-}${BENCH_ONLY:+ zcopyvm.bench_only=$BENCH_ONLY}" \
+	ZCOPY_VM_APPEND="${ZCOPY_VM_APPEND:-}${BENCH_ONLY:+ zcopyvm.bench_only=$BENCH_ONLY}${BENCH_PERF:+ zcopyvm.bench_perf=1}" \
+		ZCOPY_VM_EXTRA_PROGRAMS=${BENCH_PERF:+$(command -v perf)} \
 		selftests/vm/run.sh --kver "$k" --mode bench --bench-profile "$profile" \
 		--bench-paths "$paths" --out "$vm" --module "$top/build/$k/mod/kmod/zcopy.ko" \
 		--tool "$top/build/tool/zcopyctl" --tests "$empty" --bats "$empty" ||

@@ -380,9 +380,9 @@ static void report_cell(const struct bench_cell *cell)
 }
 
 /*
- * One round of a cell. The observer-off cell (zcopy_sg once more, for
- * the observer's overhead) switches the module's observer off for its
- * own round only, and back as it was.
+ * One round of a cell. The observer-off cells (zcopy_sg and its batch
+ * once more, for the observer's overhead) switch the module's observer
+ * off for their own round only, and back as it was.
  */
 static void round_cell(struct bench_cell *cell, bool record)
 {
@@ -479,8 +479,8 @@ static int run_all(struct bench_opts *o, struct bench_env *env,
 							     true, env);
 					if (!group[nr++])
 						return -ENOMEM;
-					if (strcmp(m->name, "zcopy_sg") ||
-					    !obs_switch)
+					if (m->mode != ZCOPY_MODE_SG ||
+					    !m->module || !obs_switch)
 						continue;
 					group[nr] = new_cell(doc, m,
 							     &o->targets[t],

@@ -58,7 +58,9 @@ GUEST_LOADABLE=(nbd fuse)
 modprobe_s() { /sbin/modprobe ${moddir:+-d "$moddir"} -S "$kver" "$@"; }
 
 # Real programs (busybox provides the rest). ethtool is optional.
-PROGRAMS=(/usr/bin/bash /usr/bin/jq /usr/sbin/ip /usr/bin/socat /usr/sbin/ethtool)
+# ZCOPY_VM_EXTRA_PROGRAMS: more, for a developer (e.g. /usr/bin/perf).
+PROGRAMS=(/usr/bin/bash /usr/bin/jq /usr/sbin/ip /usr/bin/socat /usr/sbin/ethtool
+	${ZCOPY_VM_EXTRA_PROGRAMS:-})
 
 root=$workdir/root
 rm -rf "$root"

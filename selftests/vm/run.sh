@@ -443,7 +443,7 @@ fi
 if [[ $mode == bench ]]; then
 	mkdir -p "$out/results"
 	tar -xf "$out/results.img" -C "$out/results" 2>/dev/null || true
-	for f in "$out"/results/*.json "$out/results/bench.log"; do
+	for f in "$out"/results/*.json "$out"/results/*.txt "$out/results/bench.log"; do
 		[[ -f $f ]] && cp "$f" "$out/"
 	done
 	if [[ -s $out/bench.json ]]; then

@@ -10,7 +10,9 @@
 # quick), price-{unloaded,loaded}-N.json (sendfile and read+write on
 # veth without and with the module, alternating) and bench.log.
 # ZCOPY_BENCH_ONLY=method:M,size:S,... narrows the first pass to those
-# methods and sizes (a developer's experiment: no repeat, no price).
+# methods and sizes (a developer's experiment: no repeat, no price);
+# ZCOPY_BENCH_PERF=1 profiles that pass with perf (if the image has it)
+# into perf.txt.
 # Prints TAP; the bench's own progress becomes `#` lines.
 #
 # Environment: ZCOPY_BENCH_PROFILE (full|quick|tiny, default quick),
@@ -90,7 +92,7 @@ run_bench() { # JSON ARGS...
 	shift
 	echo "# zcopyctl bench $* -o $out"
 	start=$(date +%s)
-	ZCOPY_BENCH_VIRT=${ZCOPY_VIRT:-unknown} zcopyctl bench "$@" \
+	ZCOPY_BENCH_VIRT=${ZCOPY_VIRT:-unknown} ${perf_wrap[@]+"${perf_wrap[@]}"} zcopyctl bench "$@" \
 		--files "${ZCOPY_DATA:-/data}" "${sender_pin[@]}" -o "$out" 2>&1 |
 		while IFS= read -r l; do
 			printf '%s\n' "$l" >>"$log"
@@ -112,17 +114,32 @@ only=()
 IFS=, read -r -a words <<<"${ZCOPY_BENCH_ONLY:-}"
 for w in "${words[@]}"; do
 	case $w in
-	method:* | size:*) only+=("--${w%%:*}" "${w#*:}") ;;
+	method:* | size:* | runs:*) only+=("--${w%%:*}" "${w#*:}") ;;
 	*)
-		echo "not ok - bench: ZCOPY_BENCH_ONLY: '$w' is not method:M or size:S"
+		echo "not ok - bench: ZCOPY_BENCH_ONLY: '$w' is not method:M, size:S or runs:N"
 		exit 1
 		;;
 	esac
 done
 
 rc=0
+perf=() perf_wrap=()
+if [[ ${ZCOPY_BENCH_PERF:-0} == 1 ]] && command -v perf >/dev/null; then
+	# cpu-clock ticks on the guest clock: under icount, every 20,000
+	# instructions.
+	perf=(perf record -q -a -g -F 50000 -o /tmp/perf.data --)
+fi
+perf_wrap=("${perf[@]}")
 run_bench "$json" --profile "$profile" "${targets[@]}" --seed 1 \
 	"${only[@]}" || rc=1
+perf_wrap=()
+if ((${#perf[@]})); then
+	perf report -i /tmp/perf.data --stdio --no-children --sort sym \
+		-g none --percent-limit 0.3 >"$outdir/perf.txt" 2>&1 || true
+	perf report -i /tmp/perf.data --stdio --children --sort sym \
+		-g caller,2,callee --percent-limit 3 \
+		>"$outdir/perf-callers.txt" 2>&1 || true
+fi
 if ((${#only[@]})); then
 	stop_sinks
 	exit "$rc"
