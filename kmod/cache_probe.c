@@ -103,25 +103,22 @@ int zcopy_cache_probe_init(struct zcopy_cache_probe *p, struct file *file,
 	return p->missed ? 0 : -ENOMEM;
 }
 
-void zcopy_cache_probe_chunk(struct zcopy_cache_probe *p, loff_t pos,
-			     size_t len, unsigned int *hits,
-			     unsigned int *misses)
+/*
+ * Counts [first, last). eager: look ahead of every piece as far as a
+ * read may reach (readahead windows grow as the job goes on), for a
+ * caller about to read; else the caller found every page up to date and
+ * reads nothing: look only at pages nobody looked at.
+ */
+static void zcopy_probe_count(struct zcopy_cache_probe *p, pgoff_t first,
+			      pgoff_t last, bool eager, unsigned int *hits,
+			      unsigned int *misses)
 {
-	pgoff_t first = max_t(pgoff_t, pos >> PAGE_SHIFT, p->counted);
-	pgoff_t last = (pos + len + PAGE_SIZE - 1) >> PAGE_SHIFT;
-
-	*hits = 0;
-	*misses = 0;
-	if (!len || first >= last)
-		return;
-	/* Pages skipped over were never counted: the look starts here. */
-	p->looked = max(p->looked, first);
 	/* In pieces the ring holds with the look ahead of them. */
 	while (first < last) {
 		pgoff_t piece = min_t(pgoff_t, last, first + ZCOPY_CHUNK_PAGES);
 		pgoff_t to = min(piece + zcopy_probe_reach(p), p->end);
 
-		if (max(to, piece) > p->looked)
+		if (eager ? max(to, piece) > p->looked : piece > p->looked)
 			zcopy_probe_look(p, max(to, piece));
 		for (; first < piece; first++) {
 			if (test_bit(first % p->nbits, p->missed))
@@ -131,6 +128,39 @@ void zcopy_cache_probe_chunk(struct zcopy_cache_probe *p, loff_t pos,
 		}
 	}
 	p->counted = last;
+}
+
+void zcopy_cache_probe_chunk(struct zcopy_cache_probe *p, loff_t pos,
+			     size_t len, unsigned int *hits,
+			     unsigned int *misses)
+{
+	zcopy_cache_probe_found(p, pos, len, 0, hits, misses);
+}
+
+void zcopy_cache_probe_found(struct zcopy_cache_probe *p, loff_t pos,
+			     size_t len, unsigned int found,
+			     unsigned int *hits, unsigned int *misses)
+{
+	pgoff_t first = max_t(pgoff_t, pos >> PAGE_SHIFT, p->counted);
+	pgoff_t last = (pos + len + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	pgoff_t found_end = min_t(pgoff_t, (pos >> PAGE_SHIFT) + found, last);
+
+	*hits = 0;
+	*misses = 0;
+	if (!len || first >= last)
+		return;
+	/* Pages skipped over were never counted: the look starts here. */
+	p->looked = max(p->looked, first);
+	/*
+	 * Up to date just now and never looked at: this job's reads reach
+	 * only pages it looked at first, so they were there before it.
+	 */
+	if (found_end > p->looked) {
+		zcopy_probe_mark(p, p->looked, found_end, false);
+		p->looked = found_end;
+	}
+	/* A page is missing: the caller reads, ahead as far as reach. */
+	zcopy_probe_count(p, first, last, found_end < last, hits, misses);
 }
 
 void zcopy_cache_probe_exit(struct zcopy_cache_probe *p)

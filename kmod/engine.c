@@ -147,19 +147,25 @@ static int zcopy_send_kvec(struct zcopy_job *job, void *buf, size_t len,
 	return zcopy_send_msg(job, &msg, more ? MSG_MORE : 0, sent);
 }
 
-/* Count the chunk's pages the page cache held before the job read any. */
-static unsigned int zcopy_probe_cache(struct zcopy_xfer *x, loff_t pos,
-				      size_t len)
+/*
+ * Count the chunk's pages the page cache held before the job read any;
+ * found: its first pages the caller just found up to date (copy: 0).
+ */
+static void zcopy_probe_cache(struct zcopy_xfer *x, loff_t pos, size_t len,
+			      int found)
 {
 	struct zcopy_job *job = x->job;
 	unsigned int hits, misses;
 
-	zcopy_cache_probe_chunk(&x->probe, pos, len, &hits, &misses);
+	if (found < 0)
+		zcopy_cache_probe_chunk(&x->probe, pos, len, &hits, &misses);
+	else
+		zcopy_cache_probe_found(&x->probe, pos, len, found, &hits,
+					&misses);
 	spin_lock(&job->lock);
 	job->rec.cache_hit_pages += hits;
 	job->rec.cache_miss_pages += misses;
 	spin_unlock(&job->lock);
-	return misses;
 }
 
 static void zcopy_put_pages(struct page **pages, unsigned int nr)
@@ -207,13 +213,14 @@ static unsigned int zcopy_find_pages(struct address_space *mapping,
 }
 
 /*
- * Page-cache pages of [pos, pos + len), read in if missing. Returns the
- * number of pages, and in *len the bytes still inside the file: a file
- * truncated meanwhile shortens the chunk, and nothing past the new end is
- * sent.
+ * Page-cache pages of [pos, pos + len): those up to date in one walk,
+ * counted by the cache probe, then the rest read in, with readahead for
+ * the range from the first missing one. Returns the number of pages, and
+ * in *len the bytes still inside the file: a file truncated meanwhile
+ * shortens the chunk, and nothing past the new end is sent.
  */
 static int zcopy_get_pages(struct zcopy_xfer *x, loff_t pos, size_t *len,
-			   bool missing, loff_t end)
+			   loff_t end)
 {
 	struct zcopy_job *job = x->job;
 	struct address_space *mapping = job->file->f_mapping;
@@ -222,11 +229,13 @@ static int zcopy_get_pages(struct zcopy_xfer *x, loff_t pos, size_t *len,
 	unsigned int i;
 	loff_t size;
 
-	if (missing)
-		page_cache_sync_readahead(mapping, &job->ra, job->file, first,
-					  DIV_ROUND_UP(end - pos, PAGE_SIZE));
-
-	for (i = zcopy_find_pages(mapping, first, nr, x->pages); i < nr; i++) {
+	i = zcopy_find_pages(mapping, first, nr, x->pages);
+	zcopy_probe_cache(x, pos, *len, i);
+	if (i < nr)
+		page_cache_sync_readahead(mapping, &job->ra, job->file,
+					  first + i,
+					  DIV_ROUND_UP(end - pos, PAGE_SIZE) - i);
+	for (; i < nr; i++) {
 		struct page *page = read_mapping_page(mapping, first + i,
 						      job->file);
 
@@ -372,19 +381,20 @@ static int zcopy_chunk_sg(struct zcopy_xfer *x, loff_t pos, size_t len,
 static int zcopy_chunk(struct zcopy_xfer *x, loff_t pos, size_t len)
 {
 	struct zcopy_job *job = x->job;
-	unsigned int misses = zcopy_probe_cache(x, pos, len);
 	bool more = pos + len < x->end;
 	int nr, ret;
 
 	/* copy: kernel_read() makes the same checks. */
-	if (job->rec.mode == ZCOPY_MODE_COPY)
+	if (job->rec.mode == ZCOPY_MODE_COPY) {
+		zcopy_probe_cache(x, pos, len, -1);
 		return zcopy_chunk_copy(x, pos, len);
+	}
 
 	/* As read(2) does per call: a verdict that changes applies. */
 	ret = zcopy_file_permitted(job->file, pos, len);
 	if (ret)
 		return ret;
-	nr = zcopy_get_pages(x, pos, &len, misses, x->end);
+	nr = zcopy_get_pages(x, pos, &len, x->end);
 	if (nr <= 0)
 		return nr;
 
