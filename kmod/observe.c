@@ -548,7 +548,8 @@ const char *zcopy_observe_error(void)
 	return zcopy_probe_error[0] ? zcopy_probe_error : NULL;
 }
 
-struct zcopy_obs *zcopy_obs_start(struct sock *sk, struct file *file)
+struct zcopy_obs *zcopy_obs_start(struct sock *sk, struct file *file,
+				  u32 want)
 {
 	struct zcopy_obs *obs;
 
@@ -566,10 +567,16 @@ struct zcopy_obs *zcopy_obs_start(struct sock *sk, struct file *file)
 	mutex_lock(&zcopy_obs_arm_lock);
 	/* A disarm still pending finds the count raised and does nothing. */
 	cancel_delayed_work(&zcopy_obs_disarm);
-	if (!zcopy_obs_count_all++) {
-		zcopy_obs_arm(zcopy_probes, false);
+	zcopy_obs_count_all++;
+	/*
+	 * Each kprobe on an ftrace site costs two passes over all of
+	 * ftrace's records to register: a job's observation leaves the
+	 * diagnostic ones out.
+	 */
+	if (want & zcopy_probes & ~zcopy_armed)
+		zcopy_obs_arm(want & zcopy_probes, false);
+	if (!static_key_enabled(&zcopy_obs_on))
 		static_branch_enable(&zcopy_obs_on);
-	}
 	/* A probe that failed to register now leaves the count unverified. */
 	obs->c.probes = zcopy_armed;
 	obs->seq_next = READ_ONCE(tcp_sk(sk)->write_seq);

@@ -42,11 +42,18 @@ u32 zcopy_observe_probes(void);
 const char *zcopy_observe_error(void);
 
 /*
+ * Probes a job's observation needs: its record has the classification and
+ * retransmits, not where the stack copied (a user's observation has).
+ */
+#define ZCOPY_PROBES_JOB	(ZCOPY_PROBES_NEEDED | ZCOPY_PROBE_RETRANSMIT)
+
+/*
  * Starts observing sk's payload queued from now on; pages of file's page
  * cache count as by reference. Takes references on both. May sleep: the
- * first observation registers the probes.
+ * probes of want (ZCOPY_PROBE_*) not registered yet are registered.
  */
-struct zcopy_obs *zcopy_obs_start(struct sock *sk, struct file *file);
+struct zcopy_obs *zcopy_obs_start(struct sock *sk, struct file *file,
+				  u32 want);
 /* The counts so far. */
 void zcopy_obs_read(struct zcopy_obs *obs, struct zcopy_obs_counts *c);
 /* Ends the observation: final counts, references dropped. */

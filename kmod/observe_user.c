@@ -77,7 +77,7 @@ int zcopy_obs_user_start(struct sock *owner, u32 portid, struct sock *sk,
 	if (ret < 0)
 		goto err;
 	*id = ret;
-	u->obs = zcopy_obs_start(sk, file);
+	u->obs = zcopy_obs_start(sk, file, ZCOPY_PROBES_ALL);
 	if (!u->obs) {
 		idr_remove(&zcopy_obs_users, ret);
 		ret = -ENOMEM;

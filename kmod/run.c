@@ -140,7 +140,8 @@ static int zcopy_send_begin(struct zcopy_job *job)
 	if (ret)
 		return ret;
 	if (READ_ONCE(observe))
-		job->obs = zcopy_obs_start(zcopy_sk(job), job->file);
+		job->obs = zcopy_obs_start(zcopy_sk(job), job->file,
+					   ZCOPY_PROBES_JOB);
 	job->deadline = zcopy_deadline(READ_ONCE(stall_timeout_ms));
 	job->step = ZCOPY_STEP_SEND;
 	return ZCOPY_RUN_ON;

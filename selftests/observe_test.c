@@ -7,7 +7,7 @@
  * software checksums, also in an sg job; bad requests are refused with
  * extack, and observations end with the netlink socket that made them;
  * each user has a limit of its own; the probes are registered only while
- * something is observed.
+ * something is observed, for a job only those its record needs.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -830,6 +830,52 @@ TEST_F_TIMEOUT(arming, probes_only_while_observing, 120)
 	ASSERT_EQ(0, send_write(sock, file));
 	ASSERT_EQ(0, wait_outq_empty(sock));
 	EXPECT_EQ(ns, stats_counter(&self->nl, ZCOPY_STATS_A_OBSERVER_NS));
+	close(sock);
+	close(file);
+	zcopy_receiver_kill(&rx);
+}
+
+/*
+ * A job's observation registers what its record needs: the transmit and
+ * retransmit tracepoints and the skb_copy_ubufs kprobe, not the four
+ * diagnostic kprobes (each kprobe on an ftrace site rewrites ftrace's
+ * records twice); a user's observation then adds those.
+ */
+TEST_F_TIMEOUT(arming, a_job_registers_only_what_its_record_needs, 120)
+{
+	const uint32_t job_probes = ZCOPY_PROBE_XMIT | ZCOPY_PROBE_RETRANSMIT |
+				    ZCOPY_PROBE_COPY_UBUFS;
+	const struct zcopy_path *path = zcopy_path_by_name("loopback");
+	struct zcopy_completion rec;
+	struct zcopy_nl_reply reply;
+	struct zcopy_receiver rx;
+	uint64_t id = 0;
+	struct observed o;
+	int file, sock;
+
+	ASSERT_EQ(0, zcopy_write_file("/sys/module/zcopy/parameters/observe",
+				      "1", 0));
+	sg_job(_metadata, path, &rec);
+	EXPECT_EQ(1, rec.verified);
+	EXPECT_EQ(1, kprobes_listed());
+	EXPECT_EQ(job_probes,
+		  stats_counter(&self->nl, ZCOPY_STATS_A_OBSERVER_ARMED));
+
+	ASSERT_EQ(0, zcopy_receiver_start(&rx, path, RECV_ALL));
+	sock = zcopy_connect(path, rx.port);
+	ASSERT_LE(0, sock);
+	file = open(FILE_1M, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, file);
+	ASSERT_EQ(0, observe_start(&self->nl, file, sock, &id, &reply));
+	EXPECT_EQ(5, kprobes_listed());
+	EXPECT_EQ(ZCOPY_PROBES_ALL,
+		  stats_counter(&self->nl, ZCOPY_STATS_A_OBSERVER_ARMED));
+	ASSERT_EQ(0, send_write(sock, file));
+	ASSERT_EQ(0, wait_outq_empty(sock));
+	ASSERT_EQ(0, observe_end(&self->nl, ZCOPY_CMD_OBSERVE_STOP, id, &o));
+	EXPECT_EQ(ZCOPY_PROBES_ALL, o.v[ZCOPY_OBSERVE_A_PROBES]);
+	EXPECT_EQ(SIZE_1M, o.v[ZCOPY_OBSERVE_A_BYTES]);
+	EXPECT_TRUE(probes_gone(&self->nl));
 	close(sock);
 	close(file);
 	zcopy_receiver_kill(&rx);

@@ -26,8 +26,8 @@
 # the bzImage), ZCOPY_VM_APPEND (extra kernel command line), ZCOPY_VM_MEM
 # (guest memory, default 1G, 2G with --kernel-tree), ZCOPY_VM_ICOUNT=1|0
 # (TCG only: the guest clock counts instructions, 1 ns each, and skips
-# idle time; one vCPU; default 1 in bench mode, 0 otherwise; KVM never
-# has it).
+# idle time; one vCPU unless ZCOPY_VM_SMP=N; default 1 in bench mode, 0
+# otherwise; KVM never has it).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -282,7 +282,7 @@ else
 	if [[ $icount == 1 ]]; then
 		accel_args+=(-icount shift=0,sleep=off)
 		accel=tcg-icount
-		smp=1
+		smp=${ZCOPY_VM_SMP:-1}
 	fi
 fi
 
