@@ -27,6 +27,7 @@
 #include <linux/vmalloc.h>
 #include <net/dst.h>
 #include <net/sock.h>
+#include <net/tcp.h>
 
 #include "cache_probe.h"
 #include "compat.h"
@@ -343,37 +344,59 @@ static int zcopy_chunk_sg(struct zcopy_xfer *x, loff_t pos, size_t len,
 	return ret;
 }
 #else
-static int zcopy_sendpage(struct zcopy_job *job, struct page *page,
-			  size_t off, size_t len, int flags, size_t *sent)
+/* A page, whole unless the socket fills; locked: plain TCP, lock held. */
+static int zcopy_sendpage(struct zcopy_job *job, bool locked,
+			  struct page *page, size_t off, size_t len, int flags,
+			  size_t *sent)
 {
-	int ret = 0;
+	int ret = 0, n;
 
 	*sent = 0;
-	while (!ret && *sent < len)
-		ret = zcopy_sent(kernel_sendpage(job->sock, page,
-						 off + *sent, len - *sent,
-						 flags | MSG_DONTWAIT |
-						 MSG_NOSIGNAL), sent);
+	while (!ret && *sent < len) {
+		if (locked)
+			n = tcp_sendpage_locked(job->sock->sk, page,
+						off + *sent, len - *sent, flags);
+		else
+			n = kernel_sendpage(job->sock, page, off + *sent,
+					    len - *sent, flags);
+		ret = zcopy_sent(n, sent);
+	}
 	return ret;
 }
 
+/*
+ * Plain TCP gets a chunk's pages under one hold of the socket lock, as
+ * kTLS does: kernel_sendpage() took and released it for every page, and
+ * each release ran the backlog. A socket whose protocol ops were
+ * replaced (a ULP such as kTLS, a BPF sockmap) must keep going through
+ * them, page by page. The lock keeps them from changing meanwhile.
+ */
 static int zcopy_chunk_sg(struct zcopy_xfer *x, loff_t pos, size_t len,
 			  bool more, int nr)
 {
-	size_t off = offset_in_page(pos), sent;
-	int i, ret = 0;
+	struct sock *sk = x->job->sock->sk;
+	size_t off = offset_in_page(pos), sent = 0, plen, done;
+	int i, ret = 0, flags;
+	bool plain;
 
+	lock_sock(sk);
+	plain = READ_ONCE(sk->sk_prot)->sendpage == tcp_sendpage;
+	if (!plain)
+		release_sock(sk);
 	for (i = 0; i < nr && len && !ret; i++) {
-		size_t plen = min_t(size_t, len, PAGE_SIZE - off);
-		int flags = more || plen < len ?
-			    MSG_MORE | MSG_SENDPAGE_NOTLAST : 0;
-
-		ret = zcopy_sendpage(x->job, x->pages[i], off, plen, flags,
-				     &sent);
-		zcopy_account_sent(x->job, sent, true);
+		plen = min_t(size_t, len, PAGE_SIZE - off);
+		flags = MSG_DONTWAIT | MSG_NOSIGNAL;
+		if (more || plen < len)
+			flags |= MSG_MORE | MSG_SENDPAGE_NOTLAST;
+		ret = zcopy_sendpage(x->job, plain, x->pages[i], off, plen,
+				     flags, &done);
+		sent += done;
 		len -= plen;
 		off = 0;
 	}
+	if (plain)
+		release_sock(sk);
+	zcopy_account_sent(x->job, sent, true);
 	return ret;
 }
 #endif

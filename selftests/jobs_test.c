@@ -4,12 +4,13 @@
  * the device with jobs in flight, the order of jobs on one socket and
  * what a failure does to the jobs behind it, many jobs at once, a peer
  * that resets, a file truncated under a transfer, page-cache counting,
- * the CPU time of short jobs.
+ * the CPU time of short jobs, kTLS kept to.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/tls.h>
 #include <netlink/genl/genl.h>
 #include <openssl/evp.h>
 
@@ -614,6 +616,40 @@ TEST_F_TIMEOUT(jobs, cpu_time_of_short_jobs_is_measured, 120)
 			       (unsigned long long)rec.cpu_ns,
 			       (unsigned long long)wall);
 	}
+}
+
+/*
+ * An sg job on a kTLS socket goes through TLS: what arrives is records,
+ * longer than the file and not its bytes. On 6.1 the engine hands plain
+ * TCP its pages under the socket lock, bypassing the protocol's ops; a
+ * ULP must make it keep to them.
+ */
+TEST_F_TIMEOUT(jobs, sg_on_a_ktls_socket_is_encrypted, 120)
+{
+	struct tls12_crypto_info_aes_gcm_128 ci = {
+		.info.version = TLS_1_2_VERSION,
+		.info.cipher_type = TLS_CIPHER_AES_GCM_128,
+	};
+	unsigned char plain[SHA256_LEN];
+	struct zcopy_completion rec;
+	struct zcopy_received got;
+	uint64_t id;
+
+	if (setsockopt(self->sock, IPPROTO_TCP, TCP_ULP, "tls", 3))
+		SKIP(return, "no kTLS: %s", strerror(errno));
+	ASSERT_EQ(0, setsockopt(self->sock, SOL_TLS, TLS_TX, &ci, sizeof(ci)));
+	ASSERT_EQ(1048577, zcopy_sha256_file(FILE_1M, 0, 1048577, plain));
+	ASSERT_EQ(0, zcopy_submit(self->dev, self->file, self->sock,
+				  ZCOPY_MODE_SG, 0, 0, 0, &id));
+	ASSERT_EQ(0, zcopy_wait_completion(self->dev, WAIT_MS, &rec));
+	EXPECT_EQ(ZCOPY_STATE_DONE, rec.state);
+	EXPECT_EQ(1048577, rec.bytes_sent);
+	close(self->sock);
+	self->sock = -1;
+	ASSERT_EQ(0, zcopy_receiver_wait(&self->rx, &got));
+	/* 29 bytes of header, nonce and tag per record of 16 KiB at most */
+	EXPECT_LE(1048577 + 65 * 29, got.bytes);
+	EXPECT_NE(0, memcmp(plain, got.sha256, SHA256_LEN));
 }
 
 TEST_F_TIMEOUT(jobs, peer_reset_fails_the_job, 120)

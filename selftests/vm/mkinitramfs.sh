@@ -53,8 +53,10 @@ demo=$(abs "$demo")
 GUEST_MODULES=(virtio_pci virtio_blk virtio_net ext4 veth)
 # Not loaded at boot, but there for `modprobe` in tests: nbd registers a
 # generic netlink family (tests register one while a request is in flight);
-# fuse (a module on 6.1) serves identity_test's file that reports readers.
-GUEST_LOADABLE=(nbd fuse)
+# fuse (a module on 6.1) serves identity_test's file that reports readers;
+# tls and the AES-GCM it asks the crypto API for: jobs_test's kTLS socket
+# (TCP_ULP and the crypto API load them by their aliases).
+GUEST_LOADABLE=(nbd fuse tls gcm ctr ghash_generic)
 modprobe_s() { /sbin/modprobe ${moddir:+-d "$moddir"} -S "$kver" "$@"; }
 
 # Real programs (busybox provides the rest). ethtool is optional.
