@@ -935,6 +935,12 @@ def timing(inputs):
             "SIOCOUTQ of the socket is 0: the receiver has acknowledged every "
             "byte. The same rule for all methods; the drain wait is in the wall "
             "time (throughput) but not in sender CPU.",
+            "- Guest: in `make bench` the VM has one vCPU (the receivers share "
+            "it with the sender), the files' disk is mounted read-only (no "
+            "write whose completion the host would time) and "
+            "net.ipv4.tcp_slow_start_after_idle is 0 (a connection idle while "
+            "the other cells of its round run keeps its window, instead of "
+            "restarting or not as its idle time falls either side of the RTO).",
             "- Sender CPU: the tool's process CPU clock (all its threads, "
             "io_uring's io-wq workers included) around each transfer or batch, "
             "plus, for the zcopy_* methods, the module job's worker CPU from "

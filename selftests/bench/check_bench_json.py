@@ -179,8 +179,10 @@ def check_cell(c):
     for k in STATS + NULLABLE_STATS:
         if k not in c:
             form.append(f"{where}: missing key {k}")
-    if c.get("observer") is False and c.get("method") != "zcopy_sg":
-        form.append(f"{where}: only zcopy_sg has an observer-off cell")
+    if c.get("observer") is False and \
+            c.get("method") not in ("zcopy_sg", "zcopy_sg_batch"):
+        form.append(f"{where}: only zcopy_sg and zcopy_sg_batch have an "
+                    "observer-off cell")
     err = c.get("error")
     for k in STATS + NULLABLE_STATS:
         v = c.get(k)

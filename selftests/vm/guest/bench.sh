@@ -67,6 +67,11 @@ start_sink() { # NAME NETNS|- ADDR
 	fi
 }
 
+# A connection idle while the other cells of its round run would restart
+# from a small window, or not, as its idle time falls either side of
+# the RTO: every run starts from the window it left with.
+echo 0 >/proc/sys/net/ipv4/tcp_slow_start_after_idle
+
 # One sink and one --target per path asked for.
 targets=()
 IFS=, read -r -a paths <<<"${ZCOPY_BENCH_PATHS:-virtio,veth,loopback}"
