@@ -44,9 +44,9 @@ struct zcopy_xfer {
 	void *bounce;			/* copy */
 	loff_t bounce_pos;		/* file offset of bounce[0] */
 	size_t bounce_len;		/* bytes read into it, not all sent */
-	struct page **pages;		/* mmap, sendfile, sg */
-	struct bio_vec *bvecs;		/* sg with MSG_SPLICE_PAGES */
+	struct bio_vec *bvecs;		/* sg, MSG_SPLICE_PAGES: after pages[] */
 	struct zcopy_cache_probe probe;
+	struct page *pages[];		/* mmap, sendfile, sg */
 };
 
 /* What the device the socket's route leaves by can do. */
@@ -443,49 +443,52 @@ void zcopy_xfer_end(struct zcopy_job *job)
 	if (!x)
 		return;
 	kvfree(x->bounce);
-	kfree(x->pages);
-	kfree(x->bvecs);
 	zcopy_cache_probe_exit(&x->probe);
 	kfree(x);
 	job->xfer = NULL;
 }
 
-/* Buffers are charged to the memory cgroup the worker runs the job in. */
+/*
+ * One allocation with the page (and sg's bvec) arrays behind it, no
+ * longer than the range: a 4 KiB job asked for three. Charged to the
+ * memory cgroup the worker runs the job in.
+ */
 int zcopy_xfer_start(struct zcopy_job *job)
 {
+#ifdef ZCOPY_HAVE_SPLICE_PAGES
+	bool bvecs = job->rec.mode == ZCOPY_MODE_SG;
+#else
+	bool bvecs = false;	/* the pages go one by one */
+#endif
 	struct zcopy_xfer *x;
-	unsigned int nr;
+	unsigned int nr = 0;
 
-	x = kzalloc(sizeof(*x), GFP_KERNEL_ACCOUNT);
+	/* No chunk of the range spans more pages than the range. */
+	if (job->rec.mode != ZCOPY_MODE_COPY)
+		nr = min_t(u64, ZCOPY_CHUNK_PAGES,
+			   DIV_ROUND_UP(offset_in_page(job->rec.offset) +
+					job->rec.length, PAGE_SIZE));
+	x = kzalloc(struct_size(x, pages, nr) +
+		    (bvecs ? nr * sizeof(*x->bvecs) : 0), GFP_KERNEL_ACCOUNT);
 	if (!x)
 		return -ENOMEM;
 	job->xfer = x;
 	x->job = job;
 	x->pos = job->rec.offset;
 	x->end = x->pos + job->rec.length;
+	if (bvecs)
+		x->bvecs = (struct bio_vec *)&x->pages[nr];
 	if (zcopy_cache_probe_init(&x->probe, job->file, &job->ra,
 				   job->rec.offset,
 				   job->rec.offset + job->rec.length))
 		return -ENOMEM;
-	if (job->rec.mode == ZCOPY_MODE_COPY) {
-		x->chunk_bytes = ZCOPY_COPY_CHUNK_PAGES * PAGE_SIZE;
-		x->bounce = kvmalloc(x->chunk_bytes, GFP_KERNEL_ACCOUNT);
-		return x->bounce ? 0 : -ENOMEM;
+	if (job->rec.mode != ZCOPY_MODE_COPY) {
+		x->chunk_bytes = ZCOPY_CHUNK_PAGES * PAGE_SIZE;
+		return 0;
 	}
-	/* No chunk of the range spans more pages than the range. */
-	nr = min_t(u64, ZCOPY_CHUNK_PAGES,
-		   DIV_ROUND_UP(offset_in_page(x->pos) + job->rec.length,
-				PAGE_SIZE));
-	x->chunk_bytes = ZCOPY_CHUNK_PAGES * PAGE_SIZE;
-	x->pages = kcalloc(nr, sizeof(*x->pages), GFP_KERNEL_ACCOUNT);
-	if (!x->pages)
-		return -ENOMEM;
-	if (job->rec.mode == ZCOPY_MODE_SG) {
-		x->bvecs = kcalloc(nr, sizeof(*x->bvecs), GFP_KERNEL_ACCOUNT);
-		if (!x->bvecs)
-			return -ENOMEM;
-	}
-	return 0;
+	x->chunk_bytes = ZCOPY_COPY_CHUNK_PAGES * PAGE_SIZE;
+	x->bounce = kvmalloc(x->chunk_bytes, GFP_KERNEL_ACCOUNT);
+	return x->bounce ? 0 : -ENOMEM;
 }
 
 /*

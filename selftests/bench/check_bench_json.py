@@ -34,7 +34,7 @@ METHODS = [
 SINCE_ORDER = ["sendfile_batch", "io_uring_splice_batch"]
 K, M = 1 << 10, 1 << 20
 PROFILES = {
-    "full": ([4 * K, 64 * K, M, 16 * M, 256 * M], ["hot", "cold"]),
+    "full": ([4 * K, 64 * K, M, 16 * M], ["hot", "cold"]),
     "quick": ([4 * K, M, 16 * M], ["hot"]),
     "tiny": ([4 * K, 64 * K], ["hot"]),
 }
