@@ -593,7 +593,7 @@ TEST_F_TIMEOUT(jobs, cpu_time_of_short_jobs_is_measured, 120)
 {
 	enum { N = 32, LEN = 16384 };
 	struct zcopy_completion rec;
-	uint64_t id, wall;
+	uint64_t id;
 	int i;
 
 	if (!have_preempt_notifiers())
@@ -606,15 +606,18 @@ TEST_F_TIMEOUT(jobs, cpu_time_of_short_jobs_is_measured, 120)
 		ASSERT_EQ(0, zcopy_wait_completion(self->dev, WAIT_MS, &rec));
 		ASSERT_EQ(ZCOPY_STATE_DONE, rec.state);
 		EXPECT_EQ(LEN, rec.bytes_sent);
-		wall = rec.end_ns - rec.start_ns;
 		EXPECT_LT(0, rec.cpu_ns)
 			TH_LOG("job %llu: cpu_ns 0", (unsigned long long)rec.user_data);
-		/* On the CPU only while running: within its wall time. */
-		EXPECT_GE(wall + 1000000, rec.cpu_ns)
-			TH_LOG("job %llu: cpu_ns %llu, wall %llu",
+		/*
+		 * Not bounded by end_ns - start_ns: those are CLOCK_MONOTONIC,
+		 * cpu_ns sums local_clock() intervals, and a TCG guest's
+		 * unstable sched_clock ran 3.5 times ahead of it once (CI,
+		 * loaded host). A second says no garbage got in.
+		 */
+		EXPECT_GT(1000000000ULL, rec.cpu_ns)
+			TH_LOG("job %llu: cpu_ns %llu",
 			       (unsigned long long)rec.user_data,
-			       (unsigned long long)rec.cpu_ns,
-			       (unsigned long long)wall);
+			       (unsigned long long)rec.cpu_ns);
 	}
 }
 
