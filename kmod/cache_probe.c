@@ -131,13 +131,6 @@ static void zcopy_probe_count(struct zcopy_cache_probe *p, pgoff_t first,
 }
 
 void zcopy_cache_probe_chunk(struct zcopy_cache_probe *p, loff_t pos,
-			     size_t len, unsigned int *hits,
-			     unsigned int *misses)
-{
-	zcopy_cache_probe_found(p, pos, len, 0, hits, misses);
-}
-
-void zcopy_cache_probe_found(struct zcopy_cache_probe *p, loff_t pos,
 			     size_t len, unsigned int found,
 			     unsigned int *hits, unsigned int *misses)
 {

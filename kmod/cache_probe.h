@@ -25,18 +25,13 @@ int zcopy_cache_probe_init(struct zcopy_cache_probe *p, struct file *file,
 			   struct file_ra_state *job_ra, loff_t start,
 			   loff_t end);
 /*
- * Counts the pages of [pos, pos + len) not counted before, for a reader
- * whose readahead may run ahead of it (kernel_read()).
+ * Counts the pages of [pos, pos + len) not counted before. found: the
+ * chunk's first pages the caller just found up to date, reading in the
+ * rest itself with readahead from the first missing one; a chunk found
+ * whole (the hot path) looks at nothing more. 0 also serves a reader
+ * whose readahead runs ahead of it by itself (kernel_read()).
  */
 void zcopy_cache_probe_chunk(struct zcopy_cache_probe *p, loff_t pos,
-			     size_t len, unsigned int *hits,
-			     unsigned int *misses);
-/*
- * The same when the caller just found the first found pages of the chunk
- * up to date and reads in the rest itself, with readahead from the first
- * missing page: a chunk found whole (the hot path) looks at nothing more.
- */
-void zcopy_cache_probe_found(struct zcopy_cache_probe *p, loff_t pos,
 			     size_t len, unsigned int found,
 			     unsigned int *hits, unsigned int *misses);
 void zcopy_cache_probe_exit(struct zcopy_cache_probe *p);

@@ -153,16 +153,12 @@ static int zcopy_send_kvec(struct zcopy_job *job, void *buf, size_t len,
  * found: its first pages the caller just found up to date (copy: 0).
  */
 static void zcopy_probe_cache(struct zcopy_xfer *x, loff_t pos, size_t len,
-			      int found)
+			      unsigned int found)
 {
 	struct zcopy_job *job = x->job;
 	unsigned int hits, misses;
 
-	if (found < 0)
-		zcopy_cache_probe_chunk(&x->probe, pos, len, &hits, &misses);
-	else
-		zcopy_cache_probe_found(&x->probe, pos, len, found, &hits,
-					&misses);
+	zcopy_cache_probe_chunk(&x->probe, pos, len, found, &hits, &misses);
 	spin_lock(&job->lock);
 	job->rec.cache_hit_pages += hits;
 	job->rec.cache_miss_pages += misses;
@@ -192,7 +188,7 @@ static unsigned int zcopy_find_pages(struct address_space *mapping,
 	folio_batch_init(&fbatch);
 	while (!gap && got < nr &&
 	       filemap_get_folios_contig(mapping, &index, last, &fbatch)) {
-		for (i = 0; !gap && i < folio_batch_count(&fbatch); i++) {
+		for (i = 0; i < folio_batch_count(&fbatch); i++) {
 			struct folio *folio = fbatch.folios[i];
 
 			from = first + got;
@@ -409,7 +405,7 @@ static int zcopy_chunk(struct zcopy_xfer *x, loff_t pos, size_t len)
 
 	/* copy: kernel_read() makes the same checks. */
 	if (job->rec.mode == ZCOPY_MODE_COPY) {
-		zcopy_probe_cache(x, pos, len, -1);
+		zcopy_probe_cache(x, pos, len, 0);
 		return zcopy_chunk_copy(x, pos, len);
 	}
 
