@@ -240,6 +240,18 @@ out:
 	return ret;
 }
 
+/* A receiver on path, a socket connected to it and FILE_1M open. */
+static void rx_sock_file(struct __test_metadata *_metadata,
+			 const struct zcopy_path *path,
+			 struct zcopy_receiver *rx, int *sock, int *file)
+{
+	ASSERT_EQ(0, zcopy_receiver_start(rx, path, RECV_ALL));
+	*sock = zcopy_connect(path, rx->port);
+	ASSERT_LE(0, *sock);
+	*file = open(FILE_1M, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, *file);
+}
+
 /*
  * Send FILE_1M over path by method with an observation on the socket;
  * check what the receiver got and return what the observer saw.
@@ -260,11 +272,7 @@ static void observe_user_send(struct __test_metadata *_metadata,
 	ASSERT_EQ((int64_t)SIZE_1M,
 		  zcopy_sha256_file(FILE_1M, 0, SIZE_1M, want));
 	ASSERT_EQ(0, zcopy_nl_open(&nl));
-	ASSERT_EQ(0, zcopy_receiver_start(&rx, path, RECV_ALL));
-	sock = zcopy_connect(path, rx.port);
-	ASSERT_LE(0, sock);
-	file = open(FILE_1M, O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, file);
+	rx_sock_file(_metadata, path, &rx, &sock, &file);
 
 	ASSERT_EQ(0, observe_start(&nl, file, sock, &id, &reply));
 	ASSERT_NE(0, id);
@@ -327,11 +335,7 @@ static void sg_job(struct __test_metadata *_metadata,
 		  zcopy_sha256_file(FILE_1M, 0, SIZE_1M, want));
 	dev = open(ZCOPY_DEV_PATH, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, dev);
-	ASSERT_EQ(0, zcopy_receiver_start(&rx, path, RECV_ALL));
-	sock = zcopy_connect(path, rx.port);
-	ASSERT_LE(0, sock);
-	file = open(FILE_1M, O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, file);
+	rx_sock_file(_metadata, path, &rx, &sock, &file);
 	ASSERT_EQ(0, zcopy_submit(dev, file, sock, ZCOPY_MODE_SG, 0, 0, 0,
 				  &id));
 	ASSERT_EQ(0, zcopy_wait_completion(dev, TIMEOUT_MS, rec));
@@ -800,11 +804,7 @@ TEST_F_TIMEOUT(arming, probes_only_while_observing, 120)
 	EXPECT_EQ(0, kprobes_listed());
 	EXPECT_EQ(0, stats_counter(&self->nl, ZCOPY_STATS_A_OBSERVER_ARMED));
 
-	ASSERT_EQ(0, zcopy_receiver_start(&rx, path, RECV_ALL));
-	sock = zcopy_connect(path, rx.port);
-	ASSERT_LE(0, sock);
-	file = open(FILE_1M, O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, file);
+	rx_sock_file(_metadata, path, &rx, &sock, &file);
 	ns = stats_counter(&self->nl, ZCOPY_STATS_A_OBSERVER_NS);
 	t0 = zcopy_now();
 	ASSERT_EQ(0, observe_start(&self->nl, file, sock, &id, &reply));
@@ -861,11 +861,7 @@ TEST_F_TIMEOUT(arming, a_job_registers_only_what_its_record_needs, 120)
 	EXPECT_EQ(job_probes,
 		  stats_counter(&self->nl, ZCOPY_STATS_A_OBSERVER_ARMED));
 
-	ASSERT_EQ(0, zcopy_receiver_start(&rx, path, RECV_ALL));
-	sock = zcopy_connect(path, rx.port);
-	ASSERT_LE(0, sock);
-	file = open(FILE_1M, O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, file);
+	rx_sock_file(_metadata, path, &rx, &sock, &file);
 	ASSERT_EQ(0, observe_start(&self->nl, file, sock, &id, &reply));
 	EXPECT_EQ(5, kprobes_listed());
 	EXPECT_EQ(ZCOPY_PROBES_ALL,

@@ -361,16 +361,21 @@ static bool uring_unsupported(int err)
 	return err == EINVAL || err == EOPNOTSUPP;
 }
 
-static int uring_setup(struct bench_cell *cell)
+static int uring_init(struct bench_cell *cell, unsigned int entries)
 {
 	int ret;
 
-	ret = io_uring_queue_init(URING_ENTRIES, &cell->ring, 0);
+	ret = io_uring_queue_init(entries, &cell->ring, 0);
 	if (ret < 0)
 		/* sandboxes block io_uring (EPERM): not there either */
 		return bench_fail(cell, true, -ret, "io_uring_queue_init");
 	cell->have_ring = true;
 	return 0;
+}
+
+static int uring_setup(struct bench_cell *cell)
+{
+	return uring_init(cell, URING_ENTRIES);
 }
 
 /*
@@ -477,13 +482,7 @@ static int uring_splice_setup(struct bench_cell *cell)
 	int ret;
 
 	ret = splice_setup(cell);
-	if (ret)
-		return ret;
-	ret = io_uring_queue_init(URING_BATCH_ENTRIES, &cell->ring, 0);
-	if (ret < 0)
-		return bench_fail(cell, true, -ret, "io_uring_queue_init");
-	cell->have_ring = true;
-	return 0;
+	return ret ?: uring_init(cell, URING_BATCH_ENTRIES);
 }
 
 /* Submit what is queued and check every piece moved whole. */
