@@ -15,9 +15,10 @@
 # paths the targets are about, hot cache, twice (the repeatability
 # table). BENCH_PATHS=a,b overrides (e.g. virtio,loopback). Under TCG
 # the VM counts instructions (ZCOPY_VM_ICOUNT=0: the host's clock).
-# BENCH_ONLY=method:M,size:S,... runs just those methods and sizes, once
-# (for experiments: the report's checks will miss the rest); BENCH_PERF=1
-# adds a guest perf profile of it (perf.txt; needs the host's perf).
+# BENCH_ONLY=method:M,size:S,... runs just those methods and sizes, in
+# two passes (for experiments: the report's checks will miss the rest);
+# BENCH_PERF=1 adds a guest perf profile of the first pass (perf.txt;
+# needs the host's perf).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)

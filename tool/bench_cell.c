@@ -13,11 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
 
 #define MIB	1048576.0
+#define SETTLE_NS	10000000	/* before each run: 10 ms */
 
 int bench_fail(struct bench_cell *cell, bool unavailable, int err,
 	       const char *what)
@@ -202,6 +204,7 @@ static void module_stats_delta(const struct bench_cell *cell,
 
 static int run_once(struct bench_cell *cell, bool record)
 {
+	const struct timespec settle = { .tv_nsec = SETTLE_NS };
 	struct bench_env *env = cell->env;
 	struct run_totals t = { .system_ns = -1, .read_bytes = -1 };
 	int64_t sys0, rb0;
@@ -210,6 +213,12 @@ static int run_once(struct bench_cell *cell, bool record)
 	uint64_t id = 0;
 	int err;
 
+	/*
+	 * The receiver may still hold the previous run's bytes (SIOCOUTQ 0
+	 * says they arrived, not that they were read): on one CPU, reading
+	 * them would land in this run. Let it catch up first.
+	 */
+	nanosleep(&settle, NULL);
 	if (record && !cell->method->module && cell->observer)
 		t.observed = !bench_observe_start(env, cell->sock_fd,
 						  cell->file_fd, &id);

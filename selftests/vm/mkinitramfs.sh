@@ -59,10 +59,11 @@ GUEST_MODULES=(virtio_pci virtio_blk virtio_net ext4 veth)
 GUEST_LOADABLE=(nbd fuse tls gcm ctr ghash_generic)
 modprobe_s() { /sbin/modprobe ${moddir:+-d "$moddir"} -S "$kver" "$@"; }
 
-# Real programs (busybox provides the rest). ethtool is optional.
+# Real programs (busybox provides the rest). ethtool is optional; chrt
+# (util-linux) runs the bench's receivers SCHED_IDLE.
 # ZCOPY_VM_EXTRA_PROGRAMS: more, for a developer (e.g. /usr/bin/perf).
 PROGRAMS=(/usr/bin/bash /usr/bin/jq /usr/sbin/ip /usr/bin/socat /usr/sbin/ethtool
-	${ZCOPY_VM_EXTRA_PROGRAMS:-})
+	/usr/bin/chrt ${ZCOPY_VM_EXTRA_PROGRAMS:-})
 
 root=$workdir/root
 rm -rf "$root"

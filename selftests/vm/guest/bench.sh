@@ -9,8 +9,8 @@
 # bench-repeat.json (a second pass, ZCOPY_BENCH_REPEAT=1, default for
 # quick), price-{unloaded,loaded}-N.json (sendfile and read+write on
 # veth without and with the module, alternating) and bench.log.
-# ZCOPY_BENCH_ONLY=method:M,size:S,... narrows the first pass to those
-# methods and sizes (a developer's experiment: no repeat, no price);
+# ZCOPY_BENCH_ONLY=method:M,size:S,... narrows both passes to those
+# methods and sizes (a developer's experiment: no price);
 # ZCOPY_BENCH_PERF=1 profiles that pass with perf (if the image has it)
 # into perf.txt.
 # Prints TAP; the bench's own progress becomes `#` lines.
@@ -45,6 +45,10 @@ trap stop_sinks EXIT
 # taskset is busybox's: the receivers on CPU 1, the sender (--cpu 0) on
 # CPU 0, so neither steals the other's time slices. With one CPU (the
 # runner's instruction counting) they share it, and nothing is pinned.
+# The receivers are SCHED_IDLE: on one CPU they read when the sender
+# waits, instead of preempting it whenever bytes arrive, which they did
+# or not as the scheduler's history had it (a cell's CPU/MiB then took
+# one of two values, 20 % apart, by the order the cells ran in).
 if (($(grep -c ^processor /proc/cpuinfo) > 1)); then
 	sink_pin=(taskset -c 1) sender_pin=(--cpu 0)
 else
@@ -53,7 +57,7 @@ fi
 
 start_sink() { # NAME NETNS|- ADDR
 	local name=$1 ns=$2 addr=$3 err=/tmp/sink-$1.err i
-	local cmd=("${sink_pin[@]}" zcopyctl sink -b "$addr" -p "$port")
+	local cmd=(chrt -i 0 "${sink_pin[@]}" zcopyctl sink -b "$addr" -p "$port")
 	[[ $ns == - ]] || cmd=(ip netns exec "$ns" "${cmd[@]}")
 	"${cmd[@]}" >/dev/null 2>"$err" &
 	sinks+=($!)
@@ -146,6 +150,8 @@ if ((${#perf[@]})); then
 		>"$outdir/perf-callers.txt" 2>&1 || true
 fi
 if ((${#only[@]})); then
+	run_bench "$outdir/bench-repeat.json" --profile "$profile" \
+		"${targets[@]}" --seed 2 "${only[@]}" || rc=1
 	stop_sinks
 	exit "$rc"
 fi
