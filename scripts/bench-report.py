@@ -715,7 +715,17 @@ def repeatability(inputs):
         rows.append(row + ["yes" if ok else "no"])
     if not rows:
         return out + ["n/a: no cell measured in both passes.", ""]
-    out += [f"**{repeat_summary(diffs)}**", ""]
+    seen = {k[0] for k in diffs}
+    for path in [p for p in PATH_ORDER if p in seen] + sorted(seen - set(PATH_ORDER)):
+        sub = {k: v for k, v in diffs.items() if k[0] == path}
+        out += [f"**{path}: {repeat_summary(sub)}**", ""]
+    if "virtio" in seen:
+        out += ["The virtio path's packets cross the host's tap bridge, "
+                "which runs in the host's real time while the guest's clock "
+                "counts instructions: how many instructions pass while the "
+                "host forwards a packet depends on the host's load, so "
+                "instruction counting cannot make that path repeat. veth "
+                "(no host in the data path) is the repeatable SG path.", ""]
     return out + table(["method", "path", "size", "CPU ms/MiB pass 1", "pass 2",
                         "difference", "MiB/s pass 1", "pass 2", "difference",
                         "within 5 %"], "lllrrrrrrl", rows) + [""]
@@ -960,7 +970,10 @@ def timing(inputs):
             "byte. The same rule for all methods; the drain wait is in the wall "
             "time (throughput) but not in sender CPU.",
             "- Guest: in `make bench` the VM has one vCPU (the receivers share "
-            "it with the sender), the files' disk is mounted read-only (no "
+            "it with the sender; they run SCHED_IDLE, so they read when the "
+            "sender waits instead of preempting it, and each run starts 10 ms "
+            "after the last, once they have read the previous run's bytes), "
+            "the files' disk is mounted read-only (no "
             "write whose completion the host would time) and "
             "net.ipv4.tcp_slow_start_after_idle is 0 (a connection idle while "
             "the other cells of its round run keeps its window, instead of "

@@ -13,6 +13,7 @@ only if every line is ok.
 """
 
 import argparse
+import collections
 import datetime
 import json
 import glob
@@ -369,7 +370,8 @@ def check_repeat_section(text, main, repeat):
     """The summary's counts, recomputed: cells of >= 1 MiB, hot, SG paths,
     without error in both passes; within 5 % on the medians."""
     a, b = cells_by_key(main), cells_by_key(repeat)
-    counts = [[0, 0], [0, 0]]       # CPU, throughput: [within, of]
+    # per path: CPU, throughput: [within, of]
+    counts = collections.defaultdict(lambda: [[0, 0], [0, 0]])
     for k in set(a) & set(b):
         ca, cb = a[k][0], b[k][0]
         if k[0] not in SG_PATHS or k[4] != "hot" or not is_int(k[3]) \
@@ -378,15 +380,17 @@ def check_repeat_section(text, main, repeat):
         for i, key in enumerate(("sender_cpu_ns_per_mib", "throughput_mib_s")):
             va, vb = median_of(ca, key), median_of(cb, key)
             if va not in (None, 0) and vb is not None:
-                counts[i][1] += 1
-                counts[i][0] += abs(vb - va) / va <= 0.05
+                counts[k[0]][i][1] += 1
+                counts[k[0]][i][0] += abs(vb - va) / va <= 0.05
     body = section(text, "## Repeatability") or ""
     probs = absent("repeatability", body,
-                   [f"{label}: {within} of {of} cells within 5 %"
-                    for (within, of), label in zip(counts, ("CPU", "throughput"))])
+                   [f"{path}: CPU: {c[0][0]} of {c[0][1]} cells within 5 %; "
+                    f"throughput: {c[1][0]} of {c[1][1]} cells within 5 %"
+                    for path, c in counts.items()])
     rows = len(re.findall(r"^\| `", body, re.M))
-    if rows < max(counts[0][1], counts[1][1]):
-        probs.append(f"repeatability: {rows} rows for {counts[0][1]} cells")
+    cells = sum(max(c[0][1], c[1][1]) for c in counts.values())
+    if rows < cells:
+        probs.append(f"repeatability: {rows} rows for {cells} cells")
     return probs
 
 
