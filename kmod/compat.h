@@ -33,6 +33,25 @@
 #define ZCOPY_HAVE_BLKCG 1
 #endif
 
+/* Sockets carry their cgroup: the observer can take a cgroup's. */
+#ifdef CONFIG_SOCK_CGROUP_DATA
+#define ZCOPY_HAVE_SOCK_CGROUP 1
+#endif
+
+/*
+ * MSG_ZEROCOPY's ubuf_info: told by its callback in 6.1, by its ops
+ * since 6.10.
+ */
+#include <linux/skbuff.h>
+static inline bool zcopy_ubuf_is_msg_zerocopy(const struct ubuf_info *uarg)
+{
+#ifdef ZCOPY_PROBE_UBUF_INFO_OPS
+	return uarg->ops == &msg_zerocopy_ubuf_ops;
+#else
+	return uarg->callback == msg_zerocopy_callback;
+#endif
+}
+
 /*
  * vfs_path_lookup() is exported by both, but 6.1 declares it only in
  * fs/internal.h; namei.h has it since 6.2.

@@ -5,6 +5,7 @@
  * the jobs of their network namespace they submitted, and others' only
  * with CAP_NET_ADMIN over that namespace.
  */
+#include <linux/cgroup.h>
 #include <linux/cred.h>
 #include <linux/in.h>
 #include <linux/in6.h>
@@ -394,15 +395,67 @@ static int zcopy_nl_observe_reply(struct genl_info *info, u64 id,
 	return zcopy_nl_observe_send(msg, info, id, c);
 }
 
+/* The reply to a START that worked; the observation ends if it fails. */
+static int zcopy_nl_observe_started(struct sk_buff *skb,
+				    struct genl_info *info, u64 id)
+{
+	struct zcopy_obs_counts c = {};
+	int ret;
+
+	c.probes = zcopy_observe_probes();
+	ret = zcopy_nl_observe_reply(info, id, &c);
+	if (ret)
+		zcopy_obs_user_read(NETLINK_CB(skb).sk, id, true, &c);
+	return ret;
+}
+
+static int zcopy_nl_observe_start_err(struct genl_info *info, int ret)
+{
+	if (ret == -EAGAIN)
+		NL_SET_ERR_MSG(info->extack, "too many observations");
+	else if (ret == -EOPNOTSUPP)
+		NL_SET_ERR_MSG(info->extack,
+			       "this kernel's sockets carry no cgroup");
+	return ret;
+}
+
+/* START (CGROUP_FD): every TCP socket of a cgroup and its descendants. */
+static int zcopy_nl_observe_cgroup(struct sk_buff *skb,
+				   struct genl_info *info)
+{
+	struct nlattr *fd_attr = info->attrs[ZCOPY_A_CGROUP_FD];
+	struct cgroup *cgrp;
+	u64 id;
+	int ret;
+
+	if (info->attrs[ZCOPY_A_SOCK_FD] || info->attrs[ZCOPY_A_FILE_FD]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, fd_attr,
+				    "a cgroup or a socket and file, not both");
+		return -EINVAL;
+	}
+	ret = zcopy_obs_user_cgroup(nla_get_s32(fd_attr), &cgrp, info->extack);
+	if (ret) {
+		NL_SET_BAD_ATTR(info->extack, fd_attr);
+		return ret;
+	}
+	ret = zcopy_obs_user_start(NETLINK_CB(skb).sk, info->snd_portid,
+				   NULL, NULL, cgrp, &id);
+	cgroup_put(cgrp);
+	if (ret)
+		return zcopy_nl_observe_start_err(info, ret);
+	return zcopy_nl_observe_started(skb, info, id);
+}
+
 static int zcopy_nl_observe_start_doit(struct sk_buff *skb,
 				       struct genl_info *info)
 {
-	struct zcopy_obs_counts c = {};
 	struct socket *sock;
 	struct file *file;
 	u64 id;
 	int ret;
 
+	if (info->attrs[ZCOPY_A_CGROUP_FD])
+		return zcopy_nl_observe_cgroup(skb, info);
 	if (zcopy_nl_missing(info, ZCOPY_A_SOCK_FD, "missing socket descriptor") ||
 	    zcopy_nl_missing(info, ZCOPY_A_FILE_FD, "missing file descriptor"))
 		return -EINVAL;
@@ -413,19 +466,12 @@ static int zcopy_nl_observe_start_doit(struct sk_buff *skb,
 		return ret;
 
 	ret = zcopy_obs_user_start(NETLINK_CB(skb).sk, info->snd_portid,
-				   sock->sk, file, &id);
+				   sock->sk, file, NULL, &id);
 	sockfd_put(sock);
 	fput(file);
-	if (ret == -EAGAIN)
-		NL_SET_ERR_MSG(info->extack, "too many observations");
 	if (ret)
-		return ret;
-
-	c.probes = zcopy_observe_probes();
-	ret = zcopy_nl_observe_reply(info, id, &c);
-	if (ret)
-		zcopy_obs_user_read(NETLINK_CB(skb).sk, id, true, &c);
-	return ret;
+		return zcopy_nl_observe_start_err(info, ret);
+	return zcopy_nl_observe_started(skb, info, id);
 }
 
 static int zcopy_nl_observe_read_doit(struct sk_buff *skb,
@@ -488,6 +534,7 @@ static const struct nla_policy zcopy_id_policy[ZCOPY_A_MAX + 1] = {
 static const struct nla_policy zcopy_observe_start_policy[ZCOPY_A_MAX + 1] = {
 	[ZCOPY_A_FILE_FD] = { .type = NLA_S32 },
 	[ZCOPY_A_SOCK_FD] = { .type = NLA_S32 },
+	[ZCOPY_A_CGROUP_FD] = { .type = NLA_S32 },
 };
 
 static const struct nla_policy zcopy_observe_id_policy[ZCOPY_A_MAX + 1] = {

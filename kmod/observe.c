@@ -10,6 +10,13 @@
  * where the stack copied or checksummed (for the user's diagnosis); the
  * tcp:tcp_retransmit_skb tracepoint counts bytes sent again.
  *
+ * An observation of a cgroup (v2) takes every TCP socket that belongs to
+ * it or to a descendant (a socket carries the cgroup of the task that
+ * made it; an accepted one, its listener's) and every transmission,
+ * retransmissions included; a fragment goes by reference if its page has
+ * a mapping, a file's page cache or a user's memory lent by MSG_ZEROCOPY,
+ * and was copied if the kernel allocated it (page fragments, slab).
+ *
  * The probes are registered only while something is observed and for a
  * short linger after (registering waits for grace periods, and a static
  * key that skips their bodies patches kernel text): jobs one after the
@@ -18,6 +25,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cgroup.h>
 #include <linux/hashtable.h>
 #include <linux/jump_label.h>
 #include <linux/kprobes.h>
@@ -30,6 +38,7 @@
 #include <linux/workqueue.h>
 #include <net/tcp.h>
 
+#include "compat.h"
 #include "observe.h"
 #include "stats.h"
 
@@ -38,11 +47,12 @@
 
 struct zcopy_obs {
 	struct hlist_node by_sk;	/* zcopy_obs_by_sk */
-	struct list_head all;		/* zcopy_obs_all, by mapping */
+	struct list_head all;		/* zcopy_obs_all or zcopy_obs_scopes */
 	struct rcu_head rcu;
 	struct sock *sk;		/* compared, never used by the probes */
 	struct file *file;		/* keeps mapping alive */
 	struct address_space *mapping;
+	struct cgroup *cgrp;		/* a cgroup's: held until freed */
 	wait_queue_head_t wait;
 
 	spinlock_t lock;		/* the fields below; taken in any context */
@@ -60,6 +70,8 @@ struct zcopy_obs {
 
 static DEFINE_HASHTABLE(zcopy_obs_by_sk, 6);
 static LIST_HEAD(zcopy_obs_all);
+static LIST_HEAD(zcopy_obs_scopes);
+static unsigned int zcopy_obs_nr_scopes;	/* tested without the lock */
 static DEFINE_SPINLOCK(zcopy_obs_list_lock);
 
 /*
@@ -98,9 +110,36 @@ static __always_inline bool zcopy_page_in(struct page *page,
 	return page && READ_ONCE(page_folio(page)->mapping) == mapping;
 }
 
-/* Payload [off, end) of skb, offsets from skb->data: copied or by ref. */
-static void zcopy_obs_walk(struct zcopy_obs *obs, const struct sk_buff *skb,
-			   unsigned int off, unsigned int end)
+/*
+ * A cgroup's rule: a page with a mapping (page cache, or user memory) was
+ * lent; one the kernel allocated to copy into has none. Slab pages use
+ * the field for something else.
+ */
+static __always_inline bool zcopy_page_lent(struct page *page)
+{
+	struct folio *folio;
+
+	if (!page)
+		return false;
+	folio = page_folio(page);
+	return READ_ONCE(folio->mapping) && !folio_test_slab(folio);
+}
+
+static __always_inline bool zcopy_page_by_ref(struct page *page,
+					      const struct address_space *mapping,
+					      bool scope)
+{
+	return scope ? zcopy_page_lent(page) : zcopy_page_in(page, mapping);
+}
+
+/*
+ * Payload [off, end) of skb, offsets from skb->data: copied or by ref.
+ * scope is a constant at each call: the socket's walk stays as it was.
+ */
+static __always_inline void zcopy_obs_walk(struct zcopy_obs *obs,
+					   const struct sk_buff *skb,
+					   unsigned int off, unsigned int end,
+					   bool scope)
 {
 	const struct skb_shared_info *shinfo = skb_shinfo(skb);
 	const struct address_space *mapping = obs->mapping;
@@ -120,7 +159,7 @@ static void zcopy_obs_walk(struct zcopy_obs *obs, const struct sk_buff *skb,
 		if (off >= fend)
 			continue;
 		n = min(fend, end) - off;
-		if (zcopy_page_in(skb_frag_page(frag), mapping))
+		if (zcopy_page_by_ref(skb_frag_page(frag), mapping, scope))
 			ref += n;
 		else
 			copied += n;
@@ -155,6 +194,12 @@ static void zcopy_obs_classify(struct zcopy_obs *obs,
 	seq = ntohl(th->seq);
 
 	spin_lock_irqsave(&obs->lock, flags);
+	if (obs->cgrp) {
+		/* Many sockets, no sequence to follow: every transmission. */
+		first = seq;
+		n = len;
+		goto count;
+	}
 	/*
 	 * Only bytes past the newest seen (queued since the start, and not
 	 * sent before), up to the end, each once.
@@ -169,13 +214,19 @@ static void zcopy_obs_classify(struct zcopy_obs *obs,
 
 	obs->seq_next = first + n;
 	obs->pos = pos + n;
+count:
 	c->bytes += n;
 	c->skbs++;
 	c->frags += skb_shinfo(skb)->nr_frags;
 	if (dev->dev.parent && !(dev->flags & IFF_LOOPBACK))
 		c->dma_out_bytes += n;
 	memcpy(c->egress_dev, dev->name, IFNAMSIZ);
-	zcopy_obs_walk(obs, skb, hdr + first - seq, hdr + first - seq + n);
+	if (obs->cgrp)
+		zcopy_obs_walk(obs, skb, hdr + first - seq,
+			       hdr + first - seq + n, true);
+	else
+		zcopy_obs_walk(obs, skb, hdr + first - seq,
+			       hdr + first - seq + n, false);
 	wake = obs->target && c->bytes >= obs->target;
 out:
 	spin_unlock_irqrestore(&obs->lock, flags);
@@ -183,15 +234,29 @@ out:
 		wake_up(&obs->wait);
 }
 
+/* The cgroup of a full TCP socket, or NULL. */
+static struct cgroup *zcopy_sk_cgroup(const struct sock *sk)
+{
+#ifdef ZCOPY_HAVE_SOCK_CGROUP
+	if (sk_fullsock(sk) && sk->sk_protocol == IPPROTO_TCP &&
+	    sk->sk_type == SOCK_STREAM)
+		return sock_cgroup_ptr((struct sock_cgroup_data *)&sk->sk_cgrp_data);
+#endif
+	return NULL;
+}
+
 /*
- * Calls fn on every observation of sk. The clock is read only when one
- * exists: unobserved sockets pay the bucket test alone.
+ * Calls fn on every observation of sk: its own, then those of its cgroup
+ * and the cgroup's ancestors. The clock is read only when one exists:
+ * unobserved sockets pay the bucket test alone, and one more load while
+ * a cgroup is observed.
  */
 static void zcopy_obs_each(const struct sock *sk,
 			   void (*fn)(struct zcopy_obs *obs, const void *arg),
 			   const void *arg)
 {
 	struct zcopy_obs *obs;
+	struct cgroup *cgrp;
 	bool seen = false;
 	u64 start = 0;
 
@@ -203,6 +268,17 @@ static void zcopy_obs_each(const struct sock *sk,
 			start = local_clock();
 		seen = true;
 		fn(obs, arg);
+	}
+	cgrp = READ_ONCE(zcopy_obs_nr_scopes) ? zcopy_sk_cgroup(sk) : NULL;
+	if (cgrp) {
+		list_for_each_entry_rcu(obs, &zcopy_obs_scopes, all) {
+			if (!cgroup_is_descendant(cgrp, obs->cgrp))
+				continue;
+			if (!seen)
+				start = local_clock();
+			seen = true;
+			fn(obs, arg);
+		}
 	}
 	rcu_read_unlock();
 	if (seen)
@@ -266,19 +342,52 @@ static struct sk_buff *zcopy_kp_skb(struct pt_regs *regs)
 }
 
 /*
+ * The socket that lent an orphaned zero-copy skb's pages: MSG_ZEROCOPY's
+ * notification skb, which holds the socket, carries the ubuf_info in its
+ * cb. io_uring's has no socket to find.
+ */
+static const struct sock *zcopy_zc_sock(struct sk_buff *skb)
+{
+	struct ubuf_info *uarg = skb_zcopy(skb);
+
+	if (skb->sk)
+		return skb->sk;
+	if (!uarg || !zcopy_ubuf_is_msg_zerocopy(uarg))
+		return NULL;
+	return container_of((void *)uarg_to_msgzc(uarg), struct sk_buff,
+			    cb)->sk;
+}
+
+/* Moves n bytes counted by reference to copied: they were, in the end. */
+static void zcopy_obs_copied_later(struct zcopy_obs *obs, u64 n)
+{
+	unsigned long flags;
+	u64 moved;
+
+	spin_lock_irqsave(&obs->lock, flags);
+	moved = min(n, obs->c.ref_bytes);
+	obs->c.ref_bytes -= moved;
+	obs->c.copied_bytes += moved;
+	obs->c.deferred_copy_bytes += n;
+	spin_unlock_irqrestore(&obs->lock, flags);
+}
+
+/*
  * Zero-copy pages (MSG_ZEROCOPY, io_uring) are copied before a local
- * receiver gets them; the skb is orphaned by then, so match the pages.
+ * receiver gets them; the skb is orphaned by then, so a socket's
+ * observation matches the pages, a cgroup's finds the lending socket.
  * What was counted by reference at transmit was in the end copied.
  */
 static int zcopy_kp_copy_ubufs(struct kprobe *p, struct pt_regs *regs)
 {
 	struct sk_buff *skb = zcopy_kp_skb(regs);
 	const struct skb_shared_info *shinfo;
+	struct cgroup *cgrp = NULL;
+	const struct sock *sk;
 	struct zcopy_obs *obs;
-	unsigned long flags;
 	bool seen = false;
 	unsigned int i;
-	u64 start = 0;
+	u64 start = 0, lent = 0;
 
 	if (!static_branch_unlikely(&zcopy_obs_on) || !skb_zcopy(skb))
 		return 0;
@@ -286,7 +395,7 @@ static int zcopy_kp_copy_ubufs(struct kprobe *p, struct pt_regs *regs)
 	shinfo = skb_shinfo(skb);
 	rcu_read_lock();
 	list_for_each_entry_rcu(obs, &zcopy_obs_all, all) {
-		u64 n = 0, moved;
+		u64 n = 0;
 
 		for (i = 0; i < shinfo->nr_frags; i++)
 			if (zcopy_page_in(skb_frag_page(&shinfo->frags[i]),
@@ -295,12 +404,22 @@ static int zcopy_kp_copy_ubufs(struct kprobe *p, struct pt_regs *regs)
 		if (!n)
 			continue;
 		seen = true;
-		spin_lock_irqsave(&obs->lock, flags);
-		moved = min(n, obs->c.ref_bytes);
-		obs->c.ref_bytes -= moved;
-		obs->c.copied_bytes += moved;
-		obs->c.deferred_copy_bytes += n;
-		spin_unlock_irqrestore(&obs->lock, flags);
+		zcopy_obs_copied_later(obs, n);
+	}
+	if (READ_ONCE(zcopy_obs_nr_scopes)) {
+		sk = zcopy_zc_sock(skb);
+		cgrp = sk ? zcopy_sk_cgroup(sk) : NULL;
+		for (i = 0; cgrp && i < shinfo->nr_frags; i++)
+			if (zcopy_page_lent(skb_frag_page(&shinfo->frags[i])))
+				lent += skb_frag_size(&shinfo->frags[i]);
+	}
+	if (lent) {
+		list_for_each_entry_rcu(obs, &zcopy_obs_scopes, all) {
+			if (!cgroup_is_descendant(cgrp, obs->cgrp))
+				continue;
+			seen = true;
+			zcopy_obs_copied_later(obs, lent);
+		}
 	}
 	rcu_read_unlock();
 	/* Zero-copy skbs are rare; charged only when one was observed. */
@@ -548,23 +667,23 @@ const char *zcopy_observe_error(void)
 	return zcopy_probe_error[0] ? zcopy_probe_error : NULL;
 }
 
-struct zcopy_obs *zcopy_obs_start(struct sock *sk, struct file *file,
-				  u32 want)
+static struct zcopy_obs *zcopy_obs_alloc(void)
 {
 	struct zcopy_obs *obs;
 
 	obs = kzalloc(sizeof(*obs), GFP_KERNEL_ACCOUNT);
 	if (!obs)
 		return NULL;
-	sock_hold(sk);
-	obs->sk = sk;
-	obs->file = get_file(file);
-	obs->mapping = file->f_mapping;
 	init_waitqueue_head(&obs->wait);
 	spin_lock_init(&obs->lock);
 	obs->end = U64_MAX;
+	return obs;
+}
 
-	mutex_lock(&zcopy_obs_arm_lock);
+/* Probes armed and the key on; the caller publishes obs after. */
+static void zcopy_obs_arm_for(struct zcopy_obs *obs, u32 want)
+{
+	lockdep_assert_held(&zcopy_obs_arm_lock);
 	/* A disarm still pending finds the count raised and does nothing. */
 	cancel_delayed_work(&zcopy_obs_disarm);
 	zcopy_obs_count_all++;
@@ -579,6 +698,46 @@ struct zcopy_obs *zcopy_obs_start(struct sock *sk, struct file *file,
 		static_branch_enable(&zcopy_obs_on);
 	/* A probe that failed to register now leaves the count unverified. */
 	obs->c.probes = zcopy_armed;
+}
+
+struct zcopy_obs *zcopy_obs_start_cgroup(struct cgroup *cgrp, u32 want)
+{
+	struct zcopy_obs *obs;
+
+#ifndef ZCOPY_HAVE_SOCK_CGROUP
+	return ERR_PTR(-EOPNOTSUPP);
+#endif
+	obs = zcopy_obs_alloc();
+	if (!obs)
+		return ERR_PTR(-ENOMEM);
+	cgroup_get(cgrp);
+	obs->cgrp = cgrp;
+
+	mutex_lock(&zcopy_obs_arm_lock);
+	zcopy_obs_arm_for(obs, want);
+	spin_lock(&zcopy_obs_list_lock);
+	list_add_tail_rcu(&obs->all, &zcopy_obs_scopes);
+	WRITE_ONCE(zcopy_obs_nr_scopes, zcopy_obs_nr_scopes + 1);
+	spin_unlock(&zcopy_obs_list_lock);
+	mutex_unlock(&zcopy_obs_arm_lock);
+	return obs;
+}
+
+struct zcopy_obs *zcopy_obs_start(struct sock *sk, struct file *file,
+				  u32 want)
+{
+	struct zcopy_obs *obs;
+
+	obs = zcopy_obs_alloc();
+	if (!obs)
+		return NULL;
+	sock_hold(sk);
+	obs->sk = sk;
+	obs->file = get_file(file);
+	obs->mapping = file->f_mapping;
+
+	mutex_lock(&zcopy_obs_arm_lock);
+	zcopy_obs_arm_for(obs, want);
 	obs->seq_next = READ_ONCE(tcp_sk(sk)->write_seq);
 
 	spin_lock(&zcopy_obs_list_lock);
@@ -596,16 +755,24 @@ void zcopy_obs_read(struct zcopy_obs *obs, struct zcopy_obs_counts *c)
 	spin_unlock_irq(&obs->lock);
 }
 
+/* Probes may still read obs->cgrp until a grace period has passed. */
 static void zcopy_obs_free(struct rcu_head *rcu)
 {
-	kfree(container_of(rcu, struct zcopy_obs, rcu));
+	struct zcopy_obs *obs = container_of(rcu, struct zcopy_obs, rcu);
+
+	if (obs->cgrp)
+		cgroup_put(obs->cgrp);
+	kfree(obs);
 }
 
 void zcopy_obs_stop(struct zcopy_obs *obs, struct zcopy_obs_counts *c)
 {
 	mutex_lock(&zcopy_obs_arm_lock);
 	spin_lock(&zcopy_obs_list_lock);
-	hash_del_rcu(&obs->by_sk);
+	if (obs->cgrp)
+		WRITE_ONCE(zcopy_obs_nr_scopes, zcopy_obs_nr_scopes - 1);
+	else
+		hash_del_rcu(&obs->by_sk);
 	list_del_rcu(&obs->all);
 	spin_unlock(&zcopy_obs_list_lock);
 	/* Key and probes linger: patching text per job costs more. */
@@ -616,8 +783,10 @@ void zcopy_obs_stop(struct zcopy_obs *obs, struct zcopy_obs_counts *c)
 	if (c)
 		zcopy_obs_read(obs, c);
 	/* Probes compare obs->sk and obs->mapping, never follow them. */
-	sock_put(obs->sk);
-	fput(obs->file);
+	if (obs->sk) {
+		sock_put(obs->sk);
+		fput(obs->file);
+	}
 	call_rcu(&obs->rcu, zcopy_obs_free);
 }
 

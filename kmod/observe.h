@@ -54,6 +54,14 @@ const char *zcopy_observe_error(void);
  */
 struct zcopy_obs *zcopy_obs_start(struct sock *sk, struct file *file,
 				  u32 want);
+/*
+ * Starts observing every TCP socket of cgrp and its descendants, every
+ * transmission from now on; pages with a mapping count as by reference.
+ * Takes a reference on cgrp. ERR_PTR: -ENOMEM, or -EOPNOTSUPP where
+ * sockets carry no cgroup. May sleep, like zcopy_obs_start().
+ */
+struct cgroup;
+struct zcopy_obs *zcopy_obs_start_cgroup(struct cgroup *cgrp, u32 want);
 /* The counts so far. */
 void zcopy_obs_read(struct zcopy_obs *obs, struct zcopy_obs_counts *c);
 /* Ends the observation: final counts, references dropped. */

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Observations that user space starts on its own sockets (netlink
- * OBSERVE_*): ids, ownership by the netlink socket that asked, limits, and
- * the end of all of them when that socket closes.
+ * Observations that user space starts on its own sockets or on a cgroup
+ * (netlink OBSERVE_*): ids, ownership by the netlink socket that asked,
+ * limits, and the end of all of them when that socket closes.
  *
  * The owner is the netlink socket itself, not its port id: NETLINK_URELEASE
  * comes after the port id is free, when another socket may have bound it.
  */
+#include <linux/capability.h>
+#include <linux/cgroup.h>
 #include <linux/cred.h>
+#include <linux/file.h>
 #include <linux/idr.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -55,8 +58,9 @@ static unsigned int zcopy_obs_users_of(kuid_t euid)
 }
 
 int zcopy_obs_user_start(struct sock *owner, u32 portid, struct sock *sk,
-			 struct file *file, u64 *id)
+			 struct file *file, struct cgroup *cgrp, u64 *id)
 {
+	struct zcopy_obs *obs;
 	struct zcopy_obs_user *u;
 	int ret;
 
@@ -77,12 +81,17 @@ int zcopy_obs_user_start(struct sock *owner, u32 portid, struct sock *sk,
 	if (ret < 0)
 		goto err;
 	*id = ret;
-	u->obs = zcopy_obs_start(sk, file, ZCOPY_PROBES_ALL);
-	if (!u->obs) {
-		idr_remove(&zcopy_obs_users, ret);
-		ret = -ENOMEM;
+	if (cgrp)
+		obs = zcopy_obs_start_cgroup(cgrp, ZCOPY_PROBES_ALL);
+	else
+		obs = zcopy_obs_start(sk, file, ZCOPY_PROBES_ALL) ?:
+		      ERR_PTR(-ENOMEM);
+	if (IS_ERR(obs)) {
+		idr_remove(&zcopy_obs_users, *id);
+		ret = PTR_ERR(obs);
 		goto err;
 	}
+	u->obs = obs;
 	sock_hold(owner);
 	u->owner = owner;
 	zcopy_obs_users_count++;
@@ -93,6 +102,48 @@ int zcopy_obs_user_start(struct sock *owner, u32 portid, struct sock *sk,
 err:
 	mutex_unlock(&zcopy_obs_users_lock);
 	kfree(u);
+	return ret;
+}
+
+/*
+ * The cgroup (v2) of directory fd, if the caller may observe it: with
+ * CAP_NET_ADMIN or CAP_PERFMON, or as the owner of its directory (what
+ * delegating a cgroup to a user makes it). -EBADF, -EPERM.
+ */
+int zcopy_obs_user_cgroup(int fd, struct cgroup **cgrp,
+			  struct netlink_ext_ack *extack)
+{
+	struct cgroup *cg;
+	struct file *f;
+	int ret = 0;
+
+	f = fget(fd);
+	if (!f) {
+		NL_SET_ERR_MSG(extack, "bad cgroup descriptor");
+		return -EBADF;
+	}
+	cg = cgroup_get_from_fd(fd);
+	if (IS_ERR(cg)) {
+		NL_SET_ERR_MSG(extack, "not a cgroup v2 directory");
+		ret = PTR_ERR(cg);
+		goto out;
+	}
+	/* The same directory: fd may have changed since fget(). */
+	if (file_inode(f)->i_private != cg->kn) {
+		NL_SET_ERR_MSG(extack, "cgroup descriptor changed");
+		ret = -EBADF;
+	} else if (!capable(CAP_NET_ADMIN) && !perfmon_capable() &&
+		   !uid_eq(file_inode(f)->i_uid, current_fsuid())) {
+		NL_SET_ERR_MSG(extack,
+			       "observing a cgroup needs CAP_NET_ADMIN, CAP_PERFMON or to own it");
+		ret = -EPERM;
+	}
+	if (ret)
+		cgroup_put(cg);
+	else
+		*cgrp = cg;
+out:
+	fput(f);
 	return ret;
 }
 

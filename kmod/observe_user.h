@@ -8,7 +8,9 @@
 
 #include <linux/types.h>
 
+struct cgroup;
 struct file;
+struct netlink_ext_ack;
 struct sock;
 struct zcopy_obs_counts;
 
@@ -16,11 +18,19 @@ int zcopy_obs_users_init(void);
 void zcopy_obs_users_exit(void);
 
 /*
- * owner: the requesting netlink socket (NETLINK_CB(skb).sk), portid its
- * port id. 0 and *id, -EAGAIN over either limit, -ENOMEM.
+ * Observes sk (pages of file by reference), or with cgrp non-NULL every
+ * TCP socket of that cgroup (sk and file NULL). owner: the requesting
+ * netlink socket (NETLINK_CB(skb).sk), portid its port id. 0 and *id,
+ * -EAGAIN over either limit, -ENOMEM, -EOPNOTSUPP (cgroup, not here).
  */
 int zcopy_obs_user_start(struct sock *owner, u32 portid, struct sock *sk,
-			 struct file *file, u64 *id);
+			 struct file *file, struct cgroup *cgrp, u64 *id);
+/*
+ * The cgroup v2 of directory fd, referenced, if the caller may observe
+ * it; else -EBADF or -EPERM, and extack says why.
+ */
+int zcopy_obs_user_cgroup(int fd, struct cgroup **cgrp,
+			  struct netlink_ext_ack *extack);
 /* The counts of owner's observation id, ended if stop; or -ENOENT. */
 int zcopy_obs_user_read(struct sock *owner, u64 id, bool stop,
 			struct zcopy_obs_counts *c);

@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # A developer's quick loop: build the module for one kernel, the tool and
-# the selftests, then run only the named test programs in that kernel's
-# VM (no bats, no fuzz, no bench).
+# the selftests, then run only the named test programs, and the named
+# bats files of selftests/tool/vm, in that kernel's VM (no fuzz, no
+# bench).
 #
-#   scripts/vm-test.sh 6.1|6.12|debug TEST_PROGRAM...
+#   scripts/vm-test.sh 6.1|6.12|debug TEST_PROGRAM|NAME.bats...
 #
 # debug boots build/debug-kernel (make debug-kernel first). The guest's
 # TAP goes to stdout; the VM's files stay in build/vm-test/<kernel>/.
@@ -14,7 +15,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
-(($# >= 2)) || { sed -n 5,10p "$0" >&2; exit 2; }
+(($# >= 2)) || { sed -n 5,11p "$0" >&2; exit 2; }
 which=$1
 shift
 
@@ -42,8 +43,14 @@ tests=$out/tests
 bats=$out/no-bats
 rm -rf "$tests"
 mkdir -p "$tests" "$bats"
+rm -rf "$bats"
+mkdir -p "$bats"
 for t in "$@"; do
-	cp "build/selftests/$t" "$tests/"
+	if [[ $t == *.bats ]]; then
+		cp "selftests/tool/vm/$t" selftests/tool/vm/helper.bash "$bats/"
+	else
+		cp "build/selftests/$t" "$tests/"
+	fi
 done
 
 vm_args=(--mode tests --out "$out/vm" --module "build/$kver/mod/kmod/zcopy.ko"

@@ -16,18 +16,16 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/errqueue.h>
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <netlink/genl/genl.h>
 
 #include "kselftest_harness.h"
+#include "zcopy_observe_lib.h"
 #include "zcopy_test_lib.h"
 #include "zcopy_xfer_lib.h"
 
@@ -37,18 +35,6 @@
 #define KPROBES_LIST	"/sys/kernel/debug/kprobes/list"
 /* The module parameter max_user_observations' default. */
 #define USER_LIMIT	32
-
-#ifndef SO_ZEROCOPY
-#define SO_ZEROCOPY	60
-#endif
-#ifndef MSG_ZEROCOPY
-#define MSG_ZEROCOPY	0x4000000
-#endif
-
-struct observed {
-	uint64_t v[ZCOPY_OBSERVE_A_MAX + 1];
-	char dev[16];
-};
 
 struct observe_fds {
 	int file, sock;
@@ -66,74 +52,19 @@ static int put_observe_fds(struct nl_msg *msg, void *arg)
 	return ret;
 }
 
-static int put_observe_id(struct nl_msg *msg, void *arg)
-{
-	return nla_put_u64(msg, ZCOPY_A_OBSERVE_ID, *(uint64_t *)arg);
-}
-
-/* The OBSERVE nest of a reply; -EBADMSG if it is not there. */
-static int parse_observed(struct zcopy_nl_reply *reply, struct observed *o)
-{
-	struct nlattr *tb[ZCOPY_OBSERVE_A_MAX + 1];
-	int i;
-
-	memset(o, 0, sizeof(*o));
-	if (!reply->attrs[ZCOPY_A_OBSERVE] ||
-	    nla_parse_nested(tb, ZCOPY_OBSERVE_A_MAX,
-			     reply->attrs[ZCOPY_A_OBSERVE], NULL))
-		return -EBADMSG;
-	for (i = ZCOPY_OBSERVE_A_ID; i <= ZCOPY_OBSERVE_A_MAX; i++) {
-		if (i == ZCOPY_OBSERVE_A_EGRESS_DEV || !tb[i])
-			continue;
-		o->v[i] = nla_get_u64(tb[i]);
-	}
-	if (tb[ZCOPY_OBSERVE_A_EGRESS_DEV])
-		nla_strlcpy(o->dev, tb[ZCOPY_OBSERVE_A_EGRESS_DEV],
-			    sizeof(o->dev));
-	return 0;
-}
-
 static int observe_start(struct zcopy_nl *nl, int file, int sock,
 			 uint64_t *id, struct zcopy_nl_reply *reply)
 {
 	struct observe_fds fds = { .file = file, .sock = sock };
-	struct observed o;
+	struct zcopy_observed o;
 	int ret;
 
 	ret = zcopy_nl_request(nl, ZCOPY_CMD_OBSERVE_START, put_observe_fds,
 			       &fds, reply);
-	if (!ret && !parse_observed(reply, &o))
+	if (!ret && !zcopy_parse_observed(reply, &o))
 		*id = o.v[ZCOPY_OBSERVE_A_ID];
 	zcopy_nl_reply_free(reply);
 	return ret;
-}
-
-static int observe_end(struct zcopy_nl *nl, uint8_t cmd, uint64_t id,
-		       struct observed *o)
-{
-	struct zcopy_nl_reply reply;
-	int ret;
-
-	ret = zcopy_nl_request(nl, cmd, put_observe_id, &id, &reply);
-	if (!ret)
-		ret = parse_observed(&reply, o);
-	zcopy_nl_reply_free(&reply);
-	return ret;
-}
-
-/* Until the peer acknowledged all the socket holds: all was transmitted. */
-static int wait_outq_empty(int sock)
-{
-	int outq, i;
-
-	for (i = 0; i < TIMEOUT_MS; i++) {
-		if (ioctl(sock, SIOCOUTQ, &outq))
-			return -errno;
-		if (!outq)
-			return 0;
-		usleep(1000);
-	}
-	return -ETIMEDOUT;
 }
 
 static uint64_t stats_counter(struct zcopy_nl *nl, int attr)
@@ -149,95 +80,6 @@ static uint64_t stats_counter(struct zcopy_nl *nl, int attr)
 		v = nla_get_u64(tb[attr]);
 	zcopy_nl_reply_free(&reply);
 	return v;
-}
-
-enum user_method { BY_SENDFILE, BY_WRITE, BY_MSG_ZEROCOPY };
-
-static int send_sendfile(int sock, int file)
-{
-	off_t off = 0;
-
-	while ((uint64_t)off < SIZE_1M)
-		if (sendfile(sock, file, &off, SIZE_1M - off) <= 0)
-			return -errno;
-	return 0;
-}
-
-static int send_write(int sock, int file)
-{
-	char buf[65536];
-	ssize_t got, put, done;
-
-	while ((got = read(file, buf, sizeof(buf))) > 0)
-		for (done = 0; done < got; done += put) {
-			put = write(sock, buf + done, got - done);
-			if (put <= 0)
-				return -errno;
-		}
-	return got ? -errno : 0;
-}
-
-/* Waits for the completion notifications of sends [0, n). */
-static int zerocopy_reap(int sock, uint32_t n)
-{
-	uint32_t done = 0;
-	int i;
-
-	for (i = 0; i < TIMEOUT_MS && done < n; i++) {
-		char control[128];
-		struct msghdr msg = {
-			.msg_control = control,
-			.msg_controllen = sizeof(control),
-		};
-		struct sock_extended_err *serr;
-		struct cmsghdr *cm;
-
-		if (recvmsg(sock, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) {
-			if (errno != EAGAIN)
-				return -errno;
-			usleep(1000);
-			continue;
-		}
-		cm = CMSG_FIRSTHDR(&msg);
-		if (!cm)
-			return -EBADMSG;
-		serr = (struct sock_extended_err *)CMSG_DATA(cm);
-		if (serr->ee_origin != SO_EE_ORIGIN_ZEROCOPY)
-			return -EBADMSG;
-		done = serr->ee_data + 1;
-	}
-	return done == n ? 0 : -ETIMEDOUT;
-}
-
-static int send_msg_zerocopy(int sock, int file)
-{
-	const size_t chunk = 65536;
-	uint32_t sends = 0;
-	uint64_t off = 0;
-	int one = 1, ret;
-	char *map;
-
-	if (setsockopt(sock, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)))
-		return -errno;
-	map = mmap(NULL, SIZE_1M, PROT_READ, MAP_SHARED, file, 0);
-	if (map == MAP_FAILED)
-		return -errno;
-	while (off < SIZE_1M) {
-		size_t len = SIZE_1M - off < chunk ? SIZE_1M - off : chunk;
-		ssize_t put = send(sock, map + off, len, MSG_ZEROCOPY);
-
-		if (put <= 0) {
-			ret = -errno;
-			goto out;
-		}
-		off += put;
-		sends++;
-	}
-	/* The pages are the kernel's until it says it is done with them. */
-	ret = zerocopy_reap(sock, sends);
-out:
-	munmap(map, SIZE_1M);
-	return ret;
 }
 
 /* A receiver on path, a socket connected to it and FILE_1M open. */
@@ -257,8 +99,8 @@ static void rx_sock_file(struct __test_metadata *_metadata,
  * check what the receiver got and return what the observer saw.
  */
 static void observe_user_send(struct __test_metadata *_metadata,
-			      const char *path_name, enum user_method method,
-			      struct observed *o)
+			      const char *path_name, enum zcopy_user_method method,
+			      struct zcopy_observed *o)
 {
 	const struct zcopy_path *path = zcopy_path_by_name(path_name);
 	unsigned char want[SHA256_LEN];
@@ -276,20 +118,10 @@ static void observe_user_send(struct __test_metadata *_metadata,
 
 	ASSERT_EQ(0, observe_start(&nl, file, sock, &id, &reply));
 	ASSERT_NE(0, id);
-	switch (method) {
-	case BY_SENDFILE:
-		ret = send_sendfile(sock, file);
-		break;
-	case BY_WRITE:
-		ret = send_write(sock, file);
-		break;
-	default:
-		ret = send_msg_zerocopy(sock, file);
-		break;
-	}
+	ret = zcopy_user_send(sock, file, SIZE_1M, method);
 	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, wait_outq_empty(sock));
-	ASSERT_EQ(0, observe_end(&nl, ZCOPY_CMD_OBSERVE_STOP, id, o));
+	ASSERT_EQ(0, zcopy_wait_outq_empty(sock, TIMEOUT_MS));
+	ASSERT_EQ(0, zcopy_observe_end(&nl, ZCOPY_CMD_OBSERVE_STOP, id, o));
 	close(sock);
 	close(file);
 	zcopy_nl_close(&nl);
@@ -385,7 +217,7 @@ TEST_F_TIMEOUT(observe, user_sendfile_virtio, 120)
 {
 	const struct zcopy_path *path = zcopy_path_by_name("virtio");
 	bool sg = zcopy_path_has_sg(path);
-	struct observed o;
+	struct zcopy_observed o;
 
 	observe_user_send(_metadata, "virtio", BY_SENDFILE, &o);
 	EXPECT_EQ(sg ? 0 : SIZE_1M, o.v[ZCOPY_OBSERVE_A_COPIED_BYTES]);
@@ -395,7 +227,7 @@ TEST_F_TIMEOUT(observe, user_sendfile_virtio, 120)
 
 TEST_F_TIMEOUT(observe, user_write_veth, 120)
 {
-	struct observed o;
+	struct zcopy_observed o;
 
 	observe_user_send(_metadata, "veth", BY_WRITE, &o);
 	EXPECT_EQ(SIZE_1M, o.v[ZCOPY_OBSERVE_A_COPIED_BYTES]);
@@ -405,7 +237,7 @@ TEST_F_TIMEOUT(observe, user_write_veth, 120)
 /* Looped back, zero-copy pages are copied before the receiver sees them. */
 TEST_F_TIMEOUT(observe, user_msg_zerocopy_loopback, 120)
 {
-	struct observed o;
+	struct zcopy_observed o;
 
 	observe_user_send(_metadata, "loopback", BY_MSG_ZEROCOPY, &o);
 	EXPECT_EQ(SIZE_1M, o.v[ZCOPY_OBSERVE_A_COPIED_BYTES]);
@@ -417,7 +249,7 @@ TEST_F_TIMEOUT(observe, user_msg_zerocopy_loopback, 120)
 TEST_F_TIMEOUT(observe, user_msg_zerocopy_virtio, 120)
 {
 	const struct zcopy_path *path = zcopy_path_by_name("virtio");
-	struct observed o;
+	struct zcopy_observed o;
 
 	if (!zcopy_path_has_sg(path))
 		SKIP(return, "virtio-net without SG (hub backend)");
@@ -451,7 +283,7 @@ FIXTURE_TEARDOWN(nocsum)
 
 TEST_F_TIMEOUT(nocsum, user_sendfile_checksummed_in_software, 120)
 {
-	struct observed o;
+	struct zcopy_observed o;
 
 	observe_user_send(_metadata, "virtio", BY_SENDFILE, &o);
 	EXPECT_LE(SIZE_1M, o.v[ZCOPY_OBSERVE_A_SW_CSUM_BYTES]);
@@ -563,7 +395,7 @@ static void expect_start_fails(struct __test_metadata *_metadata,
 TEST_F(observe_api, bad_requests)
 {
 	int udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	struct observed o;
+	struct zcopy_observed o;
 
 	ASSERT_LE(0, udp);
 	expect_start_fails(_metadata, &self->nl, self->file, -2, -EINVAL,
@@ -582,17 +414,17 @@ TEST_F(observe_api, bad_requests)
 			   -EPROTONOSUPPORT, "socket is not a TCP socket");
 	close(udp);
 
-	EXPECT_EQ(-ENOENT, observe_end(&self->nl, ZCOPY_CMD_OBSERVE_READ,
-				       12345, &o));
-	EXPECT_EQ(-ENOENT, observe_end(&self->nl, ZCOPY_CMD_OBSERVE_STOP, 0,
-				       &o));
+	EXPECT_EQ(-ENOENT, zcopy_observe_end(&self->nl, ZCOPY_CMD_OBSERVE_READ,
+					     12345, &o));
+	EXPECT_EQ(-ENOENT, zcopy_observe_end(&self->nl, ZCOPY_CMD_OBSERVE_STOP,
+					     0, &o));
 }
 
 TEST_F(observe_api, read_stop_and_ownership)
 {
 	struct zcopy_nl_reply reply;
 	struct zcopy_nl other;
-	struct observed o;
+	struct zcopy_observed o;
 	uint64_t id = 0;
 
 	ASSERT_EQ(0, observe_start(&self->nl, self->file, self->sock, &id,
@@ -601,22 +433,22 @@ TEST_F(observe_api, read_stop_and_ownership)
 	EXPECT_EQ(1, stats_counter(&self->nl, ZCOPY_STATS_A_OBSERVATIONS));
 
 	ASSERT_EQ(0, write(self->sock, "observed", 8) == 8 ? 0 : -1);
-	ASSERT_EQ(0, wait_outq_empty(self->sock));
-	ASSERT_EQ(0, observe_end(&self->nl, ZCOPY_CMD_OBSERVE_READ, id, &o));
+	ASSERT_EQ(0, zcopy_wait_outq_empty(self->sock, TIMEOUT_MS));
+	ASSERT_EQ(0, zcopy_observe_end(&self->nl, ZCOPY_CMD_OBSERVE_READ, id, &o));
 	EXPECT_EQ(id, o.v[ZCOPY_OBSERVE_A_ID]);
 	EXPECT_EQ(8, o.v[ZCOPY_OBSERVE_A_BYTES]);
 	EXPECT_EQ(8, o.v[ZCOPY_OBSERVE_A_COPIED_BYTES]);
 
 	/* Another netlink socket does not own it. */
 	ASSERT_EQ(0, zcopy_nl_open(&other));
-	EXPECT_EQ(-ENOENT, observe_end(&other, ZCOPY_CMD_OBSERVE_READ, id, &o));
-	EXPECT_EQ(-ENOENT, observe_end(&other, ZCOPY_CMD_OBSERVE_STOP, id, &o));
+	EXPECT_EQ(-ENOENT, zcopy_observe_end(&other, ZCOPY_CMD_OBSERVE_READ, id, &o));
+	EXPECT_EQ(-ENOENT, zcopy_observe_end(&other, ZCOPY_CMD_OBSERVE_STOP, id, &o));
 	zcopy_nl_close(&other);
 
-	ASSERT_EQ(0, observe_end(&self->nl, ZCOPY_CMD_OBSERVE_STOP, id, &o));
+	ASSERT_EQ(0, zcopy_observe_end(&self->nl, ZCOPY_CMD_OBSERVE_STOP, id, &o));
 	EXPECT_EQ(8, o.v[ZCOPY_OBSERVE_A_BYTES]);
-	EXPECT_EQ(-ENOENT, observe_end(&self->nl, ZCOPY_CMD_OBSERVE_STOP, id,
-				       &o));
+	EXPECT_EQ(-ENOENT, zcopy_observe_end(&self->nl, ZCOPY_CMD_OBSERVE_STOP,
+					     id, &o));
 	EXPECT_EQ(0, stats_counter(&self->nl, ZCOPY_STATS_A_OBSERVATIONS));
 }
 
@@ -681,7 +513,7 @@ TEST_F(observe_api, per_user_limit)
 	uint64_t base = stats_counter(&self->nl, ZCOPY_STATS_A_OBSERVATIONS);
 	struct zcopy_nl_reply reply;
 	int report[2], go[2], status;
-	struct observed o;
+	struct zcopy_observed o;
 	char result = -1;
 	uint64_t id = 0;
 	pid_t pid;
@@ -702,7 +534,7 @@ TEST_F(observe_api, per_user_limit)
 	EXPECT_EQ(0, observe_start(&self->nl, self->file, self->sock, &id,
 				   &reply));
 	EXPECT_NE(0, id);
-	EXPECT_EQ(0, observe_end(&self->nl, ZCOPY_CMD_OBSERVE_STOP, id, &o));
+	EXPECT_EQ(0, zcopy_observe_end(&self->nl, ZCOPY_CMD_OBSERVE_STOP, id, &o));
 
 	ASSERT_EQ(1, write(go[1], "x", 1));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
@@ -789,7 +621,7 @@ TEST_F_TIMEOUT(arming, probes_only_while_observing, 120)
 	struct zcopy_receiver rx;
 	double t0, took;
 	uint64_t id = 0, ns;
-	struct observed o;
+	struct zcopy_observed o;
 	int file, sock;
 
 	/* Found at load, not left registered. */
@@ -814,9 +646,9 @@ TEST_F_TIMEOUT(arming, probes_only_while_observing, 120)
 	EXPECT_EQ(ZCOPY_PROBES_ALL,
 		  stats_counter(&self->nl, ZCOPY_STATS_A_OBSERVER_ARMED));
 
-	ASSERT_EQ(0, send_write(sock, file));
-	ASSERT_EQ(0, wait_outq_empty(sock));
-	ASSERT_EQ(0, observe_end(&self->nl, ZCOPY_CMD_OBSERVE_STOP, id, &o));
+	ASSERT_EQ(0, zcopy_user_send(sock, file, SIZE_1M, BY_WRITE));
+	ASSERT_EQ(0, zcopy_wait_outq_empty(sock, TIMEOUT_MS));
+	ASSERT_EQ(0, zcopy_observe_end(&self->nl, ZCOPY_CMD_OBSERVE_STOP, id, &o));
 	EXPECT_EQ(ZCOPY_PROBES_ALL, o.v[ZCOPY_OBSERVE_A_PROBES]);
 	EXPECT_EQ(SIZE_1M, o.v[ZCOPY_OBSERVE_A_BYTES]);
 	EXPECT_EQ(SIZE_1M, o.v[ZCOPY_OBSERVE_A_COPIED_BYTES]);
@@ -826,9 +658,8 @@ TEST_F_TIMEOUT(arming, probes_only_while_observing, 120)
 	EXPECT_TRUE(probes_gone(&self->nl));
 	/* Nothing observed: the probes cost nothing, not even a clock read. */
 	ns = stats_counter(&self->nl, ZCOPY_STATS_A_OBSERVER_NS);
-	ASSERT_EQ(0, lseek(file, 0, SEEK_SET));
-	ASSERT_EQ(0, send_write(sock, file));
-	ASSERT_EQ(0, wait_outq_empty(sock));
+	ASSERT_EQ(0, zcopy_user_send(sock, file, SIZE_1M, BY_WRITE));
+	ASSERT_EQ(0, zcopy_wait_outq_empty(sock, TIMEOUT_MS));
 	EXPECT_EQ(ns, stats_counter(&self->nl, ZCOPY_STATS_A_OBSERVER_NS));
 	close(sock);
 	close(file);
@@ -850,7 +681,7 @@ TEST_F_TIMEOUT(arming, a_job_registers_only_what_its_record_needs, 120)
 	struct zcopy_nl_reply reply;
 	struct zcopy_receiver rx;
 	uint64_t id = 0;
-	struct observed o;
+	struct zcopy_observed o;
 	int file, sock;
 
 	ASSERT_EQ(0, zcopy_write_file("/sys/module/zcopy/parameters/observe",
@@ -866,9 +697,9 @@ TEST_F_TIMEOUT(arming, a_job_registers_only_what_its_record_needs, 120)
 	EXPECT_EQ(5, kprobes_listed());
 	EXPECT_EQ(ZCOPY_PROBES_ALL,
 		  stats_counter(&self->nl, ZCOPY_STATS_A_OBSERVER_ARMED));
-	ASSERT_EQ(0, send_write(sock, file));
-	ASSERT_EQ(0, wait_outq_empty(sock));
-	ASSERT_EQ(0, observe_end(&self->nl, ZCOPY_CMD_OBSERVE_STOP, id, &o));
+	ASSERT_EQ(0, zcopy_user_send(sock, file, SIZE_1M, BY_WRITE));
+	ASSERT_EQ(0, zcopy_wait_outq_empty(sock, TIMEOUT_MS));
+	ASSERT_EQ(0, zcopy_observe_end(&self->nl, ZCOPY_CMD_OBSERVE_STOP, id, &o));
 	EXPECT_EQ(ZCOPY_PROBES_ALL, o.v[ZCOPY_OBSERVE_A_PROBES]);
 	EXPECT_EQ(SIZE_1M, o.v[ZCOPY_OBSERVE_A_BYTES]);
 	EXPECT_TRUE(probes_gone(&self->nl));

@@ -95,5 +95,6 @@ extern const struct cmd cmd_cancel;
 extern const struct cmd cmd_watch;
 extern const struct cmd cmd_sink;
 extern const struct cmd cmd_bench;
+extern const struct cmd cmd_observe;
 
 #endif /* ZCOPYCTL_CMD_H */

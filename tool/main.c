@@ -22,6 +22,7 @@ static const struct cmd *const commands[] = {
 	&cmd_cancel,
 	&cmd_watch,
 	&cmd_stats,
+	&cmd_observe,
 	&cmd_bench,
 	&cmd_sink,
 	&cmd_version,

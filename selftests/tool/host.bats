@@ -54,13 +54,14 @@ tool_version() {
 	assert_line --regexp '^  cancel +Cancel a queued or running job'
 	assert_line --regexp '^  watch +Print each transfer as it finishes'
 	assert_line --regexp '^  stats +Show the module-wide'
+	assert_line --regexp "^  observe +Observe a cgroup's TCP sending"
 	assert_line --regexp '^  bench +Benchmark the module'
 	assert_line --regexp '^  sink +Receive TCP connections'
 	assert_line --regexp '^  version +Show the version'
 	assert_line --regexp '^  help +List the commands'
 	# in the order of the dispatch table
 	assert_equal "$(sed -n 's/^  \([a-z][a-z]*\)  .*/\1/p' <<<"$output" | paste -s -d ' ')" \
-		'send list show cancel watch stats bench sink version help'
+		'send list show cancel watch stats observe bench sink version help'
 }
 
 @test "-h and --help: the same usage as help, exit 0" {
@@ -475,6 +476,27 @@ make_file() { # SIZE
 		assert_failure 1
 		assert_output ''
 		assert_stderr "$MODULE_NOT_LOADED"
+	done
+}
+
+@test "observe: module not loaded, exit 1, the command never runs" {
+	run --separate-stderr "$ZCOPYCTL" observe -- touch "$BATS_TEST_TMPDIR/ran"
+	assert_failure 1
+	assert_output ''
+	assert_stderr "$MODULE_NOT_LOADED"
+	[[ ! -e $BATS_TEST_TMPDIR/ran ]] || fail "the command ran"
+}
+
+@test "observe: usage errors, exit 2" {
+	local args
+
+	for args in "" "--cgroup /x -- true" "-d 1 -- true" "-i 0 -- true" \
+		"-i x --cgroup /x" "-d -1 --cgroup /x" "--bogus"; do
+		# shellcheck disable=SC2086 # split on purpose
+		run --separate-stderr "$ZCOPYCTL" observe $args
+		assert_failure 2
+		assert_output ''
+		refute_stderr --partial 'module not loaded'
 	done
 }
 

@@ -179,6 +179,10 @@ enum zcopy_cmd {
 	 * nest holding the new ID; READ (OBSERVE_ID) replies with the counters
 	 * so far; STOP (OBSERVE_ID) replies with them and ends the observation.
 	 * Observations end too when the netlink socket that started them closes.
+	 * START (CGROUP_FD) observes every TCP socket of a cgroup v2 and its
+	 * descendants instead: every transmission (retransmissions in BYTES
+	 * too), pages with a mapping (page cache, user memory) by reference;
+	 * needs CAP_NET_ADMIN or CAP_PERFMON, or to own the directory.
 	 */
 	ZCOPY_CMD_OBSERVE_START,
 	ZCOPY_CMD_OBSERVE_READ,
@@ -229,6 +233,7 @@ enum zcopy_attr {
 	ZCOPY_A_OBSERVE,	/* nest of zcopy_observe_attr */
 	ZCOPY_A_OBSERVE_ID,	/* u64 */
 	ZCOPY_A_OBSERVER_ERROR,	/* string, in STATS: why probes are missing */
+	ZCOPY_A_CGROUP_FD,	/* s32: OBSERVE_START of a cgroup v2 directory */
 
 	__ZCOPY_A_MAX,
 };

@@ -1,0 +1,127 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck disable=SC2016 # $names in single quotes are jq's
+# shellcheck disable=SC2154 # $stderr and $bg_status: bats and helper.bash
+#
+# zcopyctl observe in the test VM: programs that know nothing of zcopy,
+# run under `observe -- CMD`, send /data/f1m1 to a sink in netns peer
+# over virtio-net: busybox cat (sendfile(2)) by reference, socat (read
+# and write) copied; the exit status is CMD's; --cgroup follows a cgroup made
+# here, with live lines and --duration; nobody may not observe root's.
+
+load helper
+
+PEER=(ip netns exec "${ZCOPY_PEER_NETNS:-peer}")
+DATA=${ZCOPY_DATA:-/data}
+VIRTIO=${ZCOPY_PEER_VIRTIO:-192.0.2.2}
+CGROOT=/sys/fs/cgroup
+
+setup_file() {
+	require_zcopyctl
+	[[ $(id -u) == 0 ]] || fail "these tests run as root"
+	[[ -d /sys/module/zcopy ]] || fail "the zcopy module is not loaded"
+	command -v jq socat busybox >/dev/null ||
+		fail "jq, socat or busybox is missing"
+	awk -v d="$CGROOT" '$2 == d && $3 == "cgroup2" { f = 1 } END { exit !f }' \
+		/proc/mounts || fail "no cgroup v2 at $CGROOT"
+}
+
+teardown() {
+	teardown_bg
+	[[ -z ${CG:-} ]] || rmdir "$CG" 2>/dev/null || true
+}
+
+# The summary, the last line of `observe -j`'s $output.
+summary() {
+	local last=${lines[${#lines[@]} - 1]}
+
+	jq -e '.type == "summary"' <<<"$last" >/dev/null ||
+		fail "no summary line: $output"
+	set_output "$last"
+}
+
+# A sink in peer for one connection; then `observe -j` with ARGS (the
+# word PORT becomes the sink's port). The sink must get all of f1m1;
+# $output is the summary.
+observe_send() { # ARGS...
+	local args=() a sum size
+
+	size=$(stat -c %s "$DATA/f1m1")
+	start_sink "${PEER[@]}" -- --count 1 -j
+	for a in "$@"; do
+		args+=("${a//PORT/$SINK_PORT}")
+	done
+	run --separate-stderr "$ZCOPYCTL" observe -j "${args[@]}"
+	assert_success
+	summary
+	sum=$output
+	finish_sink
+	assert_jq --argjson n "$size" '.bytes == $n'
+	set_output "$sum"
+	assert_jq --argjson n "$size" --arg dev "${ZCOPY_DEV_VIRTIO:-eth0}" \
+		'.bytes >= $n and .bytes == .copied + .by_ref and
+		 .egress_dev == $dev and .all_probes'
+}
+
+@test "observe -- busybox cat >/dev/tcp: sendfile(2) over virtio-net, 0.00 copies/B" {
+	observe_send -- bash -c "busybox cat $DATA/f1m1 >/dev/tcp/$VIRTIO/PORT"
+	assert_jq '.copied == 0 and .by_ref == .bytes and
+		   .copies_per_byte == 0 and .exit_status == 0'
+}
+
+@test "observe -- socat: read and write, every byte copied, 1.00 copies/B" {
+	observe_send -- socat -u "FILE:$DATA/f1m1" "TCP:$VIRTIO:PORT"
+	assert_jq '.by_ref == 0 and .copied == .bytes and
+		   .copies_per_byte == 1'
+}
+
+@test "observe -- CMD: the exit status is CMD's, its cgroup is gone after" {
+	run --separate-stderr "$ZCOPYCTL" observe -j -- sh -c 'exit 3'
+	assert_failure 3
+	summary
+	assert_jq '.exit_status == 3 and .bytes == 0 and .command == "sh"'
+	run find "$CGROOT" -maxdepth 1 -name 'zcopyctl-observe-*'
+	assert_output ''
+}
+
+@test "observe -- CMD that cannot run: 127, and the error" {
+	run --separate-stderr "$ZCOPYCTL" observe -- /nonexistent/cmd
+	assert_failure 127
+	[[ $stderr == *"/nonexistent/cmd: No such file or directory"* ]] ||
+		fail "stderr: $stderr"
+}
+
+@test "observe --cgroup -i -d: live lines, then the summary of that cgroup" {
+	local n
+
+	CG=$CGROOT/zcopy-bats-$$
+	mkdir "$CG"
+	start_sink "${PEER[@]}" -- --count 1 -j
+	start_bg "$BATS_TEST_TMPDIR/obs.out" "$BATS_TEST_TMPDIR/obs.err" \
+		"$ZCOPYCTL" observe -j -i 0.5 -d 4 --cgroup "$CG"
+	local obs=$BG_PID
+	sleep 1
+	bash -c "echo \$\$ >$CG/cgroup.procs &&
+		 exec busybox cat $DATA/f1m1 >/dev/tcp/$VIRTIO/$SINK_PORT"
+	finish_sink
+	wait_exit "$obs" 30
+	[[ $bg_status == 0 ]] || fail "observe exited $bg_status: $(cat "$BATS_TEST_TMPDIR/obs.err")"
+	set_output "$(<"$BATS_TEST_TMPDIR/obs.out")"
+	n=$(jq -s '[.[] | select(.type == "interval")] | length' <<<"$output")
+	((n >= 4)) || fail "$n live lines in 4 s at 0.5 s: $output"
+	jq -se --argjson n "$(stat -c %s "$DATA/f1m1")" \
+		'[.[] | select(.type == "interval") | .bytes] | add == $n' \
+		<<<"$output" >/dev/null || fail "intervals do not add up: $output"
+	summary
+	assert_jq --arg cg "$CG" --argjson n "$(stat -c %s "$DATA/f1m1")" \
+		'.cgroup == $cg and .bytes == $n and .copied == 0'
+}
+
+@test "observe as nobody: a root-owned cgroup is refused with the reason" {
+	CG=$CGROOT/zcopy-bats-$$
+	mkdir "$CG"
+	run --separate-stderr as_nobody "$ZCOPYCTL" observe -d 1 --cgroup "$CG"
+	assert_failure 1
+	output=$stderr
+	[[ $output == *"CAP_NET_ADMIN"* ]] || fail "output: $output"
+}

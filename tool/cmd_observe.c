@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcopyctl observe: is a program's sending really zero-copy? The module's
+ * observer on every TCP socket of a cgroup (v2): --cgroup PATH, or
+ * -- CMD [ARG...], which runs CMD in a fresh child cgroup of our own and
+ * observes it until CMD exits (and its sockets have sent what they held),
+ * as perf stat does. Every --interval
+ * seconds a line of what was sent in it; at the end (CMD's exit,
+ * --duration, SIGINT or SIGTERM) the totals and where the stack copied.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/magic.h>
+
+#include "cmd.h"
+#include "nl.h"
+#include "observation.h"
+#include "output.h"
+#include "signals.h"
+
+#define CGROUP_MOUNT	"/sys/fs/cgroup"
+
+struct observe_opts {
+	const char *cgroup;		/* --cgroup PATH, or NULL */
+	char **argv;			/* -- CMD [ARG...], or NULL */
+	double interval;		/* 0: no live lines */
+	double duration;		/* 0: until the end */
+};
+
+struct observe_run {
+	struct nl_ctx nl;
+	uint64_t id;
+	char made[PATH_MAX];		/* the cgroup made for CMD, or "" */
+	pid_t child;
+	int child_pidfd;
+	int go_fd;			/* CMD waits for this to close */
+	int status;			/* CMD's wait status */
+	struct observation last;	/* at the previous live line */
+	double start, last_at;
+	unsigned long lines;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double copies_per_byte(uint64_t copied, uint64_t bytes)
+{
+	return bytes ? (double)copied / (double)bytes : 0.0;
+}
+
+static const struct out_table_layout live_layout;
+static const struct out_table_layout live_layout_cont = { .no_header = true };
+
+/* One live line: what was sent since the previous one. */
+static int print_interval(struct observe_run *r, const struct observation *o,
+			  double at)
+{
+	uint64_t bytes = o->v[ZCOPY_OBSERVE_A_BYTES] -
+			 r->last.v[ZCOPY_OBSERVE_A_BYTES];
+	uint64_t copied = o->v[ZCOPY_OBSERVE_A_COPIED_BYTES] -
+			  r->last.v[ZCOPY_OBSERVE_A_COPIED_BYTES];
+	uint64_t ref = o->v[ZCOPY_OBSERVE_A_REF_BYTES] -
+		       r->last.v[ZCOPY_OBSERVE_A_REF_BYTES];
+
+	if (out_is_json()) {
+		out_open_object(NULL);
+		out_str("type", "interval");
+	} else {
+		out_open_table(NULL, r->lines ? &live_layout_cont : &live_layout);
+	}
+	out_double("time_s", at - r->start, 1);
+	out_bytes("bytes", bytes);
+	out_bytes("copied", copied);
+	out_bytes("by_ref", ref);
+	out_double("copies_per_byte", copies_per_byte(copied, bytes), 2);
+	out_u64("skbs", o->v[ZCOPY_OBSERVE_A_SKBS] -
+		r->last.v[ZCOPY_OBSERVE_A_SKBS]);
+	out_u64("frags", o->v[ZCOPY_OBSERVE_A_FRAGS] -
+		r->last.v[ZCOPY_OBSERVE_A_FRAGS]);
+	out_bytes("retrans", o->v[ZCOPY_OBSERVE_A_RETRANS_BYTES] -
+		  r->last.v[ZCOPY_OBSERVE_A_RETRANS_BYTES]);
+	out_str("dev", o->egress_dev[0] ? o->egress_dev : "-");
+	if (out_is_json())
+		out_close_object();
+	else
+		out_close_table();
+	r->last = *o;
+	r->last_at = at;
+	r->lines++;
+	return out_flush();
+}
+
+static void print_summary(const struct observe_opts *opts,
+			  const struct observe_run *r,
+			  const struct observation *o, double at)
+{
+	const uint64_t *v = o->v;
+
+	out_open_object(NULL);
+	if (out_is_json())
+		out_str("type", "summary");
+	if (opts->cgroup)
+		out_str("cgroup", opts->cgroup);
+	else
+		out_str("command", opts->argv[0]);
+	if (!opts->cgroup && WIFEXITED(r->status))
+		out_u64("exit_status", WEXITSTATUS(r->status));
+	else if (!opts->cgroup && WIFSIGNALED(r->status))
+		out_str("killed_by", strsignal(WTERMSIG(r->status)));
+	out_double("seconds", at - r->start, 3);
+	out_bytes("bytes", v[ZCOPY_OBSERVE_A_BYTES]);
+	out_bytes("copied", v[ZCOPY_OBSERVE_A_COPIED_BYTES]);
+	out_bytes("by_ref", v[ZCOPY_OBSERVE_A_REF_BYTES]);
+	out_double("copies_per_byte",
+		   copies_per_byte(v[ZCOPY_OBSERVE_A_COPIED_BYTES],
+				   v[ZCOPY_OBSERVE_A_BYTES]), 2);
+	out_u64("skbs", v[ZCOPY_OBSERVE_A_SKBS]);
+	out_u64("frags", v[ZCOPY_OBSERVE_A_FRAGS]);
+	out_bytes("dma_out", v[ZCOPY_OBSERVE_A_DMA_OUT_BYTES]);
+	out_bytes("retrans", v[ZCOPY_OBSERVE_A_RETRANS_BYTES]);
+	out_str("egress_dev", o->egress_dev[0] ? o->egress_dev : "-");
+	out_open_object("copies");
+	out_bytes("deferred_for_local_receiver",
+		  v[ZCOPY_OBSERVE_A_DEFERRED_COPY_BYTES]);
+	out_bytes("linearised", v[ZCOPY_OBSERVE_A_PULL_BYTES]);
+	out_bytes("copy_bits", v[ZCOPY_OBSERVE_A_COPY_BITS_BYTES]);
+	out_bytes("segmented_without_sg", v[ZCOPY_OBSERVE_A_SEGMENT_COPY_BYTES]);
+	out_bytes("software_checksum", v[ZCOPY_OBSERVE_A_SW_CSUM_BYTES]);
+	out_close_object();
+	out_bool("all_probes", (v[ZCOPY_OBSERVE_A_PROBES] & ZCOPY_PROBES_ALL) ==
+		 ZCOPY_PROBES_ALL);
+	out_close_object();
+}
+
+/* Our own cgroup v2 directory, from /proc/self/cgroup ("0::/path"). */
+static int own_cgroup(char *dir, size_t len)
+{
+	char line[PATH_MAX];
+	struct statfs fs;
+	int err = -ENOENT;
+	FILE *f;
+
+	if (statfs(CGROUP_MOUNT, &fs) || fs.f_type != CGROUP2_SUPER_MAGIC)
+		return -ENOTDIR;
+	f = fopen("/proc/self/cgroup", "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		if ((size_t)snprintf(dir, len, "%s%s", CGROUP_MOUNT,
+				     strcmp(line + 3, "/") ? line + 3 : "") >= len)
+			err = -ENAMETOOLONG;
+		else
+			err = 0;
+		break;
+	}
+	fclose(f);
+	return err;
+}
+
+/*
+ * CMD in a new child cgroup of ours, held until go_fd closes: it must not
+ * send a byte before the observation starts. Returns the cgroup's fd.
+ */
+static int start_command(const struct observe_opts *opts,
+			 struct observe_run *r)
+{
+	char own[PATH_MAX], procs[PATH_MAX + 16];
+	int go[2], dir_fd, err;
+	char c;
+
+	err = own_cgroup(own, sizeof(own));
+	if (err) {
+		pr_err("observe: no cgroup v2 at %s: %s", CGROUP_MOUNT,
+		       strerror(-err));
+		return err;
+	}
+	if ((size_t)snprintf(r->made, sizeof(r->made), "%s/zcopyctl-observe-%d",
+			     own, getpid()) >= sizeof(r->made))
+		return -ENAMETOOLONG;
+	if (mkdir(r->made, 0755)) {
+		err = -errno;
+		pr_err("observe: cannot make a cgroup in %s: %s (root, or a cgroup delegated to you)",
+		       own, strerror(-err));
+		r->made[0] = '\0';
+		return err;
+	}
+	dir_fd = open(r->made, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir_fd < 0 || pipe2(go, O_CLOEXEC)) {
+		err = -errno;
+		pr_err("observe: %s: %s", r->made, strerror(-err));
+		if (dir_fd >= 0)
+			close(dir_fd);
+		return err;
+	}
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", r->made);
+	r->child = fork();
+	if (r->child < 0) {
+		err = -errno;
+		close(go[0]);
+		close(go[1]);
+		close(dir_fd);
+		return err;
+	}
+	if (!r->child) {
+		int fd;
+
+		close(go[1]);
+		/* EOF: the observation started, or the tool died. */
+		if (read(go[0], &c, 1) != 0)
+			_exit(127);
+		fd = open(procs, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, "0", 1) != 1) {
+			fprintf(stderr, "zcopyctl observe: joining %s: %s\n",
+				procs, strerror(errno));
+			_exit(127);
+		}
+		close(fd);
+		execvp(opts->argv[0], opts->argv);
+		fprintf(stderr, "zcopyctl observe: %s: %s\n", opts->argv[0],
+			strerror(errno));
+		_exit(127);
+	}
+	close(go[0]);
+	r->go_fd = go[1];
+	r->child_pidfd = (int)syscall(SYS_pidfd_open, r->child, 0);
+	if (r->child_pidfd < 0) {
+		err = -errno;
+		pr_err("observe: pidfd_open: %s", strerror(-err));
+		close(dir_fd);
+		return err;
+	}
+	return dir_fd;
+}
+
+static void end_command(struct observe_run *r)
+{
+	if (r->go_fd >= 0)
+		close(r->go_fd);
+	r->go_fd = -1;
+	if (r->child > 0 && waitpid(r->child, &r->status, 0) < 0)
+		r->status = 0;
+	r->child = 0;
+	if (r->child_pidfd >= 0)
+		close(r->child_pidfd);
+	r->child_pidfd = -1;
+	if (r->made[0] && rmdir(r->made))
+		pr_err("observe: warning: removing %s: %s", r->made,
+		       strerror(errno));
+	r->made[0] = '\0';
+}
+
+/*
+ * CMD's sockets outlive it: closed ones still send what they hold. The
+ * summary waits until the cgroup's byte count has stood still for
+ * QUIET_S (at most SETTLE_MAX_S).
+ */
+#define QUIET_S		0.2
+#define SETTLE_MAX_S	10.0
+
+static void settle(struct observe_run *r)
+{
+	const struct timespec tick = { .tv_nsec = 50000000 };
+	double t0 = now_s(), still = t0;
+	uint64_t bytes = UINT64_MAX;
+	struct observation o;
+
+	while (now_s() - t0 < SETTLE_MAX_S && now_s() - still < QUIET_S) {
+		if (observation_read(&r->nl, r->id, false, &o))
+			return;
+		if (o.v[ZCOPY_OBSERVE_A_BYTES] != bytes) {
+			bytes = o.v[ZCOPY_OBSERVE_A_BYTES];
+			still = now_s();
+		}
+		nanosleep(&tick, NULL);
+	}
+}
+
+/* Until CMD exits, the duration is over or a signal; live lines. */
+static int follow(const struct observe_opts *opts, struct observe_run *r)
+{
+	struct pollfd pfd = { .fd = r->child_pidfd, .events = POLLIN };
+	double end = opts->duration ? r->start + opts->duration : 0;
+	sigset_t saved, wait_mask;
+	struct observation o;
+	int err;
+
+	stop_signals_catch(&saved, &wait_mask);
+	for (;;) {
+		double next = opts->interval ? r->last_at + opts->interval : 0;
+		double wake = next && end ? (next < end ? next : end) :
+			      next ? next : end;
+		struct timespec ts, *tsp = NULL;
+		double t = now_s(), left;
+
+		if (atomic_load(&stop_requested) || (end && t >= end))
+			return 0;
+		if (wake) {
+			left = wake > t ? wake - t : 0;
+			ts.tv_sec = (time_t)left;
+			ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+			tsp = &ts;
+		}
+		if (ppoll(&pfd, r->child_pidfd >= 0 ? 1 : 0, tsp,
+			  &wait_mask) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (pfd.revents & POLLIN)
+			return 0;
+		t = now_s();
+		if (next && t >= next) {
+			err = observation_read(&r->nl, r->id, false, &o);
+			if (err) {
+				nl_ctx_perror(&r->nl, err);
+				return err;
+			}
+			err = print_interval(r, &o, t);
+			if (err)
+				return err;
+		}
+	}
+}
+
+static int observe_cgroup(const struct observe_opts *opts)
+{
+	struct observe_run r = {
+		.child_pidfd = -1, .go_fd = -1,
+	};
+	struct observation o;
+	int dir_fd, err, ret = EXIT_FAIL;
+
+	err = nl_ctx_open(&r.nl);
+	if (err) {
+		nl_ctx_perror(&r.nl, err);
+		return EXIT_FAIL;
+	}
+	if (opts->cgroup) {
+		dir_fd = open(opts->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dir_fd < 0)
+			pr_err("observe: %s: %s", opts->cgroup, strerror(errno));
+	} else {
+		dir_fd = start_command(opts, &r);
+	}
+	if (dir_fd < 0)
+		goto out;
+	err = observation_start_cgroup(&r.nl, dir_fd, &r.id);
+	close(dir_fd);
+	if (err) {
+		nl_ctx_perror(&r.nl, err);
+		goto out;
+	}
+	r.start = now_s();
+	r.last_at = r.start;
+	/* Only now may CMD run. */
+	if (r.go_fd >= 0) {
+		close(r.go_fd);
+		r.go_fd = -1;
+	}
+	err = follow(opts, &r);
+	if (err && err != -EPIPE)
+		pr_err("observe: %s", strerror(-err));
+	if (r.child > 0) {
+		end_command(&r);
+		settle(&r);
+	}
+	err = observation_read(&r.nl, r.id, true, &o);
+	if (err) {
+		nl_ctx_perror(&r.nl, err);
+		goto out;
+	}
+	if (opts->interval && !out_is_json() && r.lines)
+		putchar('\n');
+	print_summary(opts, &r, &o, now_s());
+	if (out_flush())
+		goto out;
+	if (opts->cgroup)
+		ret = EXIT_OK;
+	else if (WIFEXITED(r.status))
+		ret = WEXITSTATUS(r.status);
+	else
+		ret = 128 + WTERMSIG(r.status);
+out:
+	if (r.child > 0) {
+		/* CMD never ran: it sees EOF before the go. */
+		kill(r.child, SIGKILL);
+		end_command(&r);
+	} else if (r.made[0]) {
+		end_command(&r);
+	}
+	nl_ctx_close(&r.nl);
+	return ret;
+}
+
+static const struct option observe_options[] = {
+	{ "cgroup",	required_argument, NULL, 'c' },
+	{ "interval",	required_argument, NULL, 'i' },
+	{ "duration",	required_argument, NULL, 'd' },
+	{ "json",	no_argument,	   NULL, 'j' },
+	{ "help",	no_argument,	   NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int parse_seconds(const struct cmd *cmd, const char *what,
+			 const char *arg, double *value)
+{
+	char *end;
+
+	errno = 0;
+	*value = strtod(arg, &end);
+	if (errno || end == arg || *end || !(*value > 0) || *value > 86400.0)
+		return cmd_usage_error(cmd, "--%s: '%s' is not a number of seconds in (0, 86400]",
+				       what, arg);
+	return CMD_CONTINUE;
+}
+
+static int observe_run(const struct cmd *cmd, int argc, char **argv)
+{
+	struct observe_opts opts = { 0 };
+	int opt, status;
+
+	while ((opt = cmd_getopt(cmd, argc, argv, &status)) != -1) {
+		switch (opt) {
+		case 'c':
+			opts.cgroup = optarg;
+			break;
+		case 'i':
+			status = parse_seconds(cmd, "interval", optarg, &opts.interval);
+			break;
+		case 'd':
+			status = parse_seconds(cmd, "duration", optarg, &opts.duration);
+			break;
+		case 'j':
+			out_set_json(true);
+			break;
+		}
+		if (status != CMD_CONTINUE)
+			return status;
+	}
+	if (status != CMD_CONTINUE)
+		return status;
+	if (optind < argc)
+		opts.argv = argv + optind;
+	if (!opts.cgroup == !opts.argv)
+		return cmd_usage_error(cmd, "give --cgroup PATH or -- CMD [ARG...], one of them");
+	if (opts.argv && opts.duration)
+		return cmd_usage_error(cmd, "--duration is for --cgroup: CMD's exit ends it");
+	return observe_cgroup(&opts);
+}
+
+const struct cmd cmd_observe = {
+	.name		= "observe",
+	.run		= observe_run,
+	.summary	= "Observe a cgroup's TCP sending: copied or by reference.",
+	.synopsis	= "[-j] [-i SECONDS] (--cgroup PATH [-d SECONDS] | -- CMD [ARG...])",
+	.options_help	=
+		"  -c, --cgroup PATH    every TCP socket of this cgroup v2 and its descendants\n"
+		"  -i, --interval S     a line of what was sent every S seconds\n"
+		"  -d, --duration S     stop after S seconds (--cgroup)\n"
+		"  -j, --json           one JSON object per line: intervals, then the summary\n",
+	.notes		=
+		"-- CMD [ARG...] runs CMD in a new child cgroup of zcopyctl's own and\n"
+		"observes it until CMD exits; the exit status is CMD's. SIGINT or SIGTERM\n"
+		"print the summary. Observing needs CAP_NET_ADMIN or CAP_PERFMON, or a\n"
+		"cgroup whose directory you own.\n",
+	.optstring	= "+c:i:d:jh",
+	.longopts	= observe_options,
+};

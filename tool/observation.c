@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcopyctl: the module's observer (ZCOPY_CMD_OBSERVE_*): start one, read
+ * its counters, stop it.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <netlink/attr.h>
+#include <netlink/genl/genl.h>
+
+#include "observation.h"
+
+struct observation_reply {
+	bool seen;
+	uint64_t id;
+	struct observation *o;
+};
+
+/* The OBSERVE nest of a reply: every counter there is, and the device. */
+static int parse_observation(struct nlmsghdr *nlh, void *arg)
+{
+	static struct nla_policy policy[ZCOPY_A_MAX + 1] = {
+		[ZCOPY_A_OBSERVE]	= { .type = NLA_NESTED },
+	};
+	struct nlattr *ob[ZCOPY_OBSERVE_A_MAX + 1];
+	struct nlattr *tb[ZCOPY_A_MAX + 1];
+	struct observation_reply *r = arg;
+	int i;
+
+	if (genlmsg_parse(nlh, 0, tb, ZCOPY_A_MAX, policy) < 0 ||
+	    !tb[ZCOPY_A_OBSERVE] ||
+	    nla_parse_nested(ob, ZCOPY_OBSERVE_A_MAX, tb[ZCOPY_A_OBSERVE],
+			     NULL) < 0)
+		return -EPROTO;
+	memset(r->o, 0, sizeof(*r->o));
+	for (i = ZCOPY_OBSERVE_A_ID; i <= ZCOPY_OBSERVE_A_MAX; i++) {
+		if (!ob[i])
+			continue;
+		if (i == ZCOPY_OBSERVE_A_EGRESS_DEV)
+			nla_strlcpy(r->o->egress_dev, ob[i],
+				    sizeof(r->o->egress_dev));
+		else if (nla_len(ob[i]) == sizeof(uint64_t))
+			r->o->v[i] = nla_get_u64(ob[i]);
+	}
+	r->id = r->o->v[ZCOPY_OBSERVE_A_ID];
+	r->seen = true;
+	return 0;
+}
+
+static int request(struct nl_ctx *ctx, const char *what, struct nl_msg *msg,
+		   struct observation *o, uint64_t *id)
+{
+	struct observation scratch;
+	struct observation_reply r = { .o = o ? o : &scratch };
+	int err;
+
+	err = nl_ctx_request(ctx, what, msg, parse_observation, &r);
+	if (!err && !r.seen)
+		err = -EPROTO;
+	if (!err && id)
+		*id = r.id;
+	return err;
+}
+
+int observation_start_socket(struct nl_ctx *ctx, int sock_fd, int file_fd,
+			     uint64_t *id)
+{
+	struct nl_msg *msg = nl_ctx_new_msg(ctx, ZCOPY_CMD_OBSERVE_START, 0);
+
+	if (!msg || nla_put_s32(msg, ZCOPY_A_SOCK_FD, sock_fd) < 0 ||
+	    nla_put_s32(msg, ZCOPY_A_FILE_FD, file_fd) < 0) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return request(ctx, "starting an observation", msg, NULL, id);
+}
+
+int observation_start_cgroup(struct nl_ctx *ctx, int cgroup_fd, uint64_t *id)
+{
+	struct nl_msg *msg = nl_ctx_new_msg(ctx, ZCOPY_CMD_OBSERVE_START, 0);
+
+	if (!msg || nla_put_s32(msg, ZCOPY_A_CGROUP_FD, cgroup_fd) < 0) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return request(ctx, "observing the cgroup", msg, NULL, id);
+}
+
+int observation_read(struct nl_ctx *ctx, uint64_t id, bool stop,
+		     struct observation *o)
+{
+	uint8_t cmd = stop ? ZCOPY_CMD_OBSERVE_STOP : ZCOPY_CMD_OBSERVE_READ;
+	struct nl_msg *msg = nl_ctx_new_msg(ctx, cmd, 0);
+
+	if (!msg || nla_put_u64(msg, ZCOPY_A_OBSERVE_ID, id) < 0) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return request(ctx, stop ? "stopping the observation" :
+		       "reading the observation", msg, o, NULL);
+}

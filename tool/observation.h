@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * zcopyctl: the module's observer (ZCOPY_CMD_OBSERVE_*), of a socket and
+ * a file, or of a cgroup.
+ */
+#ifndef ZCOPYCTL_OBSERVATION_H
+#define ZCOPYCTL_OBSERVATION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <linux/zcopy.h>
+
+#include "nl.h"
+
+struct observation {
+	uint64_t v[ZCOPY_OBSERVE_A_MAX + 1];	/* by ZCOPY_OBSERVE_A_* */
+	char egress_dev[16];
+};
+
+/* OBSERVE_START: 0 and *id, or -errno (the reason in ctx's extack). */
+int observation_start_socket(struct nl_ctx *ctx, int sock_fd, int file_fd,
+			     uint64_t *id);
+int observation_start_cgroup(struct nl_ctx *ctx, int cgroup_fd,
+			     uint64_t *id);
+/* OBSERVE_READ, or OBSERVE_STOP if stop: 0 and *o, or -errno. */
+int observation_read(struct nl_ctx *ctx, uint64_t id, bool stop,
+		     struct observation *o);
+
+#endif /* ZCOPYCTL_OBSERVATION_H */
