@@ -59,11 +59,14 @@ GUEST_MODULES=(virtio_pci virtio_blk virtio_net ext4 veth)
 GUEST_LOADABLE=(nbd fuse tls gcm ctr ghash_generic)
 modprobe_s() { /sbin/modprobe ${moddir:+-d "$moddir"} -S "$kver" "$@"; }
 
-# Real programs (busybox provides the rest). ethtool is optional; chrt
-# (util-linux) runs the bench's receivers SCHED_IDLE.
+# Real programs (busybox provides the rest); chrt (util-linux) runs the
+# bench's receivers SCHED_IDLE. Optional: ethtool, and the servers and
+# client the observer's tests run (nginx, lighttpd, curl: make deps).
 # ZCOPY_VM_EXTRA_PROGRAMS: more, for a developer (e.g. /usr/bin/perf).
-PROGRAMS=(/usr/bin/bash /usr/bin/jq /usr/sbin/ip /usr/bin/socat /usr/sbin/ethtool
-	/usr/bin/chrt ${ZCOPY_VM_EXTRA_PROGRAMS:-})
+PROGRAMS=(/usr/bin/bash /usr/bin/jq /usr/sbin/ip /usr/bin/socat /usr/bin/chrt
+	${ZCOPY_VM_EXTRA_PROGRAMS:-})
+OPTIONAL_PROGRAMS=(/usr/sbin/ethtool /usr/sbin/nginx /usr/sbin/lighttpd
+	/usr/bin/curl)
 
 root=$workdir/root
 rm -rf "$root"
@@ -106,12 +109,14 @@ put_prog() { # HOSTPATH [IMAGEPATH]
 }
 
 for p in "${PROGRAMS[@]}"; do
-	if [[ -x $p ]]; then
-		put_prog "$p"
-	elif [[ $p != */ethtool ]]; then
+	if [[ ! -x $p ]]; then
 		echo "mkinitramfs: $p missing" >&2
 		exit 1
 	fi
+	put_prog "$p"
+done
+for p in "${OPTIONAL_PROGRAMS[@]}"; do
+	[[ ! -x $p ]] || put_prog "$p"
 done
 
 # busybox applets as symlinks, never shadowing a real program copied above.
