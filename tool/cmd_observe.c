@@ -30,6 +30,7 @@
 #include "nl.h"
 #include "observation.h"
 #include "output.h"
+#include "prometheus.h"
 #include "signals.h"
 
 #define CGROUP_MOUNT	"/sys/fs/cgroup"
@@ -39,6 +40,7 @@ struct observe_opts {
 	char **argv;			/* -- CMD [ARG...], or NULL */
 	double interval;		/* 0: no live lines */
 	double duration;		/* 0: until the end */
+	const char *prometheus;		/* --prometheus FILE, or NULL */
 };
 
 struct observe_run {
@@ -149,6 +151,76 @@ static void print_summary(const struct observe_opts *opts,
 	out_bool("all_probes", (v[ZCOPY_OBSERVE_A_PROBES] & ZCOPY_PROBES_ALL) ==
 		 ZCOPY_PROBES_ALL);
 	out_close_object();
+}
+
+/* The observation's counters by Prometheus' conventions. */
+static const struct prom_counter {
+	int attr;
+	const char *name;
+	const char *help;
+} prom_counters[] = {
+	{ ZCOPY_OBSERVE_A_BYTES, "zcopy_observe_bytes_total",
+	  "TCP payload bytes transmitted, retransmissions included." },
+	{ ZCOPY_OBSERVE_A_COPIED_BYTES, "zcopy_observe_copied_bytes_total",
+	  "Of those, bytes the CPU copied." },
+	{ ZCOPY_OBSERVE_A_REF_BYTES, "zcopy_observe_by_reference_bytes_total",
+	  "Of those, bytes sent by page reference." },
+	{ ZCOPY_OBSERVE_A_DMA_OUT_BYTES, "zcopy_observe_dma_out_bytes_total",
+	  "Bytes sent by a device with a bus parent." },
+	{ ZCOPY_OBSERVE_A_RETRANS_BYTES,
+	  "zcopy_observe_retransmitted_bytes_total",
+	  "Bytes sent again." },
+	{ ZCOPY_OBSERVE_A_SKBS, "zcopy_observe_skbs_total",
+	  "Socket buffers transmitted." },
+	{ ZCOPY_OBSERVE_A_FRAGS, "zcopy_observe_frags_total",
+	  "Page fragments in them." },
+};
+
+static const struct prom_reason {
+	int attr;
+	const char *reason;
+} prom_reasons[] = {
+	{ ZCOPY_OBSERVE_A_DEFERRED_COPY_BYTES, "deferred_for_local_receiver" },
+	{ ZCOPY_OBSERVE_A_PULL_BYTES, "linearised" },
+	{ ZCOPY_OBSERVE_A_COPY_BITS_BYTES, "copy_bits" },
+	{ ZCOPY_OBSERVE_A_SEGMENT_COPY_BYTES, "segmented_without_sg" },
+	{ ZCOPY_OBSERVE_A_SW_CSUM_BYTES, "software_checksum" },
+};
+
+/* The file rewritten whole: a collector never reads half of it. */
+static int write_prometheus(const struct observe_opts *opts,
+			    const struct observation *o)
+{
+	const char *what = opts->cgroup ? "cgroup" : "command";
+	const char *who = opts->cgroup ? opts->cgroup : opts->argv[0];
+	struct prom_file p;
+	char base[512] = "", labels[640];
+	size_t i;
+	int err;
+
+	prom_label(base, sizeof(base), what, who);
+	err = prom_begin(&p, opts->prometheus);
+	if (err) {
+		pr_err("observe: %s: %s", opts->prometheus, strerror(-err));
+		return err;
+	}
+	for (i = 0; i < ARRAY_SIZE(prom_counters); i++)
+		prom_sample(&p, prom_counters[i].name, "counter",
+			    prom_counters[i].help, base,
+			    (double)o->v[prom_counters[i].attr]);
+	for (i = 0; i < ARRAY_SIZE(prom_reasons); i++) {
+		snprintf(labels, sizeof(labels), "%s", base);
+		prom_label(labels, sizeof(labels), "reason",
+			   prom_reasons[i].reason);
+		prom_sample(&p, "zcopy_observe_stack_copy_bytes_total",
+			    "counter", i ? NULL :
+			    "Bytes the stack copied or checksummed, by where.",
+			    labels, (double)o->v[prom_reasons[i].attr]);
+	}
+	err = prom_commit(&p);
+	if (err)
+		pr_err("observe: %s: %s", opts->prometheus, strerror(-err));
+	return err;
 }
 
 /* Our own cgroup v2 directory, from /proc/self/cgroup ("0::/path"). */
@@ -338,6 +410,8 @@ static int follow(const struct observe_opts *opts, struct observe_run *r)
 				return err;
 			}
 			err = print_interval(r, &o, t);
+			if (!err && opts->prometheus)
+				err = write_prometheus(opts, &o);
 			if (err)
 				return err;
 		}
@@ -396,6 +470,8 @@ static int observe_cgroup(const struct observe_opts *opts)
 	print_summary(opts, &r, &o, now_s());
 	if (out_flush())
 		goto out;
+	if (opts->prometheus && write_prometheus(opts, &o))
+		goto out;
 	if (opts->cgroup)
 		ret = EXIT_OK;
 	else if (WIFEXITED(r.status))
@@ -418,6 +494,7 @@ static const struct option observe_options[] = {
 	{ "cgroup",	required_argument, NULL, 'c' },
 	{ "interval",	required_argument, NULL, 'i' },
 	{ "duration",	required_argument, NULL, 'd' },
+	{ "prometheus",	required_argument, NULL, 'P' },
 	{ "json",	no_argument,	   NULL, 'j' },
 	{ "help",	no_argument,	   NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -452,6 +529,9 @@ static int observe_run(const struct cmd *cmd, int argc, char **argv)
 		case 'd':
 			status = parse_seconds(cmd, "duration", optarg, &opts.duration);
 			break;
+		case 'P':
+			opts.prometheus = optarg;
+			break;
 		case 'j':
 			out_set_json(true);
 			break;
@@ -474,17 +554,19 @@ const struct cmd cmd_observe = {
 	.name		= "observe",
 	.run		= observe_run,
 	.summary	= "Observe a cgroup's TCP sending: copied or by reference.",
-	.synopsis	= "[-j] [-i SECONDS] (--cgroup PATH [-d SECONDS] | -- CMD [ARG...])",
+	.synopsis	= "[-j] [-i S] [-P FILE] (--cgroup PATH [-d S] | -- CMD [ARG...])",
 	.options_help	=
 		"  -c, --cgroup PATH    every TCP socket of this cgroup v2 and its descendants\n"
 		"  -i, --interval S     a line of what was sent every S seconds\n"
 		"  -d, --duration S     stop after S seconds (--cgroup)\n"
+		"  -P, --prometheus FILE  the counters in Prometheus' text format,\n"
+		"                       rewritten with each line and at the end\n"
 		"  -j, --json           one JSON object per line: intervals, then the summary\n",
 	.notes		=
 		"-- CMD [ARG...] runs CMD in a new child cgroup of zcopyctl's own and\n"
 		"observes it until CMD exits; the exit status is CMD's. SIGINT or SIGTERM\n"
 		"print the summary. Observing needs CAP_NET_ADMIN or CAP_PERFMON, or a\n"
 		"cgroup whose directory you own.\n",
-	.optstring	= "+c:i:d:jh",
+	.optstring	= "+c:i:d:P:jh",
 	.longopts	= observe_options,
 };

@@ -158,13 +158,14 @@ tool_version() {
 	assert_stderr --partial "zcopyctl help: unknown command 'frobnicate'"
 }
 
-@test "command usage lines: version and stats take -j" {
+@test "command usage lines: version takes -j, stats -j and -P" {
 	run "$ZCOPYCTL" version --help
 	assert_line --index 0 'Usage: zcopyctl version [-j]'
 	assert_line --regexp '^  -j, --json +'
 	run "$ZCOPYCTL" stats --help
-	assert_line --index 0 'Usage: zcopyctl stats [-j]'
+	assert_line --index 0 'Usage: zcopyctl stats [-j] [-P FILE]'
 	assert_line --regexp '^  -j, --json +'
+	assert_line --regexp '^  -P, --prometheus FILE +'
 }
 
 @test "command usage lines: send, list, show, cancel, watch, sink" {

@@ -125,3 +125,29 @@ observe_send() { # ARGS...
 	output=$stderr
 	[[ $output == *"CAP_NET_ADMIN"* ]] || fail "output: $output"
 }
+
+# Every line of a Prometheus text file: a comment or NAME{LABELS} VALUE.
+assert_prometheus_text() { # FILE
+	local bad
+
+	bad=$(grep -vE '^(# (HELP|TYPE) [a-z_]+ .+|[a-z_:][a-z0-9_:]*(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? [0-9.e+-]+)$' "$1" || true)
+	[[ -z $bad ]] || fail "not Prometheus text: $bad"
+}
+
+@test "observe -P FILE: the summary's counters in Prometheus' text format" {
+	local prom=$BATS_TEST_TMPDIR/observe.prom
+
+	observe_send -P "$prom" -- socat -u "FILE:$DATA/f1m1" "TCP:$VIRTIO:PORT"
+	assert_prometheus_text "$prom"
+	grep -qx '# TYPE zcopy_observe_bytes_total counter' "$prom" ||
+		fail "no TYPE line: $(cat "$prom")"
+	grep -qx "zcopy_observe_bytes_total{command=\"socat\"} $(jq .bytes <<<"$output")" "$prom" ||
+		fail "bytes differ from the summary: $(cat "$prom")"
+	grep -qx "zcopy_observe_copied_bytes_total{command=\"socat\"} $(jq .copied <<<"$output")" "$prom" ||
+		fail "copied differs from the summary: $(cat "$prom")"
+	grep -qx 'zcopy_observe_stack_copy_bytes_total{command="socat",reason="software_checksum"} 0' "$prom" ||
+		fail "no reason label: $(cat "$prom")"
+	run find "$BATS_TEST_TMPDIR" -name 'observe.prom.*'
+	assert_output ''
+}
+

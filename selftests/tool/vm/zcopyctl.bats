@@ -120,6 +120,24 @@ stats_keys_json() {
 	assert_jq '.observer_probes == 127 and (has("observer_error") | not)'
 }
 
+@test "stats -P FILE: the 21 counters in Prometheus' text format too" {
+	local prom=$BATS_TEST_TMPDIR/zcopy.prom n
+
+	run --separate-stderr "$ZCOPYCTL" stats -j -P "$prom"
+	assert_success
+	assert_json_document
+	# counters end in _total, gauges do not; one HELP and TYPE each
+	n=$(grep -c '^# TYPE zcopy_[a-z_]* \(counter\|gauge\)$' "$prom")
+	((n == 21)) || fail "$n TYPE lines: $(cat "$prom")"
+	grep -qx '# TYPE zcopy_jobs_submitted_total counter' "$prom" ||
+		fail "$(cat "$prom")"
+	grep -qx '# TYPE zcopy_jobs_running gauge' "$prom" || fail "$(cat "$prom")"
+	grep -qx "zcopy_jobs_submitted_total $(jq .jobs_submitted <<<"$output")" \
+		"$prom" || fail "jobs_submitted differs: $(cat "$prom")"
+	grep -qx "zcopy_observer_probes 127" "$prom" || fail "$(cat "$prom")"
+	[[ $(stat -c %a "$prom") == 644 ]] || fail "mode $(stat -c %a "$prom")"
+}
+
 @test "stats as nobody: allowed, same 21 counters" {
 	run --separate-stderr as_nobody "$ZCOPYCTL" stats -j
 	assert_success
