@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <sys/socket.h>
 
@@ -18,6 +19,11 @@
 static const int fd_errs[] = {
 	EINVAL, ERANGE, EBADF, ENOTSOCK, EPROTONOSUPPORT, ENOTCONN, EOVERFLOW,
 	EOPNOTSUPP, EAGAIN, ENOMEM, EMSGSIZE,
+};
+
+/* Observing a cgroup: also EPERM (a cgroup nobody may observe). */
+static const int cgroup_errs[] = {
+	EINVAL, ERANGE, EBADF, EOPNOTSUPP, EAGAIN, ENOMEM, EMSGSIZE, EPERM,
 };
 
 /* And a path and an address: opening, resolving, connecting. */
@@ -462,21 +468,40 @@ bad:
 	return false;
 }
 
+/* The root cgroup v2's directory, opened once; -1 without one. */
+static int cgroup_root_fd(void)
+{
+	static int fd = -2;
+
+	if (fd == -2)
+		fd = open("/sys/fs/cgroup", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd;
+}
+
 void op_nl_observe_start(void)
 {
+	struct errset errs = errlist(fd_errs, ARRAY_SIZE(fd_errs));
 	struct observe_reply r = {};
 	struct job_fds j;
 	bool bad = false;
 
 	pick_job_fds(&j);
 	msg_init(&req, family_id, NLM_F_ACK, ZCOPY_CMD_OBSERVE_START, 1);
-	if (chance(97))
-		put_u32_fuzzed(ZCOPY_A_FILE_FD, j.file_fd, &bad);
-	if (chance(97))
-		put_u32_fuzzed(ZCOPY_A_SOCK_FD, j.sock_fd, &bad);
+	if (chance(20)) {
+		/* A cgroup (root's: nobody's to observe), or any other fd. */
+		put_u32_fuzzed(ZCOPY_A_CGROUP_FD, chance(60) ? cgroup_root_fd() :
+			       chance(50) ? j.file_fd : j.sock_fd, &bad);
+		if (chance(10))
+			put_u32_fuzzed(ZCOPY_A_SOCK_FD, j.sock_fd, &bad);
+		errs = errlist(cgroup_errs, ARRAY_SIZE(cgroup_errs));
+	} else {
+		if (chance(97))
+			put_u32_fuzzed(ZCOPY_A_FILE_FD, j.file_fd, &bad);
+		if (chance(97))
+			put_u32_fuzzed(ZCOPY_A_SOCK_FD, j.sock_fd, &bad);
+	}
 	bad |= fuzz_header();
-	if (!nl_transact(&nl, false, observe_msg, &r,
-			 errlist(fd_errs, ARRAY_SIZE(fd_errs)),
+	if (!nl_transact(&nl, false, observe_msg, &r, errs,
 			 "nl OBSERVE_START")) {
 		if (!r.seen || !r.id)
 			fail("OBSERVE_START: no id");
