@@ -163,7 +163,9 @@ class Cells:
             if not isinstance(c, dict):
                 continue
             size = num(c.get("size"))
-            key = (c.get("path"), c.get("method"), c.get("observer") is not False,
+            variant = "cgroup" if c.get("cgroup_observed") is True else \
+                c.get("observer") is not False
+            key = (c.get("path"), c.get("method"), variant,
                    int(size) if size is not None else None, c.get("cache"))
             self.by_key[key] = c
         keys = list(self.by_key)
@@ -332,7 +334,8 @@ def md_escape(s):
 
 
 def method_label(m, observer=True):
-    return f"`{m}`" + ("" if observer else " (observer off)")
+    return f"`{m}`" + {True: "", False: " (observer off)",
+                       "cgroup": " (cgroup observed)"}[observer]
 
 
 def verdict(v, ok):
@@ -392,6 +395,15 @@ def observer_by_difference(cells, path, size):
                     None)
 
 
+def cgroup_observed_by_difference(cells, path, size):
+    on = stat(cells.get(path, "sendfile", size, "hot", "cgroup"), CPU)
+    off = stat(cells.get(path, "sendfile", size, "hot", False), CPU)
+    r = ratio(on, off)
+    return Measured(r - 1 if r is not None else None,
+                    f"cgroup {fmt_value(CPU, on, False)} / unobserved "
+                    f"{fmt_value(CPU, off)}", None)
+
+
 def observer_direct(cells, path, size):
     c = cells.get(path, "zcopy_sg", size, "hot")
     obs, cpu = stat(c, "observer_ns_per_mib"), stat(c, CPU)
@@ -447,6 +459,12 @@ TARGETS = [
            observer_by_difference,
            "the observer (copy and DMA accounting) must be cheap enough to "
            "leave on"),
+    Target("cost of observing a busy cgroup: sendfile sender CPU/MiB with "
+           "the sender's whole cgroup observed / unobserved - 1", "big",
+           "<= 3 %", lambda v: v <= 0.03, "pct", cgroup_observed_by_difference,
+           "`zcopyctl observe --cgroup` on a production server must not "
+           "change what it measures: every socket of the cgroup pays the "
+           "cgroup test, and every skb of it the classification"),
     Target("zcopy_sg_batch transfers/s / best of sendfile_batch and "
            "io_uring_splice_batch transfers/s", "4k", ">= 2.0",
            lambda v: v >= 2.0, "ratio", batch_vs_user_batch,
@@ -856,9 +874,10 @@ def tables(cells):
                     "copies per byte; v = verified, - = not (see below).",
                     ""]
             rows = []
-            for m, obs in [(m, True) for m in cells.methods] + [("zcopy_sg", False)]:
+            extra = [("zcopy_sg", False), ("sendfile", False), ("sendfile", "cgroup")]
+            for m, obs in [(m, True) for m in cells.methods] + extra:
                 cs = [cells.get(path, m, s, cache, obs) for s in sizes]
-                if any(cs) or obs:
+                if any(cs) or obs is True:
                     rows.append([method_label(m, obs)] + [cell_text(c) for c in cs])
             out += table(["method"] + [fmt_size(s) for s in sizes],
                          "l" * (len(sizes) + 1), rows) + [""]
@@ -999,7 +1018,9 @@ def errors(inputs):
     for d in inputs.documents():
         for c in d.errors():
             rows.append([md_escape(d.name), md_escape(c.get("path")),
-                         method_label(c.get("method"), c.get("observer") is not False),
+                         method_label(c.get("method"),
+                                      "cgroup" if c.get("cgroup_observed") is True
+                                      else c.get("observer") is not False),
                          fmt_size(num(c.get("size"))), md_escape(c.get("cache")),
                          md_escape(c.get("error"))])
     rows += [["-", "", "", "", "", md_escape(p)] for p in inputs.problems]

@@ -108,6 +108,7 @@ struct bench_env {
 	/* The observer (netlink): NULL when the family is missing. */
 	struct nl_ctx *nl;
 	bool observe_broken;		/* START refused once: do not retry */
+	int cgroup_fd;			/* our cgroup v2, -1: none */
 	char observe_why[NL_CTX_EXTACK_LEN + 64];
 };
 
@@ -119,6 +120,7 @@ struct bench_cell {
 	uint64_t size;
 	bool cold;
 	bool observer;			/* the module's observer switched on */
+	bool observe_cgroup;		/* our cgroup observed, not the socket */
 	unsigned int transfers_per_run;
 	unsigned int per_call;		/* transfers per ->transfer() */
 	struct bench_env *env;
@@ -202,6 +204,11 @@ struct bench_observation {
 /* OBSERVE_START on the cell's socket and file: 0 and *id, or -errno. */
 int bench_observe_start(struct bench_env *env, int sock_fd, int file_fd,
 			uint64_t *id);
+/*
+ * Our own cgroup's instead (env->cgroup_fd): every socket of the bench
+ * and of any process beside it. 0 and *id, or -errno, the cell failed.
+ */
+int bench_observe_start_cgroup(struct bench_cell *cell, uint64_t *id);
 /* OBSERVE_STOP: 0 and *obs, or -errno. */
 int bench_observe_stop(struct bench_env *env, uint64_t id,
 		       struct bench_observation *obs);

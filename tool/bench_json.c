@@ -79,6 +79,7 @@ static void json_cell(struct json_writer *jw, const struct bench_cell *cell)
 	jw_open_object(jw, NULL);
 	jw_string(jw, "method", cell->method->name);
 	jw_bool(jw, "observer", cell->observer);
+	jw_bool(jw, "cgroup_observed", cell->observe_cgroup);
 	jw_string(jw, "path", cell->target->path);
 	jw_string(jw, "target", cell->target->addr);
 	jw_u64(jw, "size", cell->size);
@@ -168,7 +169,8 @@ void bench_out_table(const struct bench_doc *doc)
 		cell = doc->cells[i];
 		out_open_object(NULL);
 		out_str("method", cell->method->name);
-		out_str("observer", cell->observer ? "on" : "off");
+		out_str("observer", cell->observe_cgroup ? "cgroup" :
+				    cell->observer ? "on" : "off");
 		out_str("path", cell->target->path);
 		out_u64("size", cell->size);
 		out_str("cache", cell->cold ? "cold" : "hot");

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * zcopyctl bench: the module's observer on a user-space socket
- * (ZCOPY_CMD_OBSERVE_START/STOP), and its module-wide counters (STATS).
+ * or on its cgroup (ZCOPY_CMD_OBSERVE_START/STOP), and its module-wide counters (STATS).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -27,6 +27,20 @@ int bench_observe_start(struct bench_env *env, int sock_fd, int file_fd,
 			 strerror(-err), env->nl->extack[0] ? ": " : "",
 			 env->nl->extack);
 	}
+	return err;
+}
+
+int bench_observe_start_cgroup(struct bench_cell *cell, uint64_t *id)
+{
+	struct bench_env *env = cell->env;
+	int err;
+
+	if (!env->nl || env->cgroup_fd < 0)
+		return bench_fail(cell, true, EOPNOTSUPP, "observing our cgroup");
+	err = observation_start_cgroup(env->nl, env->cgroup_fd, id);
+	if (err)
+		bench_fail(cell, err == -EOPNOTSUPP || err == -EPERM, -err,
+			   "observing our cgroup");
 	return err;
 }
 

@@ -8,6 +8,8 @@
  * measured; what cannot be measured here is null.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +21,7 @@
 
 #include "bench.h"
 #include "cmd.h"
+#include "observation.h"
 #include "output.h"
 #include "parse.h"
 
@@ -372,7 +375,8 @@ static struct bench_cell *new_cell(struct bench_doc *doc,
 
 static void report_cell(const struct bench_cell *cell)
 {
-	const char *obs = cell->observer ? "" : " (observer off)";
+	const char *obs = cell->observe_cgroup ? " (cgroup observed)" :
+			  cell->observer ? "" : " (observer off)";
 	const char *cache = cell->cold ? "cold" : "hot";
 
 	if (cell->error[0])
@@ -461,11 +465,22 @@ static void run_group(struct bench_cell **cells, unsigned int nr,
 	}
 }
 
+/*
+ * The cells run again for the observer's cost: zcopy_sg and its batch
+ * with the module's observer off; sendfile(2) unobserved and with its whole cgroup
+ * observed, as `zcopyctl observe --cgroup` would.
+ */
+static bool observer_cells(const struct bench_method *m)
+{
+	return m->module ? m->mode == ZCOPY_MODE_SG :
+			   !strcmp(m->name, "sendfile");
+}
+
 static int run_all(struct bench_opts *o, struct bench_env *env,
 		   struct bench_doc *doc)
 {
 	bool obs_switch = !o->no_module && bench_observer_param() >= 0;
-	struct bench_cell *group[2 * MAX_METHODS];
+	struct bench_cell *group[3 * MAX_METHODS];
 	const struct bench_method *m;
 	uint64_t state = doc->seed;
 	unsigned int t, s, c, i, nr;
@@ -486,8 +501,7 @@ static int run_all(struct bench_opts *o, struct bench_env *env,
 							     true, env);
 					if (!group[nr++])
 						return -ENOMEM;
-					if (m->mode != ZCOPY_MODE_SG ||
-					    !m->module || !obs_switch)
+					if (!obs_switch || !observer_cells(m))
 						continue;
 					group[nr] = new_cell(doc, m,
 							     &o->targets[t],
@@ -495,6 +509,15 @@ static int run_all(struct bench_opts *o, struct bench_env *env,
 							     false, env);
 					if (!group[nr++])
 						return -ENOMEM;
+					if (m->module)
+						continue;
+					group[nr] = new_cell(doc, m,
+							     &o->targets[t],
+							     o->sizes[s], cold,
+							     true, env);
+					if (!group[nr])
+						return -ENOMEM;
+					group[nr++]->observe_cgroup = true;
 				}
 				run_group(group, nr, env, &state);
 			}
@@ -564,10 +587,20 @@ static void free_doc(struct bench_opts *o, struct bench_doc *doc)
 		free((char *)o->targets[i].path);
 }
 
+/* Our cgroup v2 directory, for the cgroup-observed cells; -1: none. */
+static int open_own_cgroup(void)
+{
+	char dir[PATH_MAX];
+
+	if (observation_own_cgroup(dir, sizeof(dir)))
+		return -1;
+	return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
 static int bench_run(const struct cmd *cmd, int argc, char **argv)
 {
 	struct bench_opts o = { 0 };
-	struct bench_env env = { 0 };
+	struct bench_env env = { .cgroup_fd = -1 };
 	struct bench_doc doc = { 0 };
 	struct nl_ctx nl;
 	bool have_nl = false;
@@ -609,6 +642,7 @@ static int bench_run(const struct cmd *cmd, int argc, char **argv)
 		struct module_stats m;
 
 		env.nl = &nl;
+		env.cgroup_fd = open_own_cgroup();
 		doc.have_probes = !bench_module_stats(&env, &m) &&
 			m.present[ZCOPY_STATS_A_OBSERVER_PROBES];
 		if (doc.have_probes)
@@ -646,6 +680,8 @@ out:
 		fclose(out);
 	if (have_nl)
 		nl_ctx_close(&nl);
+	if (env.cgroup_fd >= 0)
+		close(env.cgroup_fd);
 	free_doc(&o, &doc);
 	return status;
 }

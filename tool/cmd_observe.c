@@ -20,11 +20,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/magic.h>
 
 #include "cmd.h"
 #include "nl.h"
@@ -33,7 +31,6 @@
 #include "prometheus.h"
 #include "signals.h"
 
-#define CGROUP_MOUNT	"/sys/fs/cgroup"
 
 struct observe_opts {
 	const char *cgroup;		/* --cgroup PATH, or NULL */
@@ -223,34 +220,6 @@ static int write_prometheus(const struct observe_opts *opts,
 	return err;
 }
 
-/* Our own cgroup v2 directory, from /proc/self/cgroup ("0::/path"). */
-static int own_cgroup(char *dir, size_t len)
-{
-	char line[PATH_MAX];
-	struct statfs fs;
-	int err = -ENOENT;
-	FILE *f;
-
-	if (statfs(CGROUP_MOUNT, &fs) || fs.f_type != CGROUP2_SUPER_MAGIC)
-		return -ENOTDIR;
-	f = fopen("/proc/self/cgroup", "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "0::", 3))
-			continue;
-		line[strcspn(line, "\n")] = '\0';
-		if ((size_t)snprintf(dir, len, "%s%s", CGROUP_MOUNT,
-				     strcmp(line + 3, "/") ? line + 3 : "") >= len)
-			err = -ENAMETOOLONG;
-		else
-			err = 0;
-		break;
-	}
-	fclose(f);
-	return err;
-}
-
 /*
  * CMD in a new child cgroup of ours, held until go_fd closes: it must not
  * send a byte before the observation starts. Returns the cgroup's fd.
@@ -262,9 +231,9 @@ static int start_command(const struct observe_opts *opts,
 	int go[2], dir_fd, err;
 	char c;
 
-	err = own_cgroup(own, sizeof(own));
+	err = observation_own_cgroup(own, sizeof(own));
 	if (err) {
-		pr_err("observe: no cgroup v2 at %s: %s", CGROUP_MOUNT,
+		pr_err("observe: no cgroup v2 at %s: %s", OBSERVATION_CGROUP_MOUNT,
 		       strerror(-err));
 		return err;
 	}

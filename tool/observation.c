@@ -4,7 +4,11 @@
  * its counters, stop it.
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 
 #include <netlink/attr.h>
 #include <netlink/genl/genl.h>
@@ -99,4 +103,32 @@ int observation_read(struct nl_ctx *ctx, uint64_t id, bool stop,
 	}
 	return request(ctx, stop ? "stopping the observation" :
 		       "reading the observation", msg, o, NULL);
+}
+
+/* Our own cgroup v2 directory, from /proc/self/cgroup ("0::/path"). */
+int observation_own_cgroup(char *dir, size_t len)
+{
+	char line[PATH_MAX];
+	struct statfs fs;
+	int err = -ENOENT;
+	FILE *f;
+
+	if (statfs(OBSERVATION_CGROUP_MOUNT, &fs) || fs.f_type != CGROUP2_SUPER_MAGIC)
+		return -ENOTDIR;
+	f = fopen("/proc/self/cgroup", "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		if ((size_t)snprintf(dir, len, "%s%s", OBSERVATION_CGROUP_MOUNT,
+				     strcmp(line + 3, "/") ? line + 3 : "") >= len)
+			err = -ENAMETOOLONG;
+		else
+			err = 0;
+		break;
+	}
+	fclose(f);
+	return err;
 }

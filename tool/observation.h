@@ -7,6 +7,7 @@
 #define ZCOPYCTL_OBSERVATION_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <linux/zcopy.h>
@@ -26,5 +27,10 @@ int observation_start_cgroup(struct nl_ctx *ctx, int cgroup_fd,
 /* OBSERVE_READ, or OBSERVE_STOP if stop: 0 and *o, or -errno. */
 int observation_read(struct nl_ctx *ctx, uint64_t id, bool stop,
 		     struct observation *o);
+
+#define OBSERVATION_CGROUP_MOUNT	"/sys/fs/cgroup"
+
+/* Our own cgroup v2 directory, from /proc/self/cgroup; 0 or -errno. */
+int observation_own_cgroup(char *dir, size_t len);
 
 #endif /* ZCOPYCTL_OBSERVATION_H */

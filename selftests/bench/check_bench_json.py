@@ -144,8 +144,16 @@ def check_stat(where, key, s, nullable=False):
     return probs
 
 
+def observer_variant(c):
+    """True (observer on), False (off) or "cgroup" (its cgroup observed)."""
+    if c.get("cgroup_observed") is True:
+        return "cgroup"
+    return c.get("observer") is not False
+
+
 def cell_name(c):
-    obs = "" if c.get("observer") is not False else " (observer off)"
+    obs = {True: "", False: " (observer off)",
+           "cgroup": " (cgroup observed)"}[observer_variant(c)]
     return (f"{c.get('path')}/{c.get('method')}{obs}/{c.get('size')}/"
             f"{c.get('cache')}")
 
@@ -172,6 +180,9 @@ def check_cell(c):
     # zcopyctl.8: zerocopy_copied_reports is msg_zerocopy's alone.
     if c.get("method") != "msg_zerocopy" and "zerocopy_copied_reports" not in c:
         spec.pop("zerocopy_copied_reports")
+    # Since the cgroup-observed cells; older documents lack it.
+    if "cgroup_observed" in c:
+        spec["cgroup_observed"] = lambda v: isinstance(v, bool)
     for k, ok in spec.items():
         if k not in c:
             form.append(f"{where}: missing key {k}")
@@ -181,9 +192,13 @@ def check_cell(c):
         if k not in c:
             form.append(f"{where}: missing key {k}")
     if c.get("observer") is False and \
-            c.get("method") not in ("zcopy_sg", "zcopy_sg_batch"):
-        form.append(f"{where}: only zcopy_sg and zcopy_sg_batch have an "
-                    "observer-off cell")
+            c.get("method") not in ("zcopy_sg", "zcopy_sg_batch", "sendfile"):
+        form.append(f"{where}: only zcopy_sg, zcopy_sg_batch and sendfile "
+                    "have an observer-off cell")
+    if c.get("cgroup_observed") is True and (c.get("method") != "sendfile" or
+                                             c.get("observer") is False):
+        form.append(f"{where}: only sendfile, observer on, has a "
+                    "cgroup-observed cell")
     err = c.get("error")
     for k in STATS + NULLABLE_STATS:
         v = c.get(k)
@@ -202,7 +217,7 @@ def check_cell(c):
 
 
 def cell_key(c):
-    return (c.get("path"), c.get("method"), c.get("observer") is not False,
+    return (c.get("path"), c.get("method"), observer_variant(c),
             c.get("size"), c.get("cache"))
 
 
@@ -226,6 +241,9 @@ def methods_of(doc):
 
 def check_coverage(doc, paths):
     have = cells_by_key(doc)
+    # A zcopyctl that knows cgroup-observed cells writes the key in all.
+    cgroup_cells = any(isinstance(c, dict) and "cgroup_observed" in c
+                       for c in doc.get("cells", []))
     probs = [f"duplicate cell {k}" for k, n in have.items() if len(n) > 1]
     prof = doc.get("profile")
     if prof in PROFILES:
@@ -245,6 +263,9 @@ def check_coverage(doc, paths):
                         probs.append(f"missing {p}/{m}/{s}/{cache}")
                 if (p, "zcopy_sg", False, s, cache) not in have:
                     probs.append(f"missing {p}/zcopy_sg (observer off)/{s}/{cache}")
+                for v, what in ((False, "observer off"), ("cgroup", "cgroup observed")):
+                    if cgroup_cells and (p, "sendfile", v, s, cache) not in have:
+                        probs.append(f"missing {p}/sendfile ({what})/{s}/{cache}")
     if prof in PROFILES:
         extra = sorted({(k[3], k[4]) for k in have} - {(s, c) for s in sizes for c in caches},
                        key=str)
