@@ -404,6 +404,13 @@ def cgroup_observed_by_difference(cells, path, size):
                     f"{fmt_value(CPU, off)}", None)
 
 
+def cgroup_observed_direct(cells, path, size):
+    obs = stat(cells.get(path, "sendfile", size, "hot", "cgroup"), "observer_ns_per_mib")
+    cpu = stat(cells.get(path, "sendfile", size, "hot", False), CPU)
+    return Measured(ratio(obs, cpu), f"{fmt_value(CPU, obs, False)} / "
+                    f"{fmt_value(CPU, cpu)}", None)
+
+
 def observer_direct(cells, path, size):
     c = cells.get(path, "zcopy_sg", size, "hot")
     obs, cpu = stat(c, "observer_ns_per_mib"), stat(c, CPU)
@@ -465,6 +472,11 @@ TARGETS = [
            "`zcopyctl observe --cgroup` on a production server must not "
            "change what it measures: every socket of the cgroup pays the "
            "cgroup test, and every skb of it the classification"),
+    Target("cost of observing a busy cgroup measured directly: "
+           "observer_ns/MiB / sendfile sender CPU/MiB (unobserved)", "big",
+           "(information)", None, "share", cgroup_observed_direct,
+           "the probes' own clock, as for zcopy_sg below: the difference "
+           "above is within the noise of two cells"),
     Target("zcopy_sg_batch transfers/s / best of sendfile_batch and "
            "io_uring_splice_batch transfers/s", "4k", ">= 2.0",
            lambda v: v >= 2.0, "ratio", batch_vs_user_batch,
