@@ -140,6 +140,9 @@ void zcopy_jobs_exit(void);
  */
 int zcopy_get_fds(int file_fd, int sock_fd, struct file **filep,
 		  struct socket **sockp, struct netlink_ext_ack *extack);
+/* The connected TCP socket of sock_fd alone; sockfd_put() it. */
+int zcopy_get_sock(int sock_fd, struct socket **sockp,
+		   struct netlink_ext_ack *extack);
 
 /* Validation and resolution of fds in the caller's context. */
 int zcopy_job_prepare_fds(struct zcopy_job *job, int file_fd, int sock_fd,

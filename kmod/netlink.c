@@ -349,6 +349,8 @@ static int zcopy_nl_put_observe(struct sk_buff *skb, u64 id,
 		{ ZCOPY_OBSERVE_A_COPY_BITS_BYTES, c->copy_bits_bytes },
 		{ ZCOPY_OBSERVE_A_SEGMENT_COPY_BYTES, c->segment_copy_bytes },
 		{ ZCOPY_OBSERVE_A_SW_CSUM_BYTES, c->sw_csum_bytes },
+		{ ZCOPY_OBSERVE_A_SOCKETS, c->sockets },
+		{ ZCOPY_OBSERVE_A_SOCKETS_MISSED, c->sockets_missed },
 	};
 	struct nlattr *nest;
 	unsigned int i;
@@ -419,59 +421,118 @@ static int zcopy_nl_observe_start_err(struct genl_info *info, int ret)
 	return ret;
 }
 
-/* START (CGROUP_FD): every TCP socket of a cgroup and its descendants. */
-static int zcopy_nl_observe_cgroup(struct sk_buff *skb,
-				   struct genl_info *info)
+/* START of what: the reply, or why not. */
+static int zcopy_nl_observe_what(struct sk_buff *skb, struct genl_info *info,
+				 const struct zcopy_obs_what *what)
 {
-	struct nlattr *fd_attr = info->attrs[ZCOPY_A_CGROUP_FD];
-	struct cgroup *cgrp;
 	u64 id;
 	int ret;
 
-	if (info->attrs[ZCOPY_A_SOCK_FD] || info->attrs[ZCOPY_A_FILE_FD]) {
-		NL_SET_ERR_MSG_ATTR(info->extack, fd_attr,
-				    "a cgroup or a socket and file, not both");
-		return -EINVAL;
-	}
-	ret = zcopy_obs_user_cgroup(nla_get_s32(fd_attr), &cgrp, info->extack);
-	if (ret) {
-		NL_SET_BAD_ATTR(info->extack, fd_attr);
-		return ret;
-	}
-	ret = zcopy_obs_user_start(NETLINK_CB(skb).sk, info->snd_portid,
-				   NULL, NULL, cgrp, &id);
-	cgroup_put(cgrp);
+	ret = zcopy_obs_user_start(NETLINK_CB(skb).sk, info->snd_portid, what,
+				   &id);
 	if (ret)
 		return zcopy_nl_observe_start_err(info, ret);
 	return zcopy_nl_observe_started(skb, info, id);
 }
 
+/* START (CGROUP_FD): every TCP socket of a cgroup and its descendants. */
+static int zcopy_nl_observe_cgroup(struct sk_buff *skb,
+				   struct genl_info *info)
+{
+	struct nlattr *fd_attr = info->attrs[ZCOPY_A_CGROUP_FD];
+	struct zcopy_obs_what what = { };
+	int ret;
+
+	ret = zcopy_obs_user_cgroup(nla_get_s32(fd_attr), &what.cgrp,
+				    info->extack);
+	if (ret) {
+		NL_SET_BAD_ATTR(info->extack, fd_attr);
+		return ret;
+	}
+	ret = zcopy_nl_observe_what(skb, info, &what);
+	cgroup_put(what.cgrp);
+	return ret;
+}
+
+/* START (PROC_MEM_FD): every TCP socket a process sends on. */
+static int zcopy_nl_observe_process(struct sk_buff *skb,
+				    struct genl_info *info)
+{
+	struct nlattr *fd_attr = info->attrs[ZCOPY_A_PROC_MEM_FD];
+	struct zcopy_obs_what what = { };
+	struct file *mem;
+	int ret;
+
+	ret = zcopy_obs_user_process(nla_get_s32(fd_attr), &mem, &what.mm,
+				     info->extack);
+	if (ret) {
+		NL_SET_BAD_ATTR(info->extack, fd_attr);
+		return ret;
+	}
+	ret = zcopy_nl_observe_what(skb, info, &what);
+	fput(mem);
+	return ret;
+}
+
+/* START (SOCK_FD, and FILE_FD or not): one of the caller's sockets. */
+static int zcopy_nl_observe_socket(struct sk_buff *skb,
+				   struct genl_info *info)
+{
+	struct nlattr *file_attr = info->attrs[ZCOPY_A_FILE_FD];
+	int sock_fd = nla_get_s32(info->attrs[ZCOPY_A_SOCK_FD]);
+	struct zcopy_obs_what what = { };
+	struct socket *sock;
+	int ret;
+
+	if (file_attr)
+		ret = zcopy_get_fds(nla_get_s32(file_attr), sock_fd,
+				    &what.file, &sock, info->extack);
+	else
+		ret = zcopy_get_sock(sock_fd, &sock, info->extack);
+	if (ret)
+		return ret;
+	what.sk = sock->sk;
+	ret = zcopy_nl_observe_what(skb, info, &what);
+	sockfd_put(sock);
+	if (what.file)
+		fput(what.file);
+	return ret;
+}
+
 static int zcopy_nl_observe_start_doit(struct sk_buff *skb,
 				       struct genl_info *info)
 {
-	struct socket *sock;
-	struct file *file;
-	u64 id;
-	int ret;
+	static const int kinds[] = {
+		ZCOPY_A_CGROUP_FD, ZCOPY_A_PROC_MEM_FD, ZCOPY_A_SOCK_FD,
+	};
+	struct nlattr *kind = NULL;
+	unsigned int i;
 
-	if (info->attrs[ZCOPY_A_CGROUP_FD])
-		return zcopy_nl_observe_cgroup(skb, info);
-	if (zcopy_nl_missing(info, ZCOPY_A_SOCK_FD, "missing socket descriptor") ||
-	    zcopy_nl_missing(info, ZCOPY_A_FILE_FD, "missing file descriptor"))
+	for (i = 0; i < ARRAY_SIZE(kinds); i++) {
+		if (!info->attrs[kinds[i]])
+			continue;
+		if (kind) {
+			NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[kinds[i]],
+					    "a cgroup, a process or a socket: one of them");
+			return -EINVAL;
+		}
+		kind = info->attrs[kinds[i]];
+	}
+	if (!kind) {
+		NL_SET_ERR_MSG(info->extack,
+			       "missing what to observe: a cgroup, a process or a socket");
 		return -EINVAL;
-	ret = zcopy_get_fds(nla_get_s32(info->attrs[ZCOPY_A_FILE_FD]),
-			    nla_get_s32(info->attrs[ZCOPY_A_SOCK_FD]), &file,
-			    &sock, info->extack);
-	if (ret)
-		return ret;
-
-	ret = zcopy_obs_user_start(NETLINK_CB(skb).sk, info->snd_portid,
-				   sock->sk, file, NULL, &id);
-	sockfd_put(sock);
-	fput(file);
-	if (ret)
-		return zcopy_nl_observe_start_err(info, ret);
-	return zcopy_nl_observe_started(skb, info, id);
+	}
+	if (info->attrs[ZCOPY_A_FILE_FD] && kind != info->attrs[ZCOPY_A_SOCK_FD]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[ZCOPY_A_FILE_FD],
+				    "a file is for a socket's observation");
+		return -EINVAL;
+	}
+	if (kind == info->attrs[ZCOPY_A_CGROUP_FD])
+		return zcopy_nl_observe_cgroup(skb, info);
+	if (kind == info->attrs[ZCOPY_A_PROC_MEM_FD])
+		return zcopy_nl_observe_process(skb, info);
+	return zcopy_nl_observe_socket(skb, info);
 }
 
 static int zcopy_nl_observe_read_doit(struct sk_buff *skb,
@@ -535,6 +596,7 @@ static const struct nla_policy zcopy_observe_start_policy[ZCOPY_A_MAX + 1] = {
 	[ZCOPY_A_FILE_FD] = { .type = NLA_S32 },
 	[ZCOPY_A_SOCK_FD] = { .type = NLA_S32 },
 	[ZCOPY_A_CGROUP_FD] = { .type = NLA_S32 },
+	[ZCOPY_A_PROC_MEM_FD] = { .type = NLA_S32 },
 };
 
 static const struct nla_policy zcopy_observe_id_policy[ZCOPY_A_MAX + 1] = {

@@ -15,7 +15,11 @@
  * made it; an accepted one, its listener's) and every transmission,
  * retransmissions included; a fragment goes by reference if its page has
  * a mapping, a file's page cache or a user's memory lent by MSG_ZEROCOPY,
- * and was copied if the kernel allocated it (page fragments, slab).
+ * and was copied if the kernel allocated it (page fragments, slab). An
+ * observation of a process (its mm: all its threads) takes the same way
+ * every TCP socket it sends on: kprobes on the send entry points make a
+ * socket a member at its first send, up to max_observed_sockets; closed
+ * ones leave when the limit is reached, and when the counts are read.
  *
  * The probes are registered only while something is observed and for a
  * short linger after (registering waits for grace periods, and a static
@@ -30,6 +34,7 @@
 #include <linux/jump_label.h>
 #include <linux/kprobes.h>
 #include <linux/mm.h>
+#include <linux/sched/mm.h>
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
@@ -45,15 +50,30 @@
 /* Probes stay registered this long after the last observation ends. */
 #define ZCOPY_OBS_LINGER	(HZ / 2)
 
-struct zcopy_obs {
-	struct hlist_node by_sk;	/* zcopy_obs_by_sk */
-	struct list_head all;		/* zcopy_obs_all or zcopy_obs_scopes */
+/* A socket an observation follows, found by the probes in zcopy_obs_by_sk. */
+struct zcopy_obs_member {
+	struct hlist_node by_sk;
+	struct sock *sk;		/* held; compared by the probes */
+	struct zcopy_obs *obs;
+	struct list_head node;		/* a process's: obs->members */
 	struct rcu_head rcu;
-	struct sock *sk;		/* compared, never used by the probes */
+};
+
+struct zcopy_obs {
+	struct zcopy_obs_member self;	/* a socket's own */
+	struct list_head all;		/* zcopy_obs_all, _scopes or _procs */
+	struct rcu_head rcu;
 	struct file *file;		/* keeps mapping alive */
-	struct address_space *mapping;
+	struct address_space *mapping;	/* NULL: the cgroup's rule */
 	struct cgroup *cgrp;		/* a cgroup's: held until freed */
+	struct mm_struct *mm;		/* a process's: held, compared */
+	bool every;			/* retransmissions count: many sockets */
 	wait_queue_head_t wait;
+
+	/* A process's sockets; under zcopy_obs_list_lock. */
+	struct list_head members;
+	unsigned int nr_members;
+	bool ended;			/* no socket joins any more */
 
 	spinlock_t lock;		/* the fields below; taken in any context */
 	/*
@@ -68,10 +88,14 @@ struct zcopy_obs {
 	struct zcopy_obs_counts c;
 };
 
-static DEFINE_HASHTABLE(zcopy_obs_by_sk, 6);
+static DEFINE_HASHTABLE(zcopy_obs_by_sk, 8);
 static LIST_HEAD(zcopy_obs_all);
 static LIST_HEAD(zcopy_obs_scopes);
-static unsigned int zcopy_obs_nr_scopes;	/* tested without the lock */
+static LIST_HEAD(zcopy_obs_procs);
+/* Tested without the lock. */
+static unsigned int zcopy_obs_nr_scopes;
+static unsigned int zcopy_obs_nr_procs;
+/* The lists and the hash; members join from the send probes: irqsave. */
 static DEFINE_SPINLOCK(zcopy_obs_list_lock);
 
 /*
@@ -88,9 +112,14 @@ static void zcopy_obs_disarm_work(struct work_struct *work);
 static DECLARE_DELAYED_WORK(zcopy_obs_disarm, zcopy_obs_disarm_work);
 
 /* What a kernel without some probe does, tried on any kernel. */
-static unsigned int probes = ZCOPY_PROBES_ALL;
+static unsigned int probes = ZCOPY_PROBES_ALL | ZCOPY_PROBES_PROCESS;
 module_param(probes, uint, 0444);
 MODULE_PARM_DESC(probes, "ZCOPY_PROBE_* bits to register (default all; fewer: for testing)");
+
+static unsigned int max_observed_sockets = 1024;
+module_param(max_observed_sockets, uint, 0644);
+MODULE_PARM_DESC(max_observed_sockets,
+		 "Sockets one process's observation follows at once (default 1024)");
 
 static u32 zcopy_probes;
 static char zcopy_probe_error[256];
@@ -147,6 +176,19 @@ static __always_inline void zcopy_obs_walk(struct zcopy_obs *obs,
 	unsigned int i, n, fend;
 	u64 ref = 0, copied = 0;
 
+	/*
+	 * The common case, worth its own loop: headers alone in the linear
+	 * area, the payload all of the page fragments (and nothing else).
+	 */
+	if (off == pos && end == skb->len && !skb_has_frag_list(skb)) {
+		for (i = 0; i < nr; i++)
+			if (zcopy_page_by_ref(skb_frag_page(&shinfo->frags[i]),
+					      mapping, scope))
+				ref += skb_frag_size(&shinfo->frags[i]);
+		obs->c.ref_bytes += ref;
+		obs->c.copied_bytes += end - off - ref;
+		return;
+	}
 	if (off < pos) {
 		n = min(pos, end) - off;
 		copied += n;
@@ -194,7 +236,7 @@ static void zcopy_obs_classify(struct zcopy_obs *obs,
 	seq = ntohl(th->seq);
 
 	spin_lock_irqsave(&obs->lock, flags);
-	if (obs->cgrp) {
+	if (obs->every) {
 		/* Many sockets, no sequence to follow: every transmission. */
 		first = seq;
 		n = len;
@@ -221,7 +263,7 @@ count:
 	if (dev->dev.parent && !(dev->flags & IFF_LOOPBACK))
 		c->dma_out_bytes += n;
 	memcpy(c->egress_dev, dev->name, IFNAMSIZ);
-	if (obs->cgrp)
+	if (!obs->mapping)
 		zcopy_obs_walk(obs, skb, hdr + first - seq,
 			       hdr + first - seq + n, true);
 	else
@@ -255,19 +297,20 @@ static void zcopy_obs_each(const struct sock *sk,
 			   void (*fn)(struct zcopy_obs *obs, const void *arg),
 			   const void *arg)
 {
+	struct zcopy_obs_member *m;
 	struct zcopy_obs *obs;
 	struct cgroup *cgrp;
 	bool seen = false;
 	u64 start = 0;
 
 	rcu_read_lock();
-	hash_for_each_possible_rcu(zcopy_obs_by_sk, obs, by_sk, (unsigned long)sk) {
-		if (obs->sk != sk)
+	hash_for_each_possible_rcu(zcopy_obs_by_sk, m, by_sk, (unsigned long)sk) {
+		if (m->sk != sk)
 			continue;
 		if (!seen)
 			start = local_clock();
 		seen = true;
-		fn(obs, arg);
+		fn(m->obs, arg);
 	}
 	cgrp = READ_ONCE(zcopy_obs_nr_scopes) ? zcopy_sk_cgroup(sk) : NULL;
 	if (cgrp) {
@@ -372,22 +415,28 @@ static void zcopy_obs_copied_later(struct zcopy_obs *obs, u64 n)
 	spin_unlock_irqrestore(&obs->lock, flags);
 }
 
+/* What was lent by the socket, for the observations with the lent rule. */
+static void zcopy_obs_lent_copied(struct zcopy_obs *obs, const void *arg)
+{
+	if (!obs->mapping)
+		zcopy_obs_copied_later(obs, *(const u64 *)arg);
+}
+
 /*
  * Zero-copy pages (MSG_ZEROCOPY, io_uring) are copied before a local
- * receiver gets them; the skb is orphaned by then, so a socket's
- * observation matches the pages, a cgroup's finds the lending socket.
- * What was counted by reference at transmit was in the end copied.
+ * receiver gets them; the skb is orphaned by then, so an observation of
+ * a file matches the pages, the others find the lending socket. What was
+ * counted by reference at transmit was in the end copied.
  */
 static int zcopy_kp_copy_ubufs(struct kprobe *p, struct pt_regs *regs)
 {
 	struct sk_buff *skb = zcopy_kp_skb(regs);
 	const struct skb_shared_info *shinfo;
-	struct cgroup *cgrp = NULL;
 	const struct sock *sk;
 	struct zcopy_obs *obs;
 	bool seen = false;
 	unsigned int i;
-	u64 start = 0, lent = 0;
+	u64 start, lent = 0;
 
 	if (!static_branch_unlikely(&zcopy_obs_on) || !skb_zcopy(skb))
 		return 0;
@@ -397,6 +446,8 @@ static int zcopy_kp_copy_ubufs(struct kprobe *p, struct pt_regs *regs)
 	list_for_each_entry_rcu(obs, &zcopy_obs_all, all) {
 		u64 n = 0;
 
+		if (!obs->mapping)
+			continue;
 		for (i = 0; i < shinfo->nr_frags; i++)
 			if (zcopy_page_in(skb_frag_page(&shinfo->frags[i]),
 					  obs->mapping))
@@ -406,25 +457,17 @@ static int zcopy_kp_copy_ubufs(struct kprobe *p, struct pt_regs *regs)
 		seen = true;
 		zcopy_obs_copied_later(obs, n);
 	}
-	if (READ_ONCE(zcopy_obs_nr_scopes)) {
-		sk = zcopy_zc_sock(skb);
-		cgrp = sk ? zcopy_sk_cgroup(sk) : NULL;
-		for (i = 0; cgrp && i < shinfo->nr_frags; i++)
-			if (zcopy_page_lent(skb_frag_page(&shinfo->frags[i])))
-				lent += skb_frag_size(&shinfo->frags[i]);
-	}
-	if (lent) {
-		list_for_each_entry_rcu(obs, &zcopy_obs_scopes, all) {
-			if (!cgroup_is_descendant(cgrp, obs->cgrp))
-				continue;
-			seen = true;
-			zcopy_obs_copied_later(obs, lent);
-		}
-	}
 	rcu_read_unlock();
 	/* Zero-copy skbs are rare; charged only when one was observed. */
 	if (seen)
 		zcopy_obs_charge(start);
+
+	sk = zcopy_zc_sock(skb);
+	for (i = 0; sk && i < shinfo->nr_frags; i++)
+		if (zcopy_page_lent(skb_frag_page(&shinfo->frags[i])))
+			lent += skb_frag_size(&shinfo->frags[i]);
+	if (lent)
+		zcopy_obs_each(sk, zcopy_obs_lent_copied, &lent);
 	return 0;
 }
 
@@ -473,6 +516,109 @@ static int zcopy_kp_segment(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
+/* Whether sk is one of obs's sockets already; under RCU or the list lock. */
+static bool zcopy_obs_has(const struct zcopy_obs *obs, const struct sock *sk)
+{
+	struct zcopy_obs_member *m;
+
+	hash_for_each_possible_rcu(zcopy_obs_by_sk, m, by_sk, (unsigned long)sk)
+		if (m->sk == sk && m->obs == obs)
+			return true;
+	return false;
+}
+
+/* The socket's reference goes once no probe can still compare it. */
+static void zcopy_obs_member_free(struct rcu_head *rcu)
+{
+	struct zcopy_obs_member *m = container_of(rcu, struct zcopy_obs_member,
+						  rcu);
+
+	sock_put(m->sk);
+	kfree(m);
+}
+
+static void zcopy_obs_member_del(struct zcopy_obs_member *m)
+{
+	lockdep_assert_held(&zcopy_obs_list_lock);
+	hash_del_rcu(&m->by_sk);
+	list_del(&m->node);
+	m->obs->nr_members--;
+	call_rcu(&m->rcu, zcopy_obs_member_free);
+}
+
+/* Sockets closed and done with (nothing more to send) leave. */
+static void zcopy_obs_prune(struct zcopy_obs *obs)
+{
+	struct zcopy_obs_member *m, *tmp;
+
+	lockdep_assert_held(&zcopy_obs_list_lock);
+	list_for_each_entry_safe(m, tmp, &obs->members, node)
+		if (sock_flag(m->sk, SOCK_DEAD) &&
+		    READ_ONCE(m->sk->sk_state) == TCP_CLOSE)
+			zcopy_obs_member_del(m);
+}
+
+/* sk sends for the first time since obs began: it joins, if it can. */
+static void zcopy_obs_join(struct zcopy_obs *obs, struct sock *sk)
+{
+	struct zcopy_obs_member *m;
+	unsigned long flags;
+	bool joined = false;
+	u64 start;
+
+	if (zcopy_obs_has(obs, sk))
+		return;
+	start = local_clock();
+	m = kzalloc(sizeof(*m), GFP_ATOMIC | __GFP_NOWARN);
+	spin_lock_irqsave(&zcopy_obs_list_lock, flags);
+	if (obs->ended || zcopy_obs_has(obs, sk))
+		goto out;
+	if (obs->nr_members >= READ_ONCE(max_observed_sockets))
+		zcopy_obs_prune(obs);
+	if (m && obs->nr_members < READ_ONCE(max_observed_sockets)) {
+		sock_hold(sk);
+		m->sk = sk;
+		m->obs = obs;
+		list_add(&m->node, &obs->members);
+		obs->nr_members++;
+		hash_add_rcu(zcopy_obs_by_sk, &m->by_sk, (unsigned long)sk);
+		joined = true;
+	}
+	spin_lock(&obs->lock);
+	if (joined)
+		obs->c.sockets++;
+	else
+		obs->c.sockets_missed++;
+	spin_unlock(&obs->lock);
+out:
+	spin_unlock_irqrestore(&zcopy_obs_list_lock, flags);
+	if (!joined)
+		kfree(m);
+	zcopy_obs_charge(start);
+}
+
+/*
+ * tcp_sendmsg_locked() and do_tcp_sendpages(): every payload a socket
+ * queues enters here, in the context of the task that sends it (io_uring's
+ * workers share its mm), with the socket locked.
+ */
+static int zcopy_kp_send(struct kprobe *p, struct pt_regs *regs)
+{
+	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
+	struct mm_struct *mm = current->mm;
+	struct zcopy_obs *obs;
+
+	if (!static_branch_unlikely(&zcopy_obs_on) ||
+	    !READ_ONCE(zcopy_obs_nr_procs) || !mm)
+		return 0;
+	rcu_read_lock();
+	list_for_each_entry_rcu(obs, &zcopy_obs_procs, all)
+		if (obs->mm == mm)
+			zcopy_obs_join(obs, sk);
+	rcu_read_unlock();
+	return 0;
+}
+
 struct zcopy_tp {
 	const char *name;
 	void *probe;
@@ -497,6 +643,10 @@ static const struct zcopy_kp zcopy_kp_defs[] = {
 	{ "skb_copy_bits", zcopy_kp_copy_bits, ZCOPY_PROBE_COPY_BITS },
 	{ "skb_checksum_help", zcopy_kp_csum_help, ZCOPY_PROBE_CSUM_HELP },
 	{ "skb_segment", zcopy_kp_segment, ZCOPY_PROBE_SEGMENT },
+	{ "tcp_sendmsg_locked", zcopy_kp_send, ZCOPY_PROBE_SENDMSG },
+#ifdef ZCOPY_HAVE_SENDPAGE
+	{ "do_tcp_sendpages", zcopy_kp_send, ZCOPY_PROBE_SENDPAGE },
+#endif
 };
 
 /* Filled anew at each arming: a kprobe once unregistered keeps its addr. */
@@ -630,7 +780,7 @@ void zcopy_observe_init(void)
 			zcopy_probe_failed("kprobe", zcopy_kp_defs[i].symbol, 0);
 
 	mutex_lock(&zcopy_obs_arm_lock);
-	zcopy_obs_arm(probes & ZCOPY_PROBES_ALL, true);
+	zcopy_obs_arm(probes & (ZCOPY_PROBES_ALL | ZCOPY_PROBES_PROCESS), true);
 	zcopy_probes = zcopy_armed;
 	zcopy_obs_disarm_all();
 	mutex_unlock(&zcopy_obs_arm_lock);
@@ -676,6 +826,7 @@ static struct zcopy_obs *zcopy_obs_alloc(void)
 		return NULL;
 	init_waitqueue_head(&obs->wait);
 	spin_lock_init(&obs->lock);
+	INIT_LIST_HEAD(&obs->members);
 	obs->end = U64_MAX;
 	return obs;
 }
@@ -697,7 +848,7 @@ static void zcopy_obs_arm_for(struct zcopy_obs *obs, u32 want)
 	if (!static_key_enabled(&zcopy_obs_on))
 		static_branch_enable(&zcopy_obs_on);
 	/* A probe that failed to register now leaves the count unverified. */
-	obs->c.probes = zcopy_armed;
+	obs->c.probes = zcopy_armed & want;
 }
 
 struct zcopy_obs *zcopy_obs_start_cgroup(struct cgroup *cgrp, u32 want)
@@ -712,13 +863,35 @@ struct zcopy_obs *zcopy_obs_start_cgroup(struct cgroup *cgrp, u32 want)
 		return ERR_PTR(-ENOMEM);
 	cgroup_get(cgrp);
 	obs->cgrp = cgrp;
+	obs->every = true;
 
 	mutex_lock(&zcopy_obs_arm_lock);
 	zcopy_obs_arm_for(obs, want);
-	spin_lock(&zcopy_obs_list_lock);
+	spin_lock_irq(&zcopy_obs_list_lock);
 	list_add_tail_rcu(&obs->all, &zcopy_obs_scopes);
 	WRITE_ONCE(zcopy_obs_nr_scopes, zcopy_obs_nr_scopes + 1);
-	spin_unlock(&zcopy_obs_list_lock);
+	spin_unlock_irq(&zcopy_obs_list_lock);
+	mutex_unlock(&zcopy_obs_arm_lock);
+	return obs;
+}
+
+struct zcopy_obs *zcopy_obs_start_mm(struct mm_struct *mm, u32 want)
+{
+	struct zcopy_obs *obs;
+
+	obs = zcopy_obs_alloc();
+	if (!obs)
+		return NULL;
+	mmgrab(mm);
+	obs->mm = mm;
+	obs->every = true;
+
+	mutex_lock(&zcopy_obs_arm_lock);
+	zcopy_obs_arm_for(obs, want | ZCOPY_PROBES_PROCESS);
+	spin_lock_irq(&zcopy_obs_list_lock);
+	list_add_tail_rcu(&obs->all, &zcopy_obs_procs);
+	WRITE_ONCE(zcopy_obs_nr_procs, zcopy_obs_nr_procs + 1);
+	spin_unlock_irq(&zcopy_obs_list_lock);
 	mutex_unlock(&zcopy_obs_arm_lock);
 	return obs;
 }
@@ -732,24 +905,32 @@ struct zcopy_obs *zcopy_obs_start(struct sock *sk, struct file *file,
 	if (!obs)
 		return NULL;
 	sock_hold(sk);
-	obs->sk = sk;
-	obs->file = get_file(file);
-	obs->mapping = file->f_mapping;
+	obs->self.sk = sk;
+	obs->self.obs = obs;
+	if (file) {
+		obs->file = get_file(file);
+		obs->mapping = file->f_mapping;
+	}
 
 	mutex_lock(&zcopy_obs_arm_lock);
 	zcopy_obs_arm_for(obs, want);
 	obs->seq_next = READ_ONCE(tcp_sk(sk)->write_seq);
 
-	spin_lock(&zcopy_obs_list_lock);
-	hash_add_rcu(zcopy_obs_by_sk, &obs->by_sk, (unsigned long)sk);
+	spin_lock_irq(&zcopy_obs_list_lock);
+	hash_add_rcu(zcopy_obs_by_sk, &obs->self.by_sk, (unsigned long)sk);
 	list_add_tail_rcu(&obs->all, &zcopy_obs_all);
-	spin_unlock(&zcopy_obs_list_lock);
+	spin_unlock_irq(&zcopy_obs_list_lock);
 	mutex_unlock(&zcopy_obs_arm_lock);
 	return obs;
 }
 
 void zcopy_obs_read(struct zcopy_obs *obs, struct zcopy_obs_counts *c)
 {
+	if (obs->mm) {
+		spin_lock_irq(&zcopy_obs_list_lock);
+		zcopy_obs_prune(obs);
+		spin_unlock_irq(&zcopy_obs_list_lock);
+	}
 	spin_lock_irq(&obs->lock);
 	*c = obs->c;
 	spin_unlock_irq(&obs->lock);
@@ -767,26 +948,42 @@ static void zcopy_obs_free(struct rcu_head *rcu)
 
 void zcopy_obs_stop(struct zcopy_obs *obs, struct zcopy_obs_counts *c)
 {
+	struct zcopy_obs_member *m, *tmp;
+
 	mutex_lock(&zcopy_obs_arm_lock);
-	spin_lock(&zcopy_obs_list_lock);
+	spin_lock_irq(&zcopy_obs_list_lock);
 	if (obs->cgrp)
 		WRITE_ONCE(zcopy_obs_nr_scopes, zcopy_obs_nr_scopes - 1);
+	else if (obs->mm)
+		WRITE_ONCE(zcopy_obs_nr_procs, zcopy_obs_nr_procs - 1);
 	else
-		hash_del_rcu(&obs->by_sk);
+		hash_del_rcu(&obs->self.by_sk);
 	list_del_rcu(&obs->all);
-	spin_unlock(&zcopy_obs_list_lock);
+	obs->ended = true;
+	list_for_each_entry_safe(m, tmp, &obs->members, node)
+		zcopy_obs_member_del(m);
+	spin_unlock_irq(&zcopy_obs_list_lock);
 	/* Key and probes linger: patching text per job costs more. */
 	if (!--zcopy_obs_count_all)
 		schedule_delayed_work(&zcopy_obs_disarm, ZCOPY_OBS_LINGER);
 	mutex_unlock(&zcopy_obs_arm_lock);
 
-	if (c)
-		zcopy_obs_read(obs, c);
-	/* Probes compare obs->sk and obs->mapping, never follow them. */
-	if (obs->sk) {
-		sock_put(obs->sk);
-		fput(obs->file);
+	if (c) {
+		spin_lock_irq(&obs->lock);
+		*c = obs->c;
+		spin_unlock_irq(&obs->lock);
 	}
+	/*
+	 * Probes compare the socket, mapping and mm, never follow them; no
+	 * socket joins an ended observation, whatever mm takes this one's
+	 * place.
+	 */
+	if (obs->self.sk)
+		sock_put(obs->self.sk);
+	if (obs->file)
+		fput(obs->file);
+	if (obs->mm)
+		mmdrop(obs->mm);
 	call_rcu(&obs->rcu, zcopy_obs_free);
 }
 

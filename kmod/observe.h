@@ -27,6 +27,8 @@ struct zcopy_obs_counts {
 	u64 copy_bits_bytes;
 	u64 segment_copy_bytes;
 	u64 sw_csum_bytes;
+	u64 sockets;
+	u64 sockets_missed;
 	char egress_dev[IFNAMSIZ];
 };
 
@@ -49,7 +51,8 @@ const char *zcopy_observe_error(void);
 
 /*
  * Starts observing sk's payload queued from now on; pages of file's page
- * cache count as by reference. Takes references on both. May sleep: the
+ * cache count as by reference, or without a file (NULL) any page with a
+ * mapping, as for a cgroup. Takes references on both. May sleep: the
  * probes of want (ZCOPY_PROBE_*) not registered yet are registered.
  */
 struct zcopy_obs *zcopy_obs_start(struct sock *sk, struct file *file,
@@ -62,6 +65,13 @@ struct zcopy_obs *zcopy_obs_start(struct sock *sk, struct file *file,
  */
 struct cgroup;
 struct zcopy_obs *zcopy_obs_start_cgroup(struct cgroup *cgrp, u32 want);
+/*
+ * Starts observing every TCP socket that a task using mm (a process's
+ * threads) sends on, from its first send on; the rule and the counting
+ * are a cgroup's. Holds mm (mmgrab). NULL: -ENOMEM. May sleep.
+ */
+struct mm_struct;
+struct zcopy_obs *zcopy_obs_start_mm(struct mm_struct *mm, u32 want);
 /* The counts so far. */
 void zcopy_obs_read(struct zcopy_obs *obs, struct zcopy_obs_counts *c);
 /* Ends the observation: final counts, references dropped. */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Observations that user space starts on its own sockets or on a cgroup
- * (netlink OBSERVE_*): ids, ownership by the netlink socket that asked,
- * limits, and the end of all of them when that socket closes.
+ * Observations that user space starts on its own sockets, a cgroup or a
+ * process (netlink OBSERVE_*): the permission to observe, ids, ownership
+ * by the netlink socket that asked, limits, and the end of all of them
+ * when that socket closes.
  *
  * The owner is the netlink socket itself, not its port id: NETLINK_URELEASE
  * comes after the port id is free, when another socket may have bound it.
@@ -11,6 +12,7 @@
 #include <linux/cgroup.h>
 #include <linux/cred.h>
 #include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/idr.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -57,8 +59,8 @@ static unsigned int zcopy_obs_users_of(kuid_t euid)
 	return n;
 }
 
-int zcopy_obs_user_start(struct sock *owner, u32 portid, struct sock *sk,
-			 struct file *file, struct cgroup *cgrp, u64 *id)
+int zcopy_obs_user_start(struct sock *owner, u32 portid,
+			 const struct zcopy_obs_what *what, u64 *id)
 {
 	struct zcopy_obs *obs;
 	struct zcopy_obs_user *u;
@@ -81,10 +83,13 @@ int zcopy_obs_user_start(struct sock *owner, u32 portid, struct sock *sk,
 	if (ret < 0)
 		goto err;
 	*id = ret;
-	if (cgrp)
-		obs = zcopy_obs_start_cgroup(cgrp, ZCOPY_PROBES_ALL);
+	if (what->cgrp)
+		obs = zcopy_obs_start_cgroup(what->cgrp, ZCOPY_PROBES_ALL);
+	else if (what->mm)
+		obs = zcopy_obs_start_mm(what->mm, ZCOPY_PROBES_ALL) ?:
+		      ERR_PTR(-ENOMEM);
 	else
-		obs = zcopy_obs_start(sk, file, ZCOPY_PROBES_ALL) ?:
+		obs = zcopy_obs_start(what->sk, what->file, ZCOPY_PROBES_ALL) ?:
 		      ERR_PTR(-ENOMEM);
 	if (IS_ERR(obs)) {
 		idr_remove(&zcopy_obs_users, *id);
@@ -145,6 +150,61 @@ int zcopy_obs_user_cgroup(int fd, struct cgroup **cgrp,
 out:
 	fput(f);
 	return ret;
+}
+
+/* /proc/PID/mem's file operations, found by opening our own once. */
+static const struct file_operations *zcopy_proc_mem_fops(void)
+{
+	static const struct file_operations *fops;
+	struct file *f;
+
+	if (READ_ONCE(fops))
+		return READ_ONCE(fops);
+	f = filp_open("/proc/self/mem", O_RDONLY, 0);
+	if (IS_ERR(f))
+		return NULL;
+	/* procfs is built in: its operations never go away. */
+	WRITE_ONCE(fops, f->f_op);
+	fput(f);
+	return READ_ONCE(fops);
+}
+
+/*
+ * The mm of the process whose /proc/PID/mem is fd: the open checked what
+ * ptrace-attach needs (mm_access(), PTRACE_MODE_ATTACH_FSCREDS, the LSMs
+ * included), which a module cannot call itself. -EBADF, -EINVAL, -ESRCH.
+ */
+int zcopy_obs_user_process(int fd, struct file **filep, struct mm_struct **mm,
+			   struct netlink_ext_ack *extack)
+{
+	const struct file_operations *fops;
+	struct file *f;
+
+	f = fget(fd);
+	if (!f) {
+		NL_SET_ERR_MSG(extack, "bad process memory descriptor");
+		return -EBADF;
+	}
+	fops = zcopy_proc_mem_fops();
+	if (!fops) {
+		NL_SET_ERR_MSG(extack, "no /proc/self/mem here to compare with");
+		fput(f);
+		return -EOPNOTSUPP;
+	}
+	if (f->f_op != fops) {
+		NL_SET_ERR_MSG(extack, "not an open /proc/PID/mem");
+		fput(f);
+		return -EINVAL;
+	}
+	/* Set at open (and held) unless the process had no memory then. */
+	*mm = f->private_data;
+	if (!*mm) {
+		NL_SET_ERR_MSG(extack, "the process has no memory to observe");
+		fput(f);
+		return -ESRCH;
+	}
+	*filep = f;
+	return 0;
 }
 
 static struct zcopy_obs_user *zcopy_obs_user_find(struct sock *owner, u64 id)

@@ -98,6 +98,29 @@ static int zcopy_check_socket(struct socket *sock,
 	return 0;
 }
 
+int zcopy_get_sock(int sock_fd, struct socket **sockp,
+		   struct netlink_ext_ack *extack)
+{
+	struct socket *sock;
+	int ret;
+
+	sock = sockfd_lookup(sock_fd, &ret);
+	if (!sock) {
+		if (ret == -ENOTSOCK)
+			NL_SET_ERR_MSG(extack, "socket descriptor is not a socket");
+		else
+			NL_SET_ERR_MSG(extack, "bad file descriptor for the socket");
+		return ret;
+	}
+	ret = zcopy_check_socket(sock, extack);
+	if (ret) {
+		sockfd_put(sock);
+		return ret;
+	}
+	*sockp = sock;
+	return 0;
+}
+
 int zcopy_get_fds(int file_fd, int sock_fd, struct file **filep,
 		  struct socket **sockp, struct netlink_ext_ack *extack)
 {
@@ -114,19 +137,9 @@ int zcopy_get_fds(int file_fd, int sock_fd, struct file **filep,
 	if (ret)
 		goto err_file;
 
-	sock = sockfd_lookup(sock_fd, &ret);
-	if (!sock) {
-		if (ret == -ENOTSOCK)
-			NL_SET_ERR_MSG(extack, "socket descriptor is not a socket");
-		else
-			NL_SET_ERR_MSG(extack, "bad file descriptor for the socket");
+	ret = zcopy_get_sock(sock_fd, &sock, extack);
+	if (ret)
 		goto err_file;
-	}
-	ret = zcopy_check_socket(sock, extack);
-	if (ret) {
-		sockfd_put(sock);
-		goto err_file;
-	}
 	*filep = file;
 	*sockp = sock;
 	return 0;

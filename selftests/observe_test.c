@@ -398,10 +398,9 @@ TEST_F(observe_api, bad_requests)
 	struct zcopy_observed o;
 
 	ASSERT_LE(0, udp);
+	/* A socket without a file is observed: observe_process_test. */
 	expect_start_fails(_metadata, &self->nl, self->file, -2, -EINVAL,
-			   "missing socket descriptor");
-	expect_start_fails(_metadata, &self->nl, -2, self->sock, -EINVAL,
-			   "missing file descriptor");
+			   "missing what to observe: a cgroup, a process or a socket");
 	expect_start_fails(_metadata, &self->nl, 9999, self->sock, -EBADF,
 			   "bad file descriptor for the file");
 	expect_start_fails(_metadata, &self->nl, self->file, 9999, -EBADF,

@@ -234,6 +234,10 @@ enum zcopy_attr {
 	ZCOPY_A_OBSERVE_ID,	/* u64 */
 	ZCOPY_A_OBSERVER_ERROR,	/* string, in STATS: why probes are missing */
 	ZCOPY_A_CGROUP_FD,	/* s32: OBSERVE_START of a cgroup v2 directory */
+	ZCOPY_A_PROC_MEM_FD,	/* s32: OBSERVE_START of a process: its
+				 * /proc/PID/mem, which only a caller that
+				 * may ptrace-attach to it can open
+				 */
 
 	__ZCOPY_A_MAX,
 };
@@ -280,6 +284,13 @@ enum zcopy_stats_attr {
 #define ZCOPY_PROBE_CSUM_HELP	(1U << 5)	/* kprobe skb_checksum_help */
 #define ZCOPY_PROBE_SEGMENT	(1U << 6)	/* kprobe skb_segment */
 #define ZCOPY_PROBES_ALL	0x7fU
+/*
+ * Where a process's sockets join its observation (kernels before 6.5
+ * have sendpage too); registered only while a process is observed.
+ */
+#define ZCOPY_PROBE_SENDMSG	(1U << 7)	/* kprobe tcp_sendmsg_locked */
+#define ZCOPY_PROBE_SENDPAGE	(1U << 8)	/* kprobe do_tcp_sendpages */
+#define ZCOPY_PROBES_PROCESS	(ZCOPY_PROBE_SENDMSG | ZCOPY_PROBE_SENDPAGE)
 /* Without these an observation cannot be complete (verified stays 0). */
 #define ZCOPY_PROBES_NEEDED	(ZCOPY_PROBE_XMIT | ZCOPY_PROBE_COPY_UBUFS)
 
@@ -315,6 +326,11 @@ enum zcopy_observe_attr {
 					 * without checksum offload
 					 */
 	ZCOPY_OBSERVE_A_EGRESS_DEV,	/* string: device of the last skb */
+	/* A process's observation: its sockets, joined at their first send. */
+	ZCOPY_OBSERVE_A_SOCKETS,	/* sockets followed so far */
+	ZCOPY_OBSERVE_A_SOCKETS_MISSED,	/* not followed (over the limit):
+					 * the counts above lack their bytes
+					 */
 
 	__ZCOPY_OBSERVE_A_MAX,
 };
