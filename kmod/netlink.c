@@ -350,7 +350,7 @@ static int zcopy_nl_put_observe(struct sk_buff *skb, u64 id,
 		{ ZCOPY_OBSERVE_A_SEGMENT_COPY_BYTES, c->segment_copy_bytes },
 		{ ZCOPY_OBSERVE_A_SW_CSUM_BYTES, c->sw_csum_bytes },
 		{ ZCOPY_OBSERVE_A_SOCKETS, c->sockets },
-		{ ZCOPY_OBSERVE_A_SOCKETS_MISSED, c->sockets_missed },
+		{ ZCOPY_OBSERVE_A_SENDS_MISSED, c->sends_missed },
 	};
 	struct nlattr *nest;
 	unsigned int i;

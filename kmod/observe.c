@@ -73,6 +73,7 @@ struct zcopy_obs {
 	/* A process's sockets; under zcopy_obs_list_lock. */
 	struct list_head members;
 	unsigned int nr_members;
+	unsigned long pruned_at;	/* jiffies */
 	bool ended;			/* no socket joins any more */
 
 	spinlock_t lock;		/* the fields below; taken in any context */
@@ -291,9 +292,9 @@ static struct cgroup *zcopy_sk_cgroup(const struct sock *sk)
  * Calls fn on every observation of sk: its own, then those of its cgroup
  * and the cgroup's ancestors. The clock is read only when one exists:
  * unobserved sockets pay the bucket test alone, and one more load while
- * a cgroup is observed.
+ * a cgroup is observed. Inlined: fn is a direct call at each site.
  */
-static void zcopy_obs_each(const struct sock *sk,
+static __always_inline void zcopy_obs_each(const struct sock *sk,
 			   void (*fn)(struct zcopy_obs *obs, const void *arg),
 			   const void *arg)
 {
@@ -558,42 +559,46 @@ static void zcopy_obs_prune(struct zcopy_obs *obs)
 			zcopy_obs_member_del(m);
 }
 
-/* sk sends for the first time since obs began: it joins, if it can. */
+/*
+ * sk sends for the first time since obs began: it joins, if there is
+ * room. At the limit, closed members leave first (at most once a jiffy:
+ * the walk is long, and every send on a socket left out comes here).
+ */
 static void zcopy_obs_join(struct zcopy_obs *obs, struct sock *sk)
 {
-	struct zcopy_obs_member *m;
+	unsigned int max = READ_ONCE(max_observed_sockets);
+	struct zcopy_obs_member *m = NULL;
 	unsigned long flags;
-	bool joined = false;
 	u64 start;
 
 	if (zcopy_obs_has(obs, sk))
 		return;
 	start = local_clock();
-	m = kzalloc(sizeof(*m), GFP_ATOMIC | __GFP_NOWARN);
 	spin_lock_irqsave(&zcopy_obs_list_lock, flags);
 	if (obs->ended || zcopy_obs_has(obs, sk))
 		goto out;
-	if (obs->nr_members >= READ_ONCE(max_observed_sockets))
+	if (obs->nr_members >= max && obs->pruned_at != jiffies) {
 		zcopy_obs_prune(obs);
-	if (m && obs->nr_members < READ_ONCE(max_observed_sockets)) {
+		obs->pruned_at = jiffies;
+	}
+	if (obs->nr_members < max)
+		m = kzalloc(sizeof(*m), GFP_ATOMIC | __GFP_NOWARN);
+	if (m) {
 		sock_hold(sk);
 		m->sk = sk;
 		m->obs = obs;
 		list_add(&m->node, &obs->members);
 		obs->nr_members++;
 		hash_add_rcu(zcopy_obs_by_sk, &m->by_sk, (unsigned long)sk);
-		joined = true;
 	}
 	spin_lock(&obs->lock);
-	if (joined)
+	if (m)
 		obs->c.sockets++;
 	else
-		obs->c.sockets_missed++;
+		obs->c.sends_missed++;
 	spin_unlock(&obs->lock);
 out:
 	spin_unlock_irqrestore(&zcopy_obs_list_lock, flags);
-	if (!joined)
-		kfree(m);
 	zcopy_obs_charge(start);
 }
 

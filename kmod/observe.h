@@ -28,7 +28,7 @@ struct zcopy_obs_counts {
 	u64 segment_copy_bytes;
 	u64 sw_csum_bytes;
 	u64 sockets;
-	u64 sockets_missed;
+	u64 sends_missed;
 	char egress_dev[IFNAMSIZ];
 };
 

@@ -5,8 +5,8 @@
  * socket that process sends on from then on, sockets it had before
  * included, each joining at its first send; other processes are not
  * counted. Bytes are classified as for a cgroup. A process's sockets are
- * bounded (max_observed_sockets): one over the limit is counted as missed
- * until a closed one leaves. And one socket of the caller's own without a
+ * bounded (max_observed_sockets): the sends on one over the limit are
+ * counted as missed until a closed one leaves. And one socket of the caller's own without a
  * file: the same rule, the socket's sequence followed.
  */
 #include <errno.h>
@@ -225,7 +225,7 @@ static void send_observed(struct __test_metadata *_metadata,
 	       (unsigned long long)o->v[ZCOPY_OBSERVE_A_REF_BYTES],
 	       (unsigned long long)o->v[ZCOPY_OBSERVE_A_RETRANS_BYTES],
 	       (unsigned long long)o->v[ZCOPY_OBSERVE_A_SOCKETS],
-	       (unsigned long long)o->v[ZCOPY_OBSERVE_A_SOCKETS_MISSED]);
+	       (unsigned long long)o->v[ZCOPY_OBSERVE_A_SENDS_MISSED]);
 	EXPECT_EQ(ZCOPY_PROBES_ALL,
 		  o->v[ZCOPY_OBSERVE_A_PROBES] & ZCOPY_PROBES_ALL);
 	EXPECT_NE(0, o->v[ZCOPY_OBSERVE_A_PROBES] & ZCOPY_PROBE_SENDMSG);
@@ -252,7 +252,7 @@ TEST_F_TIMEOUT(process, sendfile_virtio_by_reference, 120)
 	expect_files(_metadata, &o, 1);
 	EXPECT_EQ(0, o.v[ZCOPY_OBSERVE_A_COPIED_BYTES]);
 	EXPECT_EQ(1, o.v[ZCOPY_OBSERVE_A_SOCKETS]);
-	EXPECT_EQ(0, o.v[ZCOPY_OBSERVE_A_SOCKETS_MISSED]);
+	EXPECT_EQ(0, o.v[ZCOPY_OBSERVE_A_SENDS_MISSED]);
 }
 
 TEST_F_TIMEOUT(process, write_virtio_copied, 120)
@@ -299,7 +299,8 @@ TEST_F_TIMEOUT(process, over_the_limit_missed, 120)
 	send_observed(_metadata, self, "virtio", &s, 2, &o);
 	expect_files(_metadata, &o, 1);
 	EXPECT_EQ(1, o.v[ZCOPY_OBSERVE_A_SOCKETS]);
-	EXPECT_EQ(1, o.v[ZCOPY_OBSERVE_A_SOCKETS_MISSED]);
+	/* Each send on the second one: one or more. */
+	EXPECT_LE(1, o.v[ZCOPY_OBSERVE_A_SENDS_MISSED]);
 }
 
 /* A socket closed and done with makes room at the limit. */
@@ -312,7 +313,7 @@ TEST_F_TIMEOUT(process, closed_sockets_leave, 120)
 	send_observed(_metadata, self, "virtio", &s, 2, &o);
 	expect_files(_metadata, &o, 2);
 	EXPECT_EQ(2, o.v[ZCOPY_OBSERVE_A_SOCKETS]);
-	EXPECT_EQ(0, o.v[ZCOPY_OBSERVE_A_SOCKETS_MISSED]);
+	EXPECT_EQ(0, o.v[ZCOPY_OBSERVE_A_SENDS_MISSED]);
 }
 
 /* A sibling's bytes, sent while the process is observed, are not its. */

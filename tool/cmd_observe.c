@@ -28,12 +28,15 @@
 #include "nl.h"
 #include "observation.h"
 #include "output.h"
+#include "parse.h"
 #include "prometheus.h"
 #include "signals.h"
 
 
 struct observe_opts {
 	const char *cgroup;		/* --cgroup PATH, or NULL */
+	pid_t pid;			/* --pid PID, or 0 */
+	int fd;				/* --fd N of it, or -1 */
 	char **argv;			/* -- CMD [ARG...], or NULL */
 	double interval;		/* 0: no live lines */
 	double duration;		/* 0: until the end */
@@ -45,7 +48,7 @@ struct observe_run {
 	uint64_t id;
 	char made[PATH_MAX];		/* the cgroup made for CMD, or "" */
 	pid_t child;
-	int child_pidfd;
+	int child_pidfd;		/* CMD's or --pid's: readable at exit */
 	int go_fd;			/* CMD waits for this to close */
 	int status;			/* CMD's wait status */
 	struct observation last;	/* at the previous live line */
@@ -117,13 +120,23 @@ static void print_summary(const struct observe_opts *opts,
 	out_open_object(NULL);
 	if (out_is_json())
 		out_str("type", "summary");
-	if (opts->cgroup)
+	if (opts->cgroup) {
 		out_str("cgroup", opts->cgroup);
-	else
+	} else if (opts->pid) {
+		out_u64("pid", (uint64_t)opts->pid);
+		if (opts->fd >= 0)
+			out_u64("fd", (uint64_t)opts->fd);
+		else
+			out_u64("sockets", v[ZCOPY_OBSERVE_A_SOCKETS]);
+		if (v[ZCOPY_OBSERVE_A_SENDS_MISSED])
+			out_u64("sends_missed",
+				v[ZCOPY_OBSERVE_A_SENDS_MISSED]);
+	} else {
 		out_str("command", opts->argv[0]);
-	if (!opts->cgroup && WIFEXITED(r->status))
+	}
+	if (opts->argv && WIFEXITED(r->status))
 		out_u64("exit_status", WEXITSTATUS(r->status));
-	else if (!opts->cgroup && WIFSIGNALED(r->status))
+	else if (opts->argv && WIFSIGNALED(r->status))
 		out_str("killed_by", strsignal(WTERMSIG(r->status)));
 	out_double("seconds", at - r->start, 3);
 	out_bytes("bytes", v[ZCOPY_OBSERVE_A_BYTES]);
@@ -188,14 +201,23 @@ static const struct prom_reason {
 static int write_prometheus(const struct observe_opts *opts,
 			    const struct observation *o)
 {
-	const char *what = opts->cgroup ? "cgroup" : "command";
-	const char *who = opts->cgroup ? opts->cgroup : opts->argv[0];
 	struct prom_file p;
-	char base[512] = "", labels[640];
+	char base[512] = "", labels[640], pid[16];
 	size_t i;
 	int err;
 
-	prom_label(base, sizeof(base), what, who);
+	if (opts->cgroup) {
+		prom_label(base, sizeof(base), "cgroup", opts->cgroup);
+	} else if (opts->pid) {
+		snprintf(pid, sizeof(pid), "%d", (int)opts->pid);
+		prom_label(base, sizeof(base), "pid", pid);
+		if (opts->fd >= 0) {
+			snprintf(pid, sizeof(pid), "%d", opts->fd);
+			prom_label(base, sizeof(base), "fd", pid);
+		}
+	} else {
+		prom_label(base, sizeof(base), "command", opts->argv[0]);
+	}
 	err = prom_begin(&p, opts->prometheus);
 	if (err) {
 		pr_err("observe: %s: %s", opts->prometheus, strerror(-err));
@@ -338,7 +360,15 @@ static void settle(struct observe_run *r)
 	}
 }
 
-/* Until CMD exits, the duration is over or a signal; live lines. */
+/* Whether the process of pidfd has exited (its pidfd is readable). */
+static bool exited(int pidfd)
+{
+	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+	return pidfd >= 0 && poll(&pfd, 1, 0) == 1;
+}
+
+/* Until CMD or PID exits, the duration is over or a signal; live lines. */
 static int follow(const struct observe_opts *opts, struct observe_run *r)
 {
 	struct pollfd pfd = { .fd = r->child_pidfd, .events = POLLIN };
@@ -387,6 +417,51 @@ static int follow(const struct observe_opts *opts, struct observe_run *r)
 	}
 }
 
+/*
+ * --pid: its /proc/PID/mem, whose open needs what ptrace-attach needs;
+ * --fd: a copy of that descriptor, which pidfd_getfd(2) gives on the
+ * same terms. The pidfd tells when the process exits.
+ */
+static int start_process(const struct observe_opts *opts,
+			 struct observe_run *r)
+{
+	char mem[64];
+	int fd, err;
+
+	r->child_pidfd = (int)syscall(SYS_pidfd_open, opts->pid, 0);
+	if (r->child_pidfd < 0) {
+		pr_err("observe: process %d: %s", (int)opts->pid,
+		       strerror(errno));
+		return -1;
+	}
+	if (opts->fd >= 0) {
+		fd = (int)syscall(SYS_pidfd_getfd, r->child_pidfd, opts->fd, 0);
+		if (fd < 0) {
+			pr_err("observe: fd %d of process %d: %s%s", opts->fd,
+			       (int)opts->pid, strerror(errno),
+			       errno == EPERM ? " (it needs what ptrace-attach needs)" : "");
+			return -1;
+		}
+		err = observation_start_socket(&r->nl, fd, -1, &r->id);
+	} else {
+		snprintf(mem, sizeof(mem), "/proc/%d/mem", (int)opts->pid);
+		fd = open(mem, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			pr_err("observe: %s: %s%s", mem, strerror(errno),
+			       errno == EACCES || errno == EPERM ?
+			       " (observing a process needs what ptrace-attach needs)" : "");
+			return -1;
+		}
+		err = observation_start_process(&r->nl, fd, &r->id);
+	}
+	close(fd);
+	if (err) {
+		nl_ctx_perror(&r->nl, err);
+		return -1;
+	}
+	return 0;
+}
+
 static int observe_cgroup(const struct observe_opts *opts)
 {
 	struct observe_run r = {
@@ -400,20 +475,27 @@ static int observe_cgroup(const struct observe_opts *opts)
 		nl_ctx_perror(&r.nl, err);
 		return EXIT_FAIL;
 	}
-	if (opts->cgroup) {
-		dir_fd = open(opts->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dir_fd < 0)
-			pr_err("observe: %s: %s", opts->cgroup, strerror(errno));
+	if (opts->pid) {
+		if (start_process(opts, &r))
+			goto out;
 	} else {
-		dir_fd = start_command(opts, &r);
-	}
-	if (dir_fd < 0)
-		goto out;
-	err = observation_start_cgroup(&r.nl, dir_fd, &r.id);
-	close(dir_fd);
-	if (err) {
-		nl_ctx_perror(&r.nl, err);
-		goto out;
+		if (opts->cgroup) {
+			dir_fd = open(opts->cgroup,
+				      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (dir_fd < 0)
+				pr_err("observe: %s: %s", opts->cgroup,
+				       strerror(errno));
+		} else {
+			dir_fd = start_command(opts, &r);
+		}
+		if (dir_fd < 0)
+			goto out;
+		err = observation_start_cgroup(&r.nl, dir_fd, &r.id);
+		close(dir_fd);
+		if (err) {
+			nl_ctx_perror(&r.nl, err);
+			goto out;
+		}
 	}
 	r.start = now_s();
 	r.last_at = r.start;
@@ -425,7 +507,7 @@ static int observe_cgroup(const struct observe_opts *opts)
 	err = follow(opts, &r);
 	if (err && err != -EPIPE)
 		pr_err("observe: %s", strerror(-err));
-	if (r.child > 0) {
+	if (r.child > 0 || (opts->pid && exited(r.child_pidfd))) {
 		end_command(&r);
 		settle(&r);
 	}
@@ -441,7 +523,7 @@ static int observe_cgroup(const struct observe_opts *opts)
 		goto out;
 	if (opts->prometheus && write_prometheus(opts, &o))
 		goto out;
-	if (opts->cgroup)
+	if (!opts->argv)
 		ret = EXIT_OK;
 	else if (WIFEXITED(r.status))
 		ret = WEXITSTATUS(r.status);
@@ -452,7 +534,7 @@ out:
 		/* CMD never ran: it sees EOF before the go. */
 		kill(r.child, SIGKILL);
 		end_command(&r);
-	} else if (r.made[0]) {
+	} else if (r.made[0] || r.child_pidfd >= 0) {
 		end_command(&r);
 	}
 	nl_ctx_close(&r.nl);
@@ -461,6 +543,8 @@ out:
 
 static const struct option observe_options[] = {
 	{ "cgroup",	required_argument, NULL, 'c' },
+	{ "pid",	required_argument, NULL, 'p' },
+	{ "fd",		required_argument, NULL, 'f' },
 	{ "interval",	required_argument, NULL, 'i' },
 	{ "duration",	required_argument, NULL, 'd' },
 	{ "prometheus",	required_argument, NULL, 'P' },
@@ -484,13 +568,26 @@ static int parse_seconds(const struct cmd *cmd, const char *what,
 
 static int observe_run(const struct cmd *cmd, int argc, char **argv)
 {
-	struct observe_opts opts = { 0 };
+	struct observe_opts opts = { .fd = -1 };
+	uint64_t n;
 	int opt, status;
 
 	while ((opt = cmd_getopt(cmd, argc, argv, &status)) != -1) {
 		switch (opt) {
 		case 'c':
 			opts.cgroup = optarg;
+			break;
+		case 'p':
+			if (parse_u64(optarg, &n) || !n || n > INT_MAX)
+				return cmd_usage_error(cmd, "--pid: '%s' is not a process id",
+						       optarg);
+			opts.pid = (pid_t)n;
+			break;
+		case 'f':
+			if (parse_u64(optarg, &n) || n > INT_MAX)
+				return cmd_usage_error(cmd, "--fd: '%s' is not a descriptor number",
+						       optarg);
+			opts.fd = (int)n;
 			break;
 		case 'i':
 			status = parse_seconds(cmd, "interval", optarg, &opts.interval);
@@ -512,30 +609,35 @@ static int observe_run(const struct cmd *cmd, int argc, char **argv)
 		return status;
 	if (optind < argc)
 		opts.argv = argv + optind;
-	if (!opts.cgroup == !opts.argv)
-		return cmd_usage_error(cmd, "give --cgroup PATH or -- CMD [ARG...], one of them");
+	if (!!opts.cgroup + !!opts.pid + !!opts.argv != 1)
+		return cmd_usage_error(cmd, "give --cgroup PATH, --pid PID or -- CMD [ARG...], one of them");
+	if (opts.fd >= 0 && !opts.pid)
+		return cmd_usage_error(cmd, "--fd is a descriptor of --pid's process");
 	if (opts.argv && opts.duration)
-		return cmd_usage_error(cmd, "--duration is for --cgroup: CMD's exit ends it");
+		return cmd_usage_error(cmd, "--duration is for --cgroup and --pid: CMD's exit ends it");
 	return observe_cgroup(&opts);
 }
 
 const struct cmd cmd_observe = {
 	.name		= "observe",
 	.run		= observe_run,
-	.summary	= "Observe a cgroup's TCP sending: copied or by reference.",
-	.synopsis	= "[-j] [-i S] [-P FILE] (--cgroup PATH [-d S] | -- CMD [ARG...])",
+	.summary	= "Observe a program's TCP sending: copied or by reference.",
+	.synopsis	= "[-j] [-i S] [-P FILE] (--cgroup PATH | --pid PID [--fd N]) [-d S]\n"
+			  "       [-j] [-i S] [-P FILE] -- CMD [ARG...]",
 	.options_help	=
 		"  -c, --cgroup PATH    every TCP socket of this cgroup v2 and its descendants\n"
+		"  -p, --pid PID        every TCP socket this process sends on, until it exits\n"
+		"  -f, --fd N           only its socket N\n"
 		"  -i, --interval S     a line of what was sent every S seconds\n"
-		"  -d, --duration S     stop after S seconds (--cgroup)\n"
+		"  -d, --duration S     stop after S seconds (--cgroup, --pid)\n"
 		"  -P, --prometheus FILE  the counters in Prometheus' text format,\n"
 		"                       rewritten with each line and at the end\n"
 		"  -j, --json           one JSON object per line: intervals, then the summary\n",
 	.notes		=
 		"-- CMD [ARG...] runs CMD in a new child cgroup of zcopyctl's own and\n"
 		"observes it until CMD exits; the exit status is CMD's. SIGINT or SIGTERM\n"
-		"print the summary. Observing needs CAP_NET_ADMIN or CAP_PERFMON, or a\n"
-		"cgroup whose directory you own.\n",
-	.optstring	= "+c:i:d:P:jh",
+		"print the summary. Observing a cgroup needs CAP_NET_ADMIN or CAP_PERFMON,\n"
+		"or a cgroup whose directory you own; a process, what ptrace-attach needs.\n",
+	.optstring	= "+c:p:f:i:d:P:jh",
 	.longopts	= observe_options,
 };

@@ -73,11 +73,22 @@ int observation_start_socket(struct nl_ctx *ctx, int sock_fd, int file_fd,
 	struct nl_msg *msg = nl_ctx_new_msg(ctx, ZCOPY_CMD_OBSERVE_START, 0);
 
 	if (!msg || nla_put_s32(msg, ZCOPY_A_SOCK_FD, sock_fd) < 0 ||
-	    nla_put_s32(msg, ZCOPY_A_FILE_FD, file_fd) < 0) {
+	    (file_fd >= 0 && nla_put_s32(msg, ZCOPY_A_FILE_FD, file_fd) < 0)) {
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}
 	return request(ctx, "starting an observation", msg, NULL, id);
+}
+
+int observation_start_process(struct nl_ctx *ctx, int mem_fd, uint64_t *id)
+{
+	struct nl_msg *msg = nl_ctx_new_msg(ctx, ZCOPY_CMD_OBSERVE_START, 0);
+
+	if (!msg || nla_put_s32(msg, ZCOPY_A_PROC_MEM_FD, mem_fd) < 0) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return request(ctx, "observing the process", msg, NULL, id);
 }
 
 int observation_start_cgroup(struct nl_ctx *ctx, int cgroup_fd, uint64_t *id)

@@ -19,9 +19,15 @@ struct observation {
 	char egress_dev[16];
 };
 
-/* OBSERVE_START: 0 and *id, or -errno (the reason in ctx's extack). */
+/*
+ * OBSERVE_START: 0 and *id, or -errno (the reason in ctx's extack). A
+ * socket's pages of file_fd go by reference, or with file_fd -1 any
+ * lent page (page cache, user memory), as for a cgroup or a process
+ * (mem_fd: its /proc/PID/mem).
+ */
 int observation_start_socket(struct nl_ctx *ctx, int sock_fd, int file_fd,
 			     uint64_t *id);
+int observation_start_process(struct nl_ctx *ctx, int mem_fd, uint64_t *id);
 int observation_start_cgroup(struct nl_ctx *ctx, int cgroup_fd,
 			     uint64_t *id);
 /* OBSERVE_READ, or OBSERVE_STOP if stop: 0 and *o, or -errno. */

@@ -328,8 +328,9 @@ enum zcopy_observe_attr {
 	ZCOPY_OBSERVE_A_EGRESS_DEV,	/* string: device of the last skb */
 	/* A process's observation: its sockets, joined at their first send. */
 	ZCOPY_OBSERVE_A_SOCKETS,	/* sockets followed so far */
-	ZCOPY_OBSERVE_A_SOCKETS_MISSED,	/* not followed (over the limit):
-					 * the counts above lack their bytes
+	ZCOPY_OBSERVE_A_SENDS_MISSED,	/* sends on a socket not followed
+					 * (over the limit): the counts
+					 * above lack their bytes
 					 */
 
 	__ZCOPY_OBSERVE_A_MAX,

@@ -6,8 +6,10 @@
 # zcopyctl observe in the test VM: programs that know nothing of zcopy,
 # run under `observe -- CMD`, send /data/f1m1 to a sink in netns peer
 # over virtio-net: busybox cat (sendfile(2)) by reference, socat (read
-# and write) copied; the exit status is CMD's; --cgroup follows a cgroup made
-# here, with live lines and --duration; nobody may not observe root's.
+# and write) copied, zcopyctl bench's MSG_ZEROCOPY by reference; the exit
+# status is CMD's; --cgroup follows a cgroup made here, with live lines
+# and --duration; --pid follows a shell that writes, until it exits, and
+# --fd one socket of it; nobody may not observe root's.
 
 load helper
 
@@ -124,6 +126,115 @@ observe_send() { # ARGS...
 	assert_failure 1
 	output=$stderr
 	[[ $output == *"CAP_NET_ADMIN"* ]] || fail "output: $output"
+}
+
+# A shell in the background that connects to a sink in peer, reads TEXT
+# into its own memory, waits for a line on fifo $GO, then writes the text
+# to the socket on fd 3 from that memory: write(2), every byte copied.
+# The process observed is the shell itself ($WRITER).
+start_writer() { # TEXT
+	GO=$BATS_TEST_TMPDIR/go
+	mkfifo "$GO"
+	start_sink "${PEER[@]}" -- --count 1 -j
+	start_bg "$BATS_TEST_TMPDIR/writer.out" "$BATS_TEST_TMPDIR/writer.err" \
+		bash -c 'exec 3>"/dev/tcp/$1/$2" || exit 1
+			 IFS= read -r -d "" data <"$3"
+			 read -r _ <"$4"
+			 printf %s "$data" >&3' _ "$VIRTIO" "$SINK_PORT" "$1" "$GO"
+	WRITER=$BG_PID
+}
+
+# `observe -j ARGS` in the background, until the module has it open.
+start_observe() { # ARGS...
+	local i
+
+	start_bg "$BATS_TEST_TMPDIR/obs.out" "$BATS_TEST_TMPDIR/obs.err" \
+		"$ZCOPYCTL" observe -j "$@"
+	OBS=$BG_PID
+	for ((i = 0; i < 100; i++)); do
+		(($("$ZCOPYCTL" stats -j | jq .observations) > 0)) && return 0
+		alive "$OBS" || break
+		sleep 0.1
+	done
+	fail "observe did not start: $(cat "$BATS_TEST_TMPDIR/obs.err")"
+}
+
+# Let the writer go; observe ends when it exits. $output: the summary,
+# checked against what the sink received ($n).
+finish_writer() {
+	echo >"$GO"
+	wait_exit "$WRITER" 30
+	[[ $bg_status == 0 ]] || fail "writer exited $bg_status: $(cat "$BATS_TEST_TMPDIR/writer.err")"
+	finish_sink
+	n=$(jq .bytes "$SINK_OUT")
+	wait_exit "$OBS" 30
+	[[ $bg_status == 0 ]] || fail "observe exited $bg_status: $(cat "$BATS_TEST_TMPDIR/obs.err")"
+	set_output "$(<"$BATS_TEST_TMPDIR/obs.out")"
+	summary
+}
+
+text_file() { # BYTES
+	head -c "$1" /dev/urandom | base64 -w 0 >"$BATS_TEST_TMPDIR/text"
+	echo "$BATS_TEST_TMPDIR/text"
+}
+
+@test "observe --pid: a shell's write(2), 1.00 copies/B, until it exits" {
+	local text n
+
+	text=$(text_file 300000)
+	start_writer "$text"
+	start_observe --pid "$WRITER"
+	finish_writer
+	((n == $(stat -c %s "$text"))) || fail "the sink got $n bytes"
+	assert_jq --argjson n "$n" --argjson pid "$WRITER" \
+		'.pid == $pid and .sockets == 1 and .bytes - .retrans == $n and
+		 .copied == .bytes and .by_ref == 0 and .copies_per_byte == 1'
+}
+
+@test "observe --pid --fd: that socket's bytes, each once" {
+	local text n
+
+	text=$(text_file 300000)
+	start_writer "$text"
+	start_observe --pid "$WRITER" --fd 3
+	finish_writer
+	assert_jq --argjson n "$n" '.fd == 3 and .bytes == $n and .copied == $n'
+}
+
+@test "observe --pid as nobody: root's process is refused with the reason" {
+	run --separate-stderr as_nobody "$ZCOPYCTL" observe -d 1 --pid 1
+	assert_failure 1
+	[[ $stderr == *"/proc/1/mem: Permission denied (observing a process needs what ptrace-attach needs)"* ]] ||
+		fail "stderr: $stderr"
+	run --separate-stderr as_nobody "$ZCOPYCTL" observe -d 1 --pid 1 --fd 0
+	assert_failure 1
+	[[ $stderr == *"fd 0 of process 1: Operation not permitted (it needs what ptrace-attach needs)"* ]] ||
+		fail "stderr: $stderr"
+}
+
+@test "observe -- a program sending with MSG_ZEROCOPY over virtio-net: 0.00 copies/B" {
+	local files=$BATS_TEST_TMPDIR/files size sum n
+
+	size=$(stat -c %s "$DATA/f1m1")
+	mkdir "$files"
+	ln -s "$DATA/f1m1" "$files/bench-$size"
+	start_sink "${PEER[@]}" -- --count 1 -j
+	# zcopyctl bench --no-module knows nothing of the observer.
+	run --separate-stderr "$ZCOPYCTL" observe -j -- sh -c \
+		'exec "$0" bench --no-module --target "virtio=$1" --files "$2" \
+			--method msg_zerocopy --size "$3" --cache hot \
+			--runs 3 --warmup 0 >/dev/null' \
+		"$ZCOPYCTL" "$VIRTIO:$SINK_PORT" "$files" "$size"
+	assert_success
+	summary
+	sum=$output
+	finish_sink
+	n=$(jq .bytes "$SINK_OUT")
+	((n >= 3 * size)) || fail "the sink got $n bytes"
+	set_output "$sum"
+	assert_jq --argjson n "$n" \
+		'.bytes - .retrans == $n and .copied == 0 and .by_ref == .bytes and
+		 .copies_per_byte == 0 and .exit_status == 0'
 }
 
 # Every line of a Prometheus text file: a comment or NAME{LABELS} VALUE.
