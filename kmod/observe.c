@@ -294,9 +294,10 @@ static struct cgroup *zcopy_sk_cgroup(const struct sock *sk)
  * unobserved sockets pay the bucket test alone, and one more load while
  * a cgroup is observed. Inlined: fn is a direct call at each site.
  */
-static __always_inline void zcopy_obs_each(const struct sock *sk,
-			   void (*fn)(struct zcopy_obs *obs, const void *arg),
-			   const void *arg)
+static __always_inline void
+zcopy_obs_each(const struct sock *sk,
+	       void (*fn)(struct zcopy_obs *obs, const void *arg),
+	       const void *arg)
 {
 	struct zcopy_obs_member *m;
 	struct zcopy_obs *obs;
@@ -577,7 +578,7 @@ static void zcopy_obs_join(struct zcopy_obs *obs, struct sock *sk)
 	spin_lock_irqsave(&zcopy_obs_list_lock, flags);
 	if (obs->ended || zcopy_obs_has(obs, sk))
 		goto out;
-	if (obs->nr_members >= max && obs->pruned_at != jiffies) {
+	if (obs->nr_members >= max && time_after(jiffies, obs->pruned_at)) {
 		zcopy_obs_prune(obs);
 		obs->pruned_at = jiffies;
 	}
@@ -890,6 +891,7 @@ struct zcopy_obs *zcopy_obs_start_mm(struct mm_struct *mm, u32 want)
 	mmgrab(mm);
 	obs->mm = mm;
 	obs->every = true;
+	obs->pruned_at = jiffies - 1;
 
 	mutex_lock(&zcopy_obs_arm_lock);
 	zcopy_obs_arm_for(obs, want | ZCOPY_PROBES_PROCESS);

@@ -158,8 +158,6 @@ static int sender_finish(struct sender *s, pid_t pid)
 
 FIXTURE(process) {
 	struct zcopy_nl nl;
-	struct zcopy_receiver rx[2];
-	int nr_rx;
 	unsigned char want[SHA256_LEN];
 };
 
@@ -177,17 +175,18 @@ FIXTURE_TEARDOWN(process)
 	zcopy_write_file(MAX_SOCKETS_PARAM, "1024", 0);
 }
 
-/* Each receiver got FILE_1M intact. */
+/* Each of nr receivers got FILE_1M (digest want) intact. */
 static void check_received(struct __test_metadata *_metadata,
-			   FIXTURE_DATA(process) *self)
+			   struct zcopy_receiver *rx, int nr,
+			   const unsigned char *want)
 {
 	struct zcopy_received got;
 	int i;
 
-	for (i = 0; i < self->nr_rx; i++) {
-		ASSERT_EQ(0, zcopy_receiver_wait(&self->rx[i], &got));
+	for (i = 0; i < nr; i++) {
+		ASSERT_EQ(0, zcopy_receiver_wait(&rx[i], &got));
 		EXPECT_EQ(SIZE_1M, got.bytes);
-		EXPECT_EQ(0, memcmp(self->want, got.sha256, SHA256_LEN));
+		EXPECT_EQ(0, memcmp(want, got.sha256, SHA256_LEN));
 	}
 }
 
@@ -196,28 +195,27 @@ static void check_received(struct __test_metadata *_metadata,
  * (through its /proc/PID/mem) from before its first send to its end.
  */
 static void send_observed(struct __test_metadata *_metadata,
-			  FIXTURE_DATA(process) *self, const char *path_name,
-			  struct sender *s, int nr, struct zcopy_observed *o)
+			  struct zcopy_nl *nl, const unsigned char *want,
+			  const char *path_name, struct sender *s, int nr,
+			  struct zcopy_observed *o)
 {
+	struct zcopy_receiver rx[2];
 	uint64_t id = 0;
 	pid_t pid;
 	int i;
 
 	s->path = zcopy_path_by_name(path_name);
 	for (i = 0; i < nr; i++) {
-		ASSERT_EQ(0, zcopy_receiver_start(&self->rx[i], s->path,
-						  RECV_ALL));
-		s->port[i] = self->rx[i].port;
+		ASSERT_EQ(0, zcopy_receiver_start(&rx[i], s->path, RECV_ALL));
+		s->port[i] = rx[i].port;
 	}
-	self->nr_rx = nr;
 	pid = sender_start(s);
 	ASSERT_LT(0, pid);
-	ASSERT_EQ(0, observe_pid(&self->nl, pid, &id));
+	ASSERT_EQ(0, observe_pid(nl, pid, &id));
 	ASSERT_NE(0, id);
 	ASSERT_EQ(0, sender_finish(s, pid));
-	check_received(_metadata, self);
-	ASSERT_EQ(0, zcopy_observe_end(&self->nl, ZCOPY_CMD_OBSERVE_STOP, id,
-				       o));
+	check_received(_metadata, rx, nr, want);
+	ASSERT_EQ(0, zcopy_observe_end(nl, ZCOPY_CMD_OBSERVE_STOP, id, o));
 	TH_LOG("%s via %s: bytes %llu copied %llu ref %llu retrans %llu sockets %llu missed %llu",
 	       path_name, o->dev,
 	       (unsigned long long)o->v[ZCOPY_OBSERVE_A_BYTES],
@@ -248,7 +246,7 @@ TEST_F_TIMEOUT(process, sendfile_virtio_by_reference, 120)
 	struct sender s = { .method = BY_SENDFILE };
 	struct zcopy_observed o;
 
-	send_observed(_metadata, self, "virtio", &s, 1, &o);
+	send_observed(_metadata, &self->nl, self->want, "virtio", &s, 1, &o);
 	expect_files(_metadata, &o, 1);
 	EXPECT_EQ(0, o.v[ZCOPY_OBSERVE_A_COPIED_BYTES]);
 	EXPECT_EQ(1, o.v[ZCOPY_OBSERVE_A_SOCKETS]);
@@ -260,7 +258,7 @@ TEST_F_TIMEOUT(process, write_virtio_copied, 120)
 	struct sender s = { .method = BY_WRITE };
 	struct zcopy_observed o;
 
-	send_observed(_metadata, self, "virtio", &s, 1, &o);
+	send_observed(_metadata, &self->nl, self->want, "virtio", &s, 1, &o);
 	expect_files(_metadata, &o, 1);
 	EXPECT_EQ(0, o.v[ZCOPY_OBSERVE_A_REF_BYTES]);
 	EXPECT_EQ(1, o.v[ZCOPY_OBSERVE_A_SOCKETS]);
@@ -272,7 +270,7 @@ TEST_F_TIMEOUT(process, msg_zerocopy_veth_copied_later, 120)
 	struct sender s = { .method = BY_MSG_ZEROCOPY };
 	struct zcopy_observed o;
 
-	send_observed(_metadata, self, "veth", &s, 1, &o);
+	send_observed(_metadata, &self->nl, self->want, "veth", &s, 1, &o);
 	expect_files(_metadata, &o, 1);
 	EXPECT_EQ(0, o.v[ZCOPY_OBSERVE_A_REF_BYTES]);
 	EXPECT_LE(SIZE_1M, o.v[ZCOPY_OBSERVE_A_DEFERRED_COPY_BYTES]);
@@ -284,7 +282,7 @@ TEST_F_TIMEOUT(process, sockets_from_before_join_at_their_send, 120)
 	struct sender s = { .method = BY_SENDFILE, .connect_early = true };
 	struct zcopy_observed o;
 
-	send_observed(_metadata, self, "virtio", &s, 2, &o);
+	send_observed(_metadata, &self->nl, self->want, "virtio", &s, 2, &o);
 	expect_files(_metadata, &o, 2);
 	EXPECT_EQ(2, o.v[ZCOPY_OBSERVE_A_SOCKETS]);
 	EXPECT_EQ(0, o.v[ZCOPY_OBSERVE_A_COPIED_BYTES]);
@@ -296,7 +294,7 @@ TEST_F_TIMEOUT(process, over_the_limit_missed, 120)
 	struct zcopy_observed o;
 
 	ASSERT_EQ(0, zcopy_write_file(MAX_SOCKETS_PARAM, "1", 0));
-	send_observed(_metadata, self, "virtio", &s, 2, &o);
+	send_observed(_metadata, &self->nl, self->want, "virtio", &s, 2, &o);
 	expect_files(_metadata, &o, 1);
 	EXPECT_EQ(1, o.v[ZCOPY_OBSERVE_A_SOCKETS]);
 	/* Each send on the second one: one or more. */
@@ -310,7 +308,7 @@ TEST_F_TIMEOUT(process, closed_sockets_leave, 120)
 	struct zcopy_observed o;
 
 	ASSERT_EQ(0, zcopy_write_file(MAX_SOCKETS_PARAM, "1", 0));
-	send_observed(_metadata, self, "virtio", &s, 2, &o);
+	send_observed(_metadata, &self->nl, self->want, "virtio", &s, 2, &o);
 	expect_files(_metadata, &o, 2);
 	EXPECT_EQ(2, o.v[ZCOPY_OBSERVE_A_SOCKETS]);
 	EXPECT_EQ(0, o.v[ZCOPY_OBSERVE_A_SENDS_MISSED]);
@@ -321,17 +319,17 @@ TEST_F_TIMEOUT(process, other_processes_are_not, 120)
 {
 	struct sender other = { .method = BY_SENDFILE };
 	struct sender s = { .method = BY_WRITE };
+	struct zcopy_receiver rx[2];
 	struct zcopy_observed o;
 	uint64_t id = 0;
 	pid_t pid, sibling;
 
 	s.path = zcopy_path_by_name("virtio");
 	other.path = s.path;
-	ASSERT_EQ(0, zcopy_receiver_start(&self->rx[0], s.path, RECV_ALL));
-	ASSERT_EQ(0, zcopy_receiver_start(&self->rx[1], s.path, RECV_ALL));
-	self->nr_rx = 2;
-	s.port[0] = self->rx[0].port;
-	other.port[0] = self->rx[1].port;
+	ASSERT_EQ(0, zcopy_receiver_start(&rx[0], s.path, RECV_ALL));
+	ASSERT_EQ(0, zcopy_receiver_start(&rx[1], s.path, RECV_ALL));
+	s.port[0] = rx[0].port;
+	other.port[0] = rx[1].port;
 	pid = sender_start(&s);
 	ASSERT_LT(0, pid);
 	ASSERT_EQ(0, observe_pid(&self->nl, pid, &id));
@@ -339,7 +337,7 @@ TEST_F_TIMEOUT(process, other_processes_are_not, 120)
 	ASSERT_LT(0, sibling);
 	ASSERT_EQ(0, sender_finish(&other, sibling));
 	ASSERT_EQ(0, sender_finish(&s, pid));
-	check_received(_metadata, self);
+	check_received(_metadata, rx, 2, self->want);
 	ASSERT_EQ(0, zcopy_observe_end(&self->nl, ZCOPY_CMD_OBSERVE_STOP, id,
 				       &o));
 	expect_files(_metadata, &o, 1);

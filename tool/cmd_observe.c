@@ -32,7 +32,6 @@
 #include "prometheus.h"
 #include "signals.h"
 
-
 struct observe_opts {
 	const char *cgroup;		/* --cgroup PATH, or NULL */
 	pid_t pid;			/* --pid PID, or 0 */
@@ -610,11 +609,11 @@ static int observe_run(const struct cmd *cmd, int argc, char **argv)
 	if (optind < argc)
 		opts.argv = argv + optind;
 	if (!!opts.cgroup + !!opts.pid + !!opts.argv != 1)
-		return cmd_usage_error(cmd, "give --cgroup PATH, --pid PID or -- CMD [ARG...], one of them");
+		return cmd_usage_error(cmd, "one of --cgroup PATH, --pid PID and -- CMD [ARG...]");
 	if (opts.fd >= 0 && !opts.pid)
 		return cmd_usage_error(cmd, "--fd is a descriptor of --pid's process");
 	if (opts.argv && opts.duration)
-		return cmd_usage_error(cmd, "--duration is for --cgroup and --pid: CMD's exit ends it");
+		return cmd_usage_error(cmd, "--duration with -- CMD: CMD's exit ends it");
 	return observe_cgroup(&opts);
 }
 

@@ -54,7 +54,7 @@ tool_version() {
 	assert_line --regexp '^  cancel +Cancel a queued or running job'
 	assert_line --regexp '^  watch +Print each transfer as it finishes'
 	assert_line --regexp '^  stats +Show the module-wide'
-	assert_line --regexp "^  observe +Observe a cgroup's TCP sending"
+	assert_line --regexp "^  observe +Observe a program's TCP sending"
 	assert_line --regexp '^  bench +Benchmark the module'
 	assert_line --regexp '^  sink +Receive TCP connections'
 	assert_line --regexp '^  version +Show the version'
@@ -492,7 +492,9 @@ make_file() { # SIZE
 	local args
 
 	for args in "" "--cgroup /x -- true" "-d 1 -- true" "-i 0 -- true" \
-		"-i x --cgroup /x" "-d -1 --cgroup /x" "--bogus"; do
+		"-i x --cgroup /x" "-d -1 --cgroup /x" "--bogus" \
+		"--pid 1 --cgroup /x" "--pid 1 -- true" "--pid 0" "--pid x" \
+		"--fd 3 --cgroup /x" "--fd -1 --pid 1" "--fd 3 -- true"; do
 		# shellcheck disable=SC2086 # split on purpose
 		run --separate-stderr "$ZCOPYCTL" observe $args
 		assert_failure 2

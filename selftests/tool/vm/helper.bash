@@ -220,3 +220,19 @@ set_output() {
 squeeze_output() {
 	set_output "$(tr -s ' ' <<<"$output")"
 }
+
+# `zcopyctl observe -j ARGS` in the background ($OBS, its stdout in
+# $BATS_TEST_TMPDIR/obs.out), until the module has the observation.
+start_observe() { # ARGS...
+	local i
+
+	start_bg "$BATS_TEST_TMPDIR/obs.out" "$BATS_TEST_TMPDIR/obs.err" \
+		"$ZCOPYCTL" observe -j "$@"
+	OBS=$BG_PID
+	for ((i = 0; i < 100; i++)); do
+		(($("$ZCOPYCTL" stats -j | jq .observations) > 0)) && return 0
+		alive "$OBS" || break
+		sleep 0.1
+	done
+	fail "observe did not start: $(cat "$BATS_TEST_TMPDIR/obs.err")"
+}

@@ -144,21 +144,6 @@ start_writer() { # TEXT
 	WRITER=$BG_PID
 }
 
-# `observe -j ARGS` in the background, until the module has it open.
-start_observe() { # ARGS...
-	local i
-
-	start_bg "$BATS_TEST_TMPDIR/obs.out" "$BATS_TEST_TMPDIR/obs.err" \
-		"$ZCOPYCTL" observe -j "$@"
-	OBS=$BG_PID
-	for ((i = 0; i < 100; i++)); do
-		(($("$ZCOPYCTL" stats -j | jq .observations) > 0)) && return 0
-		alive "$OBS" || break
-		sleep 0.1
-	done
-	fail "observe did not start: $(cat "$BATS_TEST_TMPDIR/obs.err")"
-}
-
 # Let the writer go; observe ends when it exits. $output: the summary,
 # checked against what the sink received ($n).
 finish_writer() {

@@ -8,7 +8,8 @@
 # peer over virtio-net. With sendfile the body goes by reference (0.00
 # copies/B: only the response header is copied); nginx with sendfile off
 # copies every byte (1.00); with tx checksumming off on the device the
-# stack copies again, and says where (software checksums).
+# stack copies again, and says where (software checksums). An nginx
+# already running is observed by the pid of its worker.
 
 load helper
 
@@ -119,6 +120,37 @@ wait_listen_addr() {
 	assert_jq --argjson n $((3 * $(stat -c %s "$DATA/f1m1"))) \
 		--argjson h $((3 * HEADER_MAX)) \
 		'.by_ref == $n and .copied < $h and .copies_per_byte == 0'
+}
+
+@test "nginx running, its worker observed with --pid: the bodies by reference" {
+	local size worker i got
+
+	size=$(stat -c %s "$DATA/f1m1")
+	nginx_conf on >"$BATS_TEST_TMPDIR/nginx.conf"
+	SERVER_PID_FILE=$BATS_TEST_TMPDIR/server.pid
+	start_bg "$BATS_TEST_TMPDIR/nginx.out" "$BATS_TEST_TMPDIR/nginx.err" \
+		nginx -e "$BATS_TEST_TMPDIR/error.log" -c "$BATS_TEST_TMPDIR/nginx.conf"
+	wait_listen_addr
+	# The master accepts nothing and sends nothing: its one worker does.
+	worker=$(busybox pgrep -P "$(<"$SERVER_PID_FILE")")
+	[[ $worker =~ ^[0-9]+$ ]] || fail "no single worker: '$worker'"
+	start_observe --pid "$worker"
+	for ((i = 0; i < 3; i++)); do
+		got=$("${PEER[@]}" curl -sS -o /dev/null -w '%{http_code} %{size_download}' \
+			"http://$ADDR:$PORT/f1m1")
+		[[ $got == "200 $size" ]] || fail "curl: $got, want 200 $size"
+	done
+	kill -INT "$OBS"
+	wait_exit "$OBS" 30
+	[[ $bg_status == 0 ]] ||
+		fail "observe exited $bg_status: $(cat "$BATS_TEST_TMPDIR/obs.err")"
+	set_output "$(tail -n 1 "$BATS_TEST_TMPDIR/obs.out")"
+	echo "# $(jq -c . <<<"$output")" >&3
+	assert_jq --argjson n $((3 * size)) --argjson h $((3 * HEADER_MAX)) \
+		--argjson pid "$worker" \
+		'.type == "summary" and .pid == $pid and .sockets == 3 and
+		 .by_ref == $n and .copied < $h and .copies_per_byte == 0 and
+		 .bytes == .copied + .by_ref and (has("sends_missed") | not)'
 }
 
 @test "nginx, sendfile off: every byte copied, 1.00 copies/B" {
