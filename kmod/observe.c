@@ -133,11 +133,24 @@ static void zcopy_obs_charge(u64 start)
 	zcopy_stats_add(ZCOPY_STATS_A_OBSERVER_NS, local_clock() - start);
 }
 
+/*
+ * page_folio() without its fix-up of fake heads (tail pages of a hugetlb
+ * folio whose struct pages share the head's memory): a fake head's
+ * fields are the head's, mapping included, so it reads right as it is.
+ * Half the instructions per fragment.
+ */
+static __always_inline struct folio *zcopy_folio_of(struct page *page)
+{
+	unsigned long head = READ_ONCE(page->compound_head);
+
+	return (struct folio *)(head & 1 ? head - 1 : (unsigned long)page);
+}
+
 /* Per fragment of every skb sent: inlined, one load more than the page. */
 static __always_inline bool zcopy_page_in(struct page *page,
 					  const struct address_space *mapping)
 {
-	return page && READ_ONCE(page_folio(page)->mapping) == mapping;
+	return page && READ_ONCE(zcopy_folio_of(page)->mapping) == mapping;
 }
 
 /*
@@ -151,7 +164,7 @@ static __always_inline bool zcopy_page_lent(struct page *page)
 
 	if (!page)
 		return false;
-	folio = page_folio(page);
+	folio = zcopy_folio_of(page);
 	return READ_ONCE(folio->mapping) && !folio_test_slab(folio);
 }
 
