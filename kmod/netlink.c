@@ -328,8 +328,55 @@ err_free:
 	return ret;
 }
 
+/* The devices and files of b, each a nest of its own. */
+static int zcopy_nl_put_breakdown(struct sk_buff *skb,
+				  const struct zcopy_obs_breakdown *b)
+{
+	struct nlattr *nest;
+	unsigned int i;
+
+	for (i = 0; i < ZCOPY_OBS_DEVS && b->devs[i].ifindex; i++) {
+		const struct zcopy_obs_dev *d = &b->devs[i];
+
+		nest = nla_nest_start(skb, ZCOPY_OBSERVE_A_DEVICE);
+		if (!nest ||
+		    nla_put_string(skb, ZCOPY_OBSERVE_DEV_A_NAME, d->name) ||
+		    nla_put_u32(skb, ZCOPY_OBSERVE_DEV_A_IFINDEX, d->ifindex) ||
+		    nla_put_u64_64bit(skb, ZCOPY_OBSERVE_DEV_A_BYTES, d->bytes,
+				      ZCOPY_OBSERVE_DEV_A_PAD) ||
+		    nla_put_u64_64bit(skb, ZCOPY_OBSERVE_DEV_A_COPIED_BYTES,
+				      d->copied_bytes, ZCOPY_OBSERVE_DEV_A_PAD) ||
+		    nla_put_u64_64bit(skb, ZCOPY_OBSERVE_DEV_A_REF_BYTES,
+				      d->ref_bytes, ZCOPY_OBSERVE_DEV_A_PAD))
+			return -EMSGSIZE;
+		nla_nest_end(skb, nest);
+	}
+	for (i = 0; i < ZCOPY_OBS_FILES && b->files[i].ref_bytes; i++) {
+		const struct zcopy_obs_file *f = &b->files[i];
+
+		nest = nla_nest_start(skb, ZCOPY_OBSERVE_A_FILE);
+		if (!nest ||
+		    nla_put_u32(skb, ZCOPY_OBSERVE_FILE_A_DEV, f->dev) ||
+		    nla_put_u64_64bit(skb, ZCOPY_OBSERVE_FILE_A_INO, f->ino,
+				      ZCOPY_OBSERVE_FILE_A_PAD) ||
+		    nla_put_u32(skb, ZCOPY_OBSERVE_FILE_A_GENERATION,
+				f->generation) ||
+		    nla_put_u64_64bit(skb, ZCOPY_OBSERVE_FILE_A_REF_BYTES,
+				      f->ref_bytes, ZCOPY_OBSERVE_FILE_A_PAD))
+			return -EMSGSIZE;
+		nla_nest_end(skb, nest);
+	}
+	if (nla_put_u64_64bit(skb, ZCOPY_OBSERVE_A_OTHER_DEVICES_BYTES,
+			      b->other_dev_bytes, ZCOPY_OBSERVE_A_PAD) ||
+	    nla_put_u64_64bit(skb, ZCOPY_OBSERVE_A_OTHER_FILES_BYTES,
+			      b->other_file_bytes, ZCOPY_OBSERVE_A_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
 static int zcopy_nl_put_observe(struct sk_buff *skb, u64 id,
-				const struct zcopy_obs_counts *c)
+				const struct zcopy_obs_counts *c,
+				const struct zcopy_obs_breakdown *b)
 {
 	const struct {
 		int attr;
@@ -364,6 +411,8 @@ static int zcopy_nl_put_observe(struct sk_buff *skb, u64 id,
 			goto err;
 	if (nla_put_string(skb, ZCOPY_OBSERVE_A_EGRESS_DEV, c->egress_dev))
 		goto err;
+	if (b && zcopy_nl_put_breakdown(skb, b))
+		goto err;
 	nla_nest_end(skb, nest);
 	return 0;
 err:
@@ -372,13 +421,14 @@ err:
 }
 
 static int zcopy_nl_observe_send(struct sk_buff *msg, struct genl_info *info,
-				 u64 id, const struct zcopy_obs_counts *c)
+				 u64 id, const struct zcopy_obs_counts *c,
+				 const struct zcopy_obs_breakdown *b)
 {
 	void *hdr;
 
 	hdr = genlmsg_put_reply(msg, info, &zcopy_genl_family, 0,
 				info->genlhdr->cmd);
-	if (!hdr || zcopy_nl_put_observe(msg, id, c)) {
+	if (!hdr || zcopy_nl_put_observe(msg, id, c, b)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
@@ -394,7 +444,7 @@ static int zcopy_nl_observe_reply(struct genl_info *info, u64 id,
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	return zcopy_nl_observe_send(msg, info, id, c);
+	return zcopy_nl_observe_send(msg, info, id, c, NULL);
 }
 
 /* The reply to a START that worked; the observation ends if it fails. */
@@ -407,7 +457,7 @@ static int zcopy_nl_observe_started(struct sk_buff *skb,
 	c.probes = zcopy_observe_probes();
 	ret = zcopy_nl_observe_reply(info, id, &c);
 	if (ret)
-		zcopy_obs_user_read(NETLINK_CB(skb).sk, id, true, &c);
+		zcopy_obs_user_read(NETLINK_CB(skb).sk, id, true, &c, NULL);
 	return ret;
 }
 
@@ -539,6 +589,7 @@ static int zcopy_nl_observe_read_doit(struct sk_buff *skb,
 				      struct genl_info *info)
 {
 	bool stop = info->genlhdr->cmd == ZCOPY_CMD_OBSERVE_STOP;
+	struct zcopy_obs_breakdown b;
 	struct zcopy_obs_counts c;
 	struct sk_buff *msg;
 	u64 id;
@@ -550,13 +601,13 @@ static int zcopy_nl_observe_read_doit(struct sk_buff *skb,
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	if (zcopy_obs_user_read(NETLINK_CB(skb).sk, id, stop, &c)) {
+	if (zcopy_obs_user_read(NETLINK_CB(skb).sk, id, stop, &c, &b)) {
 		nlmsg_free(msg);
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[ZCOPY_A_OBSERVE_ID],
 				    "no such observation of this socket");
 		return -ENOENT;
 	}
-	return zcopy_nl_observe_send(msg, info, id, &c);
+	return zcopy_nl_observe_send(msg, info, id, &c, &b);
 }
 
 void zcopy_nl_notify_done(struct net *net, const struct zcopy_completion *rec)

@@ -87,6 +87,8 @@ struct zcopy_obs {
 	u64 end;			/* bytes observed: bounded, or U64_MAX */
 	u64 target;			/* wake the waiter when bytes reach it */
 	struct zcopy_obs_counts c;
+	struct zcopy_obs_breakdown b;
+	const struct address_space *file_keys[ZCOPY_OBS_FILES];
 };
 
 static DEFINE_HASHTABLE(zcopy_obs_by_sk, 8);
@@ -156,58 +158,120 @@ static __always_inline bool zcopy_page_in(struct page *page,
 /*
  * A cgroup's rule: a page with a mapping (page cache, or user memory) was
  * lent; one the kernel allocated to copy into has none. Slab pages use
- * the field for something else.
+ * the field for something else. The mapping, or NULL.
  */
-static __always_inline bool zcopy_page_lent(struct page *page)
+static __always_inline struct address_space *zcopy_page_lender(struct page *page)
 {
+	struct address_space *mapping;
 	struct folio *folio;
 
 	if (!page)
-		return false;
+		return NULL;
 	folio = zcopy_folio_of(page);
-	return READ_ONCE(folio->mapping) && !folio_test_slab(folio);
+	mapping = READ_ONCE(folio->mapping);
+	if (!mapping || folio_test_slab(folio))
+		return NULL;
+	return mapping;
 }
 
-static __always_inline bool zcopy_page_by_ref(struct page *page,
-					      const struct address_space *mapping,
-					      bool scope)
+static __always_inline bool zcopy_page_lent(struct page *page)
 {
-	return scope ? zcopy_page_lent(page) : zcopy_page_in(page, mapping);
+	return zcopy_page_lender(page);
 }
 
 /*
- * Payload [off, end) of skb, offsets from skb->data: copied or by ref.
- * scope is a constant at each call: the socket's walk stays as it was.
+ * Bytes by reference from one file's page cache, added to its entry; the
+ * first ZCOPY_OBS_FILES files get one, the others' bytes are summed. A
+ * mapping with flags is user memory (anonymous, KSM), not a file. Under
+ * RCU (the probes' walk): an inode is freed after a grace period.
  */
-static __always_inline void zcopy_obs_walk(struct zcopy_obs *obs,
-					   const struct sk_buff *skb,
-					   unsigned int off, unsigned int end,
-					   bool scope)
+static void zcopy_obs_file_add(struct zcopy_obs *obs,
+			       const struct address_space *mapping, u64 n)
+{
+	struct zcopy_obs_breakdown *b = &obs->b;
+	const struct inode *inode;
+	unsigned int i;
+
+	if (!n || ((unsigned long)mapping & PAGE_MAPPING_FLAGS))
+		return;
+	inode = READ_ONCE(mapping->host);
+	if (!inode)
+		return;
+	for (i = 0; i < ZCOPY_OBS_FILES && obs->file_keys[i]; i++) {
+		/* The inode too: a mapping's memory may serve another since. */
+		if (obs->file_keys[i] == mapping &&
+		    b->files[i].ino == inode->i_ino) {
+			b->files[i].ref_bytes += n;
+			return;
+		}
+	}
+	if (i == ZCOPY_OBS_FILES) {
+		b->other_file_bytes += n;
+		return;
+	}
+	obs->file_keys[i] = mapping;
+	b->files[i].ino = inode->i_ino;
+	b->files[i].dev = new_encode_dev(inode->i_sb->s_dev);
+	b->files[i].generation = inode->i_generation;
+	b->files[i].ref_bytes = n;
+}
+
+/* One fragment: whether by reference; scope's lent ones to their file. */
+static __always_inline bool zcopy_frag_by_ref(struct zcopy_obs *obs,
+					      const skb_frag_t *frag,
+					      unsigned int n, bool scope,
+					      const struct address_space **run,
+					      u64 *run_bytes)
+{
+	const struct address_space *lender;
+
+	if (!scope)
+		return zcopy_page_in(skb_frag_page(frag), obs->mapping);
+	lender = zcopy_page_lender(skb_frag_page(frag));
+	if (!lender)
+		return false;
+	/* Pages of one file come in runs: one lookup per run. */
+	if (lender != *run) {
+		if (*run)
+			zcopy_obs_file_add(obs, *run, *run_bytes);
+		*run = lender;
+		*run_bytes = 0;
+	}
+	*run_bytes += n;
+	return true;
+}
+
+/*
+ * Payload [off, end) of skb, offsets from skb->data: copied or by ref;
+ * returns the bytes by reference. scope is a constant at each call: the
+ * socket's walk stays as it was.
+ */
+static __always_inline u64 zcopy_obs_walk(struct zcopy_obs *obs,
+					  const struct sk_buff *skb,
+					  unsigned int off, unsigned int end,
+					  bool scope)
 {
 	const struct skb_shared_info *shinfo = skb_shinfo(skb);
-	const struct address_space *mapping = obs->mapping;
 	unsigned int pos = skb_headlen(skb), nr = shinfo->nr_frags;
+	const struct address_space *run = NULL;
 	unsigned int i, n, fend;
-	u64 ref = 0, copied = 0;
+	u64 ref = 0, run_bytes = 0;
 
 	/*
 	 * The common case, worth its own loop: headers alone in the linear
 	 * area, the payload all of the page fragments (and nothing else).
 	 */
 	if (off == pos && end == skb->len && !skb_has_frag_list(skb)) {
-		for (i = 0; i < nr; i++)
-			if (zcopy_page_by_ref(skb_frag_page(&shinfo->frags[i]),
-					      mapping, scope))
-				ref += skb_frag_size(&shinfo->frags[i]);
-		obs->c.ref_bytes += ref;
-		obs->c.copied_bytes += end - off - ref;
-		return;
+		for (i = 0; i < nr; i++) {
+			n = skb_frag_size(&shinfo->frags[i]);
+			if (zcopy_frag_by_ref(obs, &shinfo->frags[i], n, scope,
+					      &run, &run_bytes))
+				ref += n;
+		}
+		goto out;
 	}
-	if (off < pos) {
-		n = min(pos, end) - off;
-		copied += n;
-		off += n;
-	}
+	if (off < pos)
+		off += min(pos, end) - off;
 	for (i = 0; i < nr && off < end; i++, pos = fend) {
 		const skb_frag_t *frag = &shinfo->frags[i];
 
@@ -215,17 +279,42 @@ static __always_inline void zcopy_obs_walk(struct zcopy_obs *obs,
 		if (off >= fend)
 			continue;
 		n = min(fend, end) - off;
-		if (zcopy_page_by_ref(skb_frag_page(frag), mapping, scope))
+		if (zcopy_frag_by_ref(obs, frag, n, scope, &run, &run_bytes))
 			ref += n;
-		else
-			copied += n;
 		off += n;
 	}
-	/* A frag_list: TCP does not transmit one; nothing there is by ref. */
-	if (off < end)
-		copied += end - off;
-	obs->c.ref_bytes += ref;
-	obs->c.copied_bytes += copied;
+	/* The linear area, and a frag_list (TCP transmits none): copied. */
+out:
+	if (run)
+		zcopy_obs_file_add(obs, run, run_bytes);
+	return ref;
+}
+
+/* What a skb's payload did, by its egress device. */
+static void zcopy_obs_dev_add(struct zcopy_obs *obs,
+			      const struct net_device *dev, u64 n, u64 ref)
+{
+	struct zcopy_obs_breakdown *b = &obs->b;
+	struct zcopy_obs_dev *d;
+	unsigned int i;
+
+	for (i = 0; i < ZCOPY_OBS_DEVS; i++) {
+		d = &b->devs[i];
+		if (d->ifindex == dev->ifindex)
+			break;
+		if (!d->ifindex) {
+			d->ifindex = dev->ifindex;
+			memcpy(d->name, dev->name, IFNAMSIZ);
+			break;
+		}
+	}
+	if (i == ZCOPY_OBS_DEVS) {
+		b->other_dev_bytes += n;
+		return;
+	}
+	d->bytes += n;
+	d->ref_bytes += ref;
+	d->copied_bytes += n - ref;
 }
 
 static void zcopy_obs_classify(struct zcopy_obs *obs,
@@ -238,7 +327,7 @@ static void zcopy_obs_classify(struct zcopy_obs *obs,
 	unsigned long flags;
 	bool wake = false;
 	u32 seq, first;
-	u64 pos;
+	u64 pos, ref;
 
 	if (!skb_transport_header_was_set(skb))
 		return;
@@ -278,11 +367,14 @@ count:
 		c->dma_out_bytes += n;
 	memcpy(c->egress_dev, dev->name, IFNAMSIZ);
 	if (!obs->mapping)
-		zcopy_obs_walk(obs, skb, hdr + first - seq,
-			       hdr + first - seq + n, true);
+		ref = zcopy_obs_walk(obs, skb, hdr + first - seq,
+				     hdr + first - seq + n, true);
 	else
-		zcopy_obs_walk(obs, skb, hdr + first - seq,
-			       hdr + first - seq + n, false);
+		ref = zcopy_obs_walk(obs, skb, hdr + first - seq,
+				     hdr + first - seq + n, false);
+	c->ref_bytes += ref;
+	c->copied_bytes += n - ref;
+	zcopy_obs_dev_add(obs, dev, n, ref);
 	wake = obs->target && c->bytes >= obs->target;
 out:
 	spin_unlock_irqrestore(&obs->lock, flags);
@@ -966,7 +1058,8 @@ static void zcopy_obs_free(struct rcu_head *rcu)
 	kfree(obs);
 }
 
-void zcopy_obs_stop(struct zcopy_obs *obs, struct zcopy_obs_counts *c)
+void zcopy_obs_stop(struct zcopy_obs *obs, struct zcopy_obs_counts *c,
+		    struct zcopy_obs_breakdown *b)
 {
 	struct zcopy_obs_member *m, *tmp;
 
@@ -988,11 +1081,12 @@ void zcopy_obs_stop(struct zcopy_obs *obs, struct zcopy_obs_counts *c)
 		schedule_delayed_work(&zcopy_obs_disarm, ZCOPY_OBS_LINGER);
 	mutex_unlock(&zcopy_obs_arm_lock);
 
-	if (c) {
-		spin_lock_irq(&obs->lock);
+	spin_lock_irq(&obs->lock);
+	if (c)
 		*c = obs->c;
-		spin_unlock_irq(&obs->lock);
-	}
+	if (b)
+		*b = obs->b;
+	spin_unlock_irq(&obs->lock);
 	/*
 	 * Probes compare the socket, mapping and mm, never follow them; no
 	 * socket joins an ended observation, whatever mm takes this one's
@@ -1005,6 +1099,14 @@ void zcopy_obs_stop(struct zcopy_obs *obs, struct zcopy_obs_counts *c)
 	if (obs->mm)
 		mmdrop(obs->mm);
 	call_rcu(&obs->rcu, zcopy_obs_free);
+}
+
+void zcopy_obs_read_breakdown(struct zcopy_obs *obs,
+			      struct zcopy_obs_breakdown *b)
+{
+	spin_lock_irq(&obs->lock);
+	*b = obs->b;
+	spin_unlock_irq(&obs->lock);
 }
 
 /* Counted in bytes from the start, never in 32-bit sequence numbers. */

@@ -33,6 +33,37 @@ struct zcopy_obs_counts {
 };
 
 /*
+ * Where the bytes went: by egress device (every observation), and the
+ * files whose page cache was sent by reference (a cgroup's, a process's
+ * or a socket's without a file). The first ZCOPY_OBS_DEVS devices and
+ * ZCOPY_OBS_FILES files seen have an entry; the others' bytes are summed.
+ */
+#define ZCOPY_OBS_DEVS		4
+#define ZCOPY_OBS_FILES		8
+
+struct zcopy_obs_dev {
+	int ifindex;			/* 0: unused */
+	char name[IFNAMSIZ];		/* when first seen */
+	u64 bytes;
+	u64 copied_bytes;
+	u64 ref_bytes;
+};
+
+struct zcopy_obs_file {
+	u64 ino;
+	u32 dev;			/* new_encode_dev() */
+	u32 generation;			/* i_generation: a file handle's */
+	u64 ref_bytes;			/* 0: unused */
+};
+
+struct zcopy_obs_breakdown {
+	struct zcopy_obs_dev devs[ZCOPY_OBS_DEVS];
+	u64 other_dev_bytes;
+	struct zcopy_obs_file files[ZCOPY_OBS_FILES];
+	u64 other_file_bytes;
+};
+
+/*
  * Finds the probes this kernel has (registered only while something is
  * observed); never fails the module's load.
  */
@@ -74,8 +105,11 @@ struct mm_struct;
 struct zcopy_obs *zcopy_obs_start_mm(struct mm_struct *mm, u32 want);
 /* The counts so far. */
 void zcopy_obs_read(struct zcopy_obs *obs, struct zcopy_obs_counts *c);
-/* Ends the observation: final counts, references dropped. */
-void zcopy_obs_stop(struct zcopy_obs *obs, struct zcopy_obs_counts *c);
+void zcopy_obs_read_breakdown(struct zcopy_obs *obs,
+			      struct zcopy_obs_breakdown *b);
+/* Ends the observation: final counts (c, b: each if not NULL), references dropped. */
+void zcopy_obs_stop(struct zcopy_obs *obs, struct zcopy_obs_counts *c,
+		    struct zcopy_obs_breakdown *b);
 
 /*
  * Only the first bytes payload bytes from the start are observed: what

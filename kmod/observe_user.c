@@ -221,18 +221,19 @@ static struct zcopy_obs_user *zcopy_obs_user_find(struct sock *owner, u64 id)
 }
 
 static void zcopy_obs_user_end(u64 id, struct zcopy_obs_user *u,
-			       struct zcopy_obs_counts *c)
+			       struct zcopy_obs_counts *c,
+			       struct zcopy_obs_breakdown *b)
 {
 	idr_remove(&zcopy_obs_users, id);
 	zcopy_obs_users_count--;
 	zcopy_stats_add(ZCOPY_STATS_A_OBSERVATIONS, -1);
-	zcopy_obs_stop(u->obs, c);
+	zcopy_obs_stop(u->obs, c, b);
 	sock_put(u->owner);
 	kfree(u);
 }
 
 int zcopy_obs_user_read(struct sock *owner, u64 id, bool stop,
-			struct zcopy_obs_counts *c)
+			struct zcopy_obs_counts *c, struct zcopy_obs_breakdown *b)
 {
 	struct zcopy_obs_user *u;
 	int ret = -ENOENT;
@@ -240,10 +241,13 @@ int zcopy_obs_user_read(struct sock *owner, u64 id, bool stop,
 	mutex_lock(&zcopy_obs_users_lock);
 	u = zcopy_obs_user_find(owner, id);
 	if (u) {
-		if (stop)
-			zcopy_obs_user_end(id, u, c);
-		else
+		if (stop) {
+			zcopy_obs_user_end(id, u, c, b);
+		} else {
 			zcopy_obs_read(u->obs, c);
+			if (b)
+				zcopy_obs_read_breakdown(u->obs, b);
+		}
 		ret = 0;
 	}
 	mutex_unlock(&zcopy_obs_users_lock);
@@ -265,7 +269,7 @@ static void zcopy_obs_user_end_all(struct net *net, u32 portid, bool all)
 		if (all || (net_eq(sock_net(u->owner), net) &&
 			    u->portid == portid &&
 			    sock_flag(u->owner, SOCK_DEAD)))
-			zcopy_obs_user_end(id, u, NULL);
+			zcopy_obs_user_end(id, u, NULL, NULL);
 	mutex_unlock(&zcopy_obs_users_lock);
 }
 

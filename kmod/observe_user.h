@@ -46,8 +46,12 @@ int zcopy_obs_user_cgroup(int fd, struct cgroup **cgrp,
 struct mm_struct;
 int zcopy_obs_user_process(int fd, struct file **filep, struct mm_struct **mm,
 			   struct netlink_ext_ack *extack);
-/* The counts of owner's observation id, ended if stop; or -ENOENT. */
+/*
+ * The counts of owner's observation id (and where the bytes went, if b),
+ * ended if stop; or -ENOENT.
+ */
+struct zcopy_obs_breakdown;
 int zcopy_obs_user_read(struct sock *owner, u64 id, bool stop,
-			struct zcopy_obs_counts *c);
+			struct zcopy_obs_counts *c, struct zcopy_obs_breakdown *b);
 
 #endif /* _ZCOPY_OBSERVE_USER_H */

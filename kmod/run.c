@@ -302,7 +302,7 @@ static void zcopy_observed(struct zcopy_job *job)
 	struct zcopy_completion *rec = &job->rec;
 	struct zcopy_obs_counts c;
 
-	zcopy_obs_stop(job->obs, &c);
+	zcopy_obs_stop(job->obs, &c, NULL);
 	job->obs = NULL;
 	zcopy_stats_add(ZCOPY_STATS_A_RETRANS_BYTES, c.retrans_bytes);
 	if (!zcopy_obs_complete(&c, rec->bytes_sent))

@@ -4,10 +4,12 @@
  * (whose open checks what ptrace-attach needs) and follows every TCP
  * socket that process sends on from then on, sockets it had before
  * included, each joining at its first send; other processes are not
- * counted. Bytes are classified as for a cgroup. A process's sockets are
- * bounded (max_observed_sockets): the sends on one over the limit are
- * counted as missed until a closed one leaves. And one socket of the caller's own without a
- * file: the same rule, the socket's sequence followed.
+ * counted. Bytes are classified as for a cgroup, and told by egress
+ * device and by the file whose page cache went by reference. A process's
+ * sockets are bounded (max_observed_sockets): the sends on one over the
+ * limit are counted as missed until a closed one leaves. And one socket
+ * of the caller's own without a file: the same rule, the socket's
+ * sequence followed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +19,7 @@
 #include <unistd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <netlink/genl/genl.h>
 
@@ -233,6 +236,36 @@ static void send_observed(struct __test_metadata *_metadata,
 	EXPECT_STREQ(s->path->dev, o->dev);
 }
 
+/*
+ * Where they went: one device, and by reference only FILE_1M's page cache
+ * (user memory lent by MSG_ZEROCOPY is not a file).
+ */
+static void expect_breakdown(struct __test_metadata *_metadata,
+			     const struct zcopy_observed *o, bool file)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, stat(FILE_1M, &st));
+	ASSERT_EQ(1, o->nr_devs);
+	EXPECT_STREQ(o->dev, o->devs[0].name);
+	EXPECT_EQ(o->v[ZCOPY_OBSERVE_A_BYTES], o->devs[0].bytes);
+	/* As at transmit: a copy for a local receiver came after. */
+	EXPECT_LE(o->v[ZCOPY_OBSERVE_A_REF_BYTES], o->devs[0].ref);
+	EXPECT_EQ(!o->v[ZCOPY_OBSERVE_A_DEFERRED_COPY_BYTES],
+		  o->v[ZCOPY_OBSERVE_A_REF_BYTES] == o->devs[0].ref);
+	EXPECT_EQ(o->devs[0].bytes, o->devs[0].copied + o->devs[0].ref);
+	EXPECT_EQ(0, o->v[ZCOPY_OBSERVE_A_OTHER_DEVICES_BYTES]);
+	EXPECT_EQ(0, o->v[ZCOPY_OBSERVE_A_OTHER_FILES_BYTES]);
+	if (!file) {
+		EXPECT_EQ(0, o->nr_files);
+		return;
+	}
+	ASSERT_EQ(1, o->nr_files);
+	EXPECT_EQ(st.st_ino, o->files[0].ino);
+	EXPECT_EQ(st.st_dev, o->files[0].dev);
+	EXPECT_EQ(o->v[ZCOPY_OBSERVE_A_REF_BYTES], o->files[0].ref);
+}
+
 /* The bytes of n files, retransmissions on top. */
 static void expect_files(struct __test_metadata *_metadata,
 			 const struct zcopy_observed *o, uint64_t n)
@@ -251,6 +284,7 @@ TEST_F_TIMEOUT(process, sendfile_virtio_by_reference, 120)
 	EXPECT_EQ(0, o.v[ZCOPY_OBSERVE_A_COPIED_BYTES]);
 	EXPECT_EQ(1, o.v[ZCOPY_OBSERVE_A_SOCKETS]);
 	EXPECT_EQ(0, o.v[ZCOPY_OBSERVE_A_SENDS_MISSED]);
+	expect_breakdown(_metadata, &o, true);
 }
 
 TEST_F_TIMEOUT(process, write_virtio_copied, 120)
@@ -262,6 +296,7 @@ TEST_F_TIMEOUT(process, write_virtio_copied, 120)
 	expect_files(_metadata, &o, 1);
 	EXPECT_EQ(0, o.v[ZCOPY_OBSERVE_A_REF_BYTES]);
 	EXPECT_EQ(1, o.v[ZCOPY_OBSERVE_A_SOCKETS]);
+	expect_breakdown(_metadata, &o, false);
 }
 
 /* Lent to a local receiver: copied before delivery, found by its socket. */
@@ -274,6 +309,8 @@ TEST_F_TIMEOUT(process, msg_zerocopy_veth_copied_later, 120)
 	expect_files(_metadata, &o, 1);
 	EXPECT_EQ(0, o.v[ZCOPY_OBSERVE_A_REF_BYTES]);
 	EXPECT_LE(SIZE_1M, o.v[ZCOPY_OBSERVE_A_DEFERRED_COPY_BYTES]);
+	/* By reference at transmit, the device says; copied after. */
+	expect_breakdown(_metadata, &o, false);
 }
 
 /* Connected before the observation: joins at its first send after. */
@@ -286,6 +323,8 @@ TEST_F_TIMEOUT(process, sockets_from_before_join_at_their_send, 120)
 	expect_files(_metadata, &o, 2);
 	EXPECT_EQ(2, o.v[ZCOPY_OBSERVE_A_SOCKETS]);
 	EXPECT_EQ(0, o.v[ZCOPY_OBSERVE_A_COPIED_BYTES]);
+	/* One file twice: one entry. */
+	expect_breakdown(_metadata, &o, true);
 }
 
 TEST_F_TIMEOUT(process, over_the_limit_missed, 120)

@@ -23,11 +23,46 @@
 
 #define REAP_TIMEOUT_MS	120000
 
+static uint64_t get_u64(struct nlattr **tb, int attr)
+{
+	return tb[attr] ? nla_get_u64(tb[attr]) : 0;
+}
+
+/* A DEVICE or FILE nest of an observation. */
+static void parse_where(struct zcopy_observed *o, struct nlattr *nest)
+{
+	struct nlattr *tb[ZCOPY_OBSERVE_DEV_A_MAX + ZCOPY_OBSERVE_FILE_A_MAX + 1];
+	struct zcopy_observed_file *f;
+	struct zcopy_observed_dev *d;
+
+	if (nla_type(nest) == ZCOPY_OBSERVE_A_DEVICE && o->nr_devs < 8 &&
+	    !nla_parse_nested(tb, ZCOPY_OBSERVE_DEV_A_MAX, nest, NULL)) {
+		d = &o->devs[o->nr_devs++];
+		if (tb[ZCOPY_OBSERVE_DEV_A_NAME])
+			nla_strlcpy(d->name, tb[ZCOPY_OBSERVE_DEV_A_NAME],
+				    sizeof(d->name));
+		d->bytes = get_u64(tb, ZCOPY_OBSERVE_DEV_A_BYTES);
+		d->copied = get_u64(tb, ZCOPY_OBSERVE_DEV_A_COPIED_BYTES);
+		d->ref = get_u64(tb, ZCOPY_OBSERVE_DEV_A_REF_BYTES);
+	} else if (nla_type(nest) == ZCOPY_OBSERVE_A_FILE &&
+		   o->nr_files < 16 &&
+		   !nla_parse_nested(tb, ZCOPY_OBSERVE_FILE_A_MAX, nest, NULL)) {
+		f = &o->files[o->nr_files++];
+		if (tb[ZCOPY_OBSERVE_FILE_A_DEV])
+			f->dev = nla_get_u32(tb[ZCOPY_OBSERVE_FILE_A_DEV]);
+		if (tb[ZCOPY_OBSERVE_FILE_A_GENERATION])
+			f->generation =
+				nla_get_u32(tb[ZCOPY_OBSERVE_FILE_A_GENERATION]);
+		f->ino = get_u64(tb, ZCOPY_OBSERVE_FILE_A_INO);
+		f->ref = get_u64(tb, ZCOPY_OBSERVE_FILE_A_REF_BYTES);
+	}
+}
+
 int zcopy_parse_observed(struct zcopy_nl_reply *reply,
 			 struct zcopy_observed *o)
 {
-	struct nlattr *tb[ZCOPY_OBSERVE_A_MAX + 1];
-	int i;
+	struct nlattr *tb[ZCOPY_OBSERVE_A_MAX + 1], *nest;
+	int i, rem;
 
 	memset(o, 0, sizeof(*o));
 	if (!reply->attrs[ZCOPY_A_OBSERVE] ||
@@ -35,10 +70,14 @@ int zcopy_parse_observed(struct zcopy_nl_reply *reply,
 			     reply->attrs[ZCOPY_A_OBSERVE], NULL))
 		return -EBADMSG;
 	for (i = ZCOPY_OBSERVE_A_ID; i <= ZCOPY_OBSERVE_A_MAX; i++) {
-		if (i == ZCOPY_OBSERVE_A_EGRESS_DEV || !tb[i])
+		if (i == ZCOPY_OBSERVE_A_EGRESS_DEV ||
+		    i == ZCOPY_OBSERVE_A_DEVICE || i == ZCOPY_OBSERVE_A_FILE ||
+		    !tb[i])
 			continue;
 		o->v[i] = nla_get_u64(tb[i]);
 	}
+	nla_for_each_nested(nest, reply->attrs[ZCOPY_A_OBSERVE], rem)
+		parse_where(o, nest);
 	if (tb[ZCOPY_OBSERVE_A_EGRESS_DEV])
 		nla_strlcpy(o->dev, tb[ZCOPY_OBSERVE_A_EGRESS_DEV],
 			    sizeof(o->dev));

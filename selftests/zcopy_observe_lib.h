@@ -12,12 +12,31 @@
 
 #include "zcopy_test_lib.h"
 
+struct zcopy_observed_dev {
+	char name[16];
+	uint64_t bytes;
+	uint64_t copied;
+	uint64_t ref;
+};
+
+struct zcopy_observed_file {
+	uint32_t dev;
+	uint32_t generation;
+	uint64_t ino;
+	uint64_t ref;
+};
+
 struct zcopy_observed {
 	uint64_t v[ZCOPY_OBSERVE_A_MAX + 1];
 	char dev[16];
+	/* ZCOPY_OBSERVE_A_DEVICE and _FILE nests, in the reply's order */
+	int nr_devs;
+	struct zcopy_observed_dev devs[8];
+	int nr_files;
+	struct zcopy_observed_file files[16];
 };
 
-/* The OBSERVE nest of a reply; -EBADMSG if it is not there. */
+/* The OBSERVE nest of a reply, devices and files too; -EBADMSG if not there. */
 int zcopy_parse_observed(struct zcopy_nl_reply *reply,
 			 struct zcopy_observed *o);
 /* OBSERVE_READ or OBSERVE_STOP (cmd) of observation id. */

@@ -20,11 +20,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
+#include "file_path.h"
 #include "nl.h"
 #include "observation.h"
 #include "output.h"
@@ -68,13 +70,117 @@ static double copies_per_byte(uint64_t copied, uint64_t bytes)
 	return bytes ? (double)copied / (double)bytes : 0.0;
 }
 
+/* The observation's counters by Prometheus' conventions. */
+/*
+ * The observation's counters: the summary's keys (in its order) and
+ * Prometheus' names.
+ */
+static const struct observe_counter {
+	int attr;
+	const char *key;
+	bool bytes;
+	const char *name;
+	const char *help;
+} observe_counters[] = {
+	{ ZCOPY_OBSERVE_A_BYTES, "bytes", true, "zcopy_observe_bytes_total",
+	  "TCP payload bytes transmitted, retransmissions included." },
+	{ ZCOPY_OBSERVE_A_COPIED_BYTES, "copied", true,
+	  "zcopy_observe_copied_bytes_total",
+	  "Of those, bytes the CPU copied." },
+	{ ZCOPY_OBSERVE_A_REF_BYTES, "by_ref", true,
+	  "zcopy_observe_by_reference_bytes_total",
+	  "Of those, bytes sent by page reference." },
+	{ ZCOPY_OBSERVE_A_SKBS, "skbs", false, "zcopy_observe_skbs_total",
+	  "Socket buffers transmitted." },
+	{ ZCOPY_OBSERVE_A_FRAGS, "frags", false, "zcopy_observe_frags_total",
+	  "Page fragments in them." },
+	{ ZCOPY_OBSERVE_A_DMA_OUT_BYTES, "dma_out", true,
+	  "zcopy_observe_dma_out_bytes_total",
+	  "Bytes sent by a device with a bus parent." },
+	{ ZCOPY_OBSERVE_A_RETRANS_BYTES, "retrans", true,
+	  "zcopy_observe_retransmitted_bytes_total",
+	  "Bytes sent again." },
+};
+
+/* Where the stack copied or checksummed: summary keys, Prometheus labels. */
+static const struct copy_reason {
+	int attr;
+	const char *reason;
+} copy_reasons[] = {
+	{ ZCOPY_OBSERVE_A_DEFERRED_COPY_BYTES, "deferred_for_local_receiver" },
+	{ ZCOPY_OBSERVE_A_PULL_BYTES, "linearised" },
+	{ ZCOPY_OBSERVE_A_COPY_BITS_BYTES, "copy_bits" },
+	{ ZCOPY_OBSERVE_A_SEGMENT_COPY_BYTES, "segmented_without_sg" },
+	{ ZCOPY_OBSERVE_A_SW_CSUM_BYTES, "software_checksum" },
+};
+
 static const struct out_table_layout live_layout;
 static const struct out_table_layout live_layout_cont = { .no_header = true };
+
+/* Device d's counts at the previous line (by name: slots stay put). */
+static const struct observation_dev *last_dev(const struct observe_run *r,
+					      const struct observation_dev *d)
+{
+	static const struct observation_dev none;
+	unsigned int i;
+
+	for (i = 0; i < r->last.nr_devs; i++)
+		if (!strcmp(r->last.devs[i].name, d->name))
+			return &r->last.devs[i];
+	return &none;
+}
+
+/* The devices that sent since the previous line: "eth0,lo", or "-". */
+static void interval_devs(const struct observe_run *r,
+			  const struct observation *o, char *buf, size_t len)
+{
+	size_t used = 0;
+	unsigned int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < o->nr_devs && used < len; i++)
+		if (o->devs[i].bytes != last_dev(r, &o->devs[i])->bytes)
+			used += (size_t)snprintf(buf + used, len - used, "%s%s",
+						 used ? "," : "", o->devs[i].name);
+	if (!buf[0])
+		snprintf(buf, len, "-");
+}
+
+/* JSON lines: each device's share of the interval, and the copies. */
+static void interval_details(const struct observe_run *r,
+			     const struct observation *o)
+{
+	const struct observation_dev *d, *l;
+	unsigned int i;
+
+	out_open_array("devices");
+	for (i = 0; i < o->nr_devs; i++) {
+		d = &o->devs[i];
+		l = last_dev(r, d);
+		if (d->bytes == l->bytes)
+			continue;
+		out_open_object(NULL);
+		out_str("dev", d->name);
+		out_bytes("bytes", d->bytes - l->bytes);
+		out_bytes("copied", d->copied - l->copied);
+		out_bytes("by_ref", d->ref - l->ref);
+		out_close_object();
+	}
+	out_close_array();
+	out_open_object("copies");
+	for (i = 0; i < ARRAY_SIZE(copy_reasons); i++)
+		out_bytes(copy_reasons[i].reason,
+			  o->v[copy_reasons[i].attr] -
+			  r->last.v[copy_reasons[i].attr]);
+	out_close_object();
+}
 
 /* One live line: what was sent since the previous one. */
 static int print_interval(struct observe_run *r, const struct observation *o,
 			  double at)
 {
+	char devs[64];
+
 	uint64_t bytes = o->v[ZCOPY_OBSERVE_A_BYTES] -
 			 r->last.v[ZCOPY_OBSERVE_A_BYTES];
 	uint64_t copied = o->v[ZCOPY_OBSERVE_A_COPIED_BYTES] -
@@ -99,15 +205,76 @@ static int print_interval(struct observe_run *r, const struct observation *o,
 		r->last.v[ZCOPY_OBSERVE_A_FRAGS]);
 	out_bytes("retrans", o->v[ZCOPY_OBSERVE_A_RETRANS_BYTES] -
 		  r->last.v[ZCOPY_OBSERVE_A_RETRANS_BYTES]);
-	out_str("dev", o->egress_dev[0] ? o->egress_dev : "-");
-	if (out_is_json())
+	interval_devs(r, o, devs, sizeof(devs));
+	out_str("dev", devs);
+	if (out_is_json()) {
+		interval_details(r, o);
 		out_close_object();
-	else
+	} else {
 		out_close_table();
+	}
 	r->last = *o;
 	r->last_at = at;
 	r->lines++;
 	return out_flush();
+}
+
+/* Each egress device: bytes, copied, by reference (as at transmit). */
+static void print_devices(const struct observation *o)
+{
+	const struct observation_dev *d;
+	unsigned int i;
+
+	out_open_table("devices", NULL);
+	for (i = 0; i < o->nr_devs; i++) {
+		d = &o->devs[i];
+		out_open_object(NULL);
+		out_str("dev", d->name);
+		out_bytes("bytes", d->bytes);
+		out_bytes("copied", d->copied);
+		out_bytes("by_ref", d->ref);
+		out_close_object();
+	}
+	out_close_table();
+	if (o->v[ZCOPY_OBSERVE_A_OTHER_DEVICES_BYTES])
+		out_bytes("other_devices_bytes",
+			  o->v[ZCOPY_OBSERVE_A_OTHER_DEVICES_BYTES]);
+}
+
+static int by_ref_desc(const void *a, const void *b)
+{
+	const struct observation_file *fa = a, *fb = b;
+
+	return fa->ref < fb->ref ? 1 : fa->ref > fb->ref ? -1 : 0;
+}
+
+/* The files sent by reference, most first, with their paths if found. */
+static void print_files(const struct observation *o)
+{
+	struct observation_file files[OBSERVATION_FILES];
+	char path[PATH_MAX], dev[32];
+	unsigned int i;
+
+	memcpy(files, o->files, o->nr_files * sizeof(files[0]));
+	qsort(files, o->nr_files, sizeof(files[0]), by_ref_desc);
+	out_open_table("files", NULL);
+	for (i = 0; i < o->nr_files; i++) {
+		out_open_object(NULL);
+		out_bytes("by_ref", files[i].ref);
+		snprintf(dev, sizeof(dev), "%u:%u", major(files[i].dev),
+			 minor(files[i].dev));
+		out_str("dev", dev);
+		out_u64("ino", files[i].ino);
+		if (file_path(files[i].dev, files[i].ino, files[i].generation,
+			      path, sizeof(path)))
+			snprintf(path, sizeof(path), "-");
+		out_str("path", path);
+		out_close_object();
+	}
+	out_close_table();
+	if (o->v[ZCOPY_OBSERVE_A_OTHER_FILES_BYTES])
+		out_bytes("other_files_by_ref",
+			  o->v[ZCOPY_OBSERVE_A_OTHER_FILES_BYTES]);
 }
 
 static void print_summary(const struct observe_opts *opts,
@@ -115,6 +282,7 @@ static void print_summary(const struct observe_opts *opts,
 			  const struct observation *o, double at)
 {
 	const uint64_t *v = o->v;
+	size_t i;
 
 	out_open_object(NULL);
 	if (out_is_json())
@@ -138,63 +306,30 @@ static void print_summary(const struct observe_opts *opts,
 	else if (opts->argv && WIFSIGNALED(r->status))
 		out_str("killed_by", strsignal(WTERMSIG(r->status)));
 	out_double("seconds", at - r->start, 3);
-	out_bytes("bytes", v[ZCOPY_OBSERVE_A_BYTES]);
-	out_bytes("copied", v[ZCOPY_OBSERVE_A_COPIED_BYTES]);
-	out_bytes("by_ref", v[ZCOPY_OBSERVE_A_REF_BYTES]);
-	out_double("copies_per_byte",
-		   copies_per_byte(v[ZCOPY_OBSERVE_A_COPIED_BYTES],
-				   v[ZCOPY_OBSERVE_A_BYTES]), 2);
-	out_u64("skbs", v[ZCOPY_OBSERVE_A_SKBS]);
-	out_u64("frags", v[ZCOPY_OBSERVE_A_FRAGS]);
-	out_bytes("dma_out", v[ZCOPY_OBSERVE_A_DMA_OUT_BYTES]);
-	out_bytes("retrans", v[ZCOPY_OBSERVE_A_RETRANS_BYTES]);
+	for (i = 0; i < ARRAY_SIZE(observe_counters); i++) {
+		const struct observe_counter *k = &observe_counters[i];
+
+		if (k->bytes)
+			out_bytes(k->key, v[k->attr]);
+		else
+			out_u64(k->key, v[k->attr]);
+		/* Right after what it is made of. */
+		if (k->attr == ZCOPY_OBSERVE_A_REF_BYTES)
+			out_double("copies_per_byte",
+				   copies_per_byte(v[ZCOPY_OBSERVE_A_COPIED_BYTES],
+						   v[ZCOPY_OBSERVE_A_BYTES]), 2);
+	}
 	out_str("egress_dev", o->egress_dev[0] ? o->egress_dev : "-");
 	out_open_object("copies");
-	out_bytes("deferred_for_local_receiver",
-		  v[ZCOPY_OBSERVE_A_DEFERRED_COPY_BYTES]);
-	out_bytes("linearised", v[ZCOPY_OBSERVE_A_PULL_BYTES]);
-	out_bytes("copy_bits", v[ZCOPY_OBSERVE_A_COPY_BITS_BYTES]);
-	out_bytes("segmented_without_sg", v[ZCOPY_OBSERVE_A_SEGMENT_COPY_BYTES]);
-	out_bytes("software_checksum", v[ZCOPY_OBSERVE_A_SW_CSUM_BYTES]);
+	for (i = 0; i < ARRAY_SIZE(copy_reasons); i++)
+		out_bytes(copy_reasons[i].reason, v[copy_reasons[i].attr]);
 	out_close_object();
+	print_devices(o);
+	print_files(o);
 	out_bool("all_probes", (v[ZCOPY_OBSERVE_A_PROBES] & ZCOPY_PROBES_ALL) ==
 		 ZCOPY_PROBES_ALL);
 	out_close_object();
 }
-
-/* The observation's counters by Prometheus' conventions. */
-static const struct prom_counter {
-	int attr;
-	const char *name;
-	const char *help;
-} prom_counters[] = {
-	{ ZCOPY_OBSERVE_A_BYTES, "zcopy_observe_bytes_total",
-	  "TCP payload bytes transmitted, retransmissions included." },
-	{ ZCOPY_OBSERVE_A_COPIED_BYTES, "zcopy_observe_copied_bytes_total",
-	  "Of those, bytes the CPU copied." },
-	{ ZCOPY_OBSERVE_A_REF_BYTES, "zcopy_observe_by_reference_bytes_total",
-	  "Of those, bytes sent by page reference." },
-	{ ZCOPY_OBSERVE_A_DMA_OUT_BYTES, "zcopy_observe_dma_out_bytes_total",
-	  "Bytes sent by a device with a bus parent." },
-	{ ZCOPY_OBSERVE_A_RETRANS_BYTES,
-	  "zcopy_observe_retransmitted_bytes_total",
-	  "Bytes sent again." },
-	{ ZCOPY_OBSERVE_A_SKBS, "zcopy_observe_skbs_total",
-	  "Socket buffers transmitted." },
-	{ ZCOPY_OBSERVE_A_FRAGS, "zcopy_observe_frags_total",
-	  "Page fragments in them." },
-};
-
-static const struct prom_reason {
-	int attr;
-	const char *reason;
-} prom_reasons[] = {
-	{ ZCOPY_OBSERVE_A_DEFERRED_COPY_BYTES, "deferred_for_local_receiver" },
-	{ ZCOPY_OBSERVE_A_PULL_BYTES, "linearised" },
-	{ ZCOPY_OBSERVE_A_COPY_BITS_BYTES, "copy_bits" },
-	{ ZCOPY_OBSERVE_A_SEGMENT_COPY_BYTES, "segmented_without_sg" },
-	{ ZCOPY_OBSERVE_A_SW_CSUM_BYTES, "software_checksum" },
-};
 
 /* The file rewritten whole: a collector never reads half of it. */
 static int write_prometheus(const struct observe_opts *opts,
@@ -222,18 +357,35 @@ static int write_prometheus(const struct observe_opts *opts,
 		pr_err("observe: %s: %s", opts->prometheus, strerror(-err));
 		return err;
 	}
-	for (i = 0; i < ARRAY_SIZE(prom_counters); i++)
-		prom_sample(&p, prom_counters[i].name, "counter",
-			    prom_counters[i].help, base,
-			    (double)o->v[prom_counters[i].attr]);
-	for (i = 0; i < ARRAY_SIZE(prom_reasons); i++) {
+	for (i = 0; i < ARRAY_SIZE(observe_counters); i++)
+		prom_sample(&p, observe_counters[i].name, "counter",
+			    observe_counters[i].help, base,
+			    (double)o->v[observe_counters[i].attr]);
+	/* A metric's samples together: one device after the other. */
+	for (i = 0; i < o->nr_devs; i++) {
+		snprintf(labels, sizeof(labels), "%s", base);
+		prom_label(labels, sizeof(labels), "device", o->devs[i].name);
+		prom_sample(&p, "zcopy_observe_device_copied_bytes_total",
+			    "counter", i ? NULL :
+			    "Bytes the CPU copied, by egress device.",
+			    labels, (double)o->devs[i].copied);
+	}
+	for (i = 0; i < o->nr_devs; i++) {
+		snprintf(labels, sizeof(labels), "%s", base);
+		prom_label(labels, sizeof(labels), "device", o->devs[i].name);
+		prom_sample(&p, "zcopy_observe_device_by_reference_bytes_total",
+			    "counter", i ? NULL :
+			    "Bytes sent by page reference, by egress device.",
+			    labels, (double)o->devs[i].ref);
+	}
+	for (i = 0; i < ARRAY_SIZE(copy_reasons); i++) {
 		snprintf(labels, sizeof(labels), "%s", base);
 		prom_label(labels, sizeof(labels), "reason",
-			   prom_reasons[i].reason);
+			   copy_reasons[i].reason);
 		prom_sample(&p, "zcopy_observe_stack_copy_bytes_total",
 			    "counter", i ? NULL :
 			    "Bytes the stack copied or checksummed, by where.",
-			    labels, (double)o->v[prom_reasons[i].attr]);
+			    labels, (double)o->v[copy_reasons[i].attr]);
 	}
 	err = prom_commit(&p);
 	if (err)

@@ -21,7 +21,47 @@ struct observation_reply {
 	struct observation *o;
 };
 
-/* The OBSERVE nest of a reply: every counter there is, and the device. */
+static uint64_t get_u64(struct nlattr **tb, int attr)
+{
+	return tb[attr] && nla_len(tb[attr]) == sizeof(uint64_t) ?
+	       nla_get_u64(tb[attr]) : 0;
+}
+
+/* One egress device (ZCOPY_OBSERVE_A_DEVICE) or file (_FILE) nest. */
+static void parse_where(struct observation *o, struct nlattr *nest)
+{
+	/* Room for either nest's attributes. */
+	struct nlattr *tb[ZCOPY_OBSERVE_DEV_A_MAX + ZCOPY_OBSERVE_FILE_A_MAX + 1];
+	struct observation_dev *d;
+	struct observation_file *f;
+
+	if (nla_type(nest) == ZCOPY_OBSERVE_A_DEVICE) {
+		if (o->nr_devs == OBSERVATION_DEVS ||
+		    nla_parse_nested(tb, ZCOPY_OBSERVE_DEV_A_MAX, nest, NULL) < 0)
+			return;
+		d = &o->devs[o->nr_devs++];
+		if (tb[ZCOPY_OBSERVE_DEV_A_NAME])
+			nla_strlcpy(d->name, tb[ZCOPY_OBSERVE_DEV_A_NAME],
+				    sizeof(d->name));
+		d->bytes = get_u64(tb, ZCOPY_OBSERVE_DEV_A_BYTES);
+		d->copied = get_u64(tb, ZCOPY_OBSERVE_DEV_A_COPIED_BYTES);
+		d->ref = get_u64(tb, ZCOPY_OBSERVE_DEV_A_REF_BYTES);
+	} else if (nla_type(nest) == ZCOPY_OBSERVE_A_FILE) {
+		if (o->nr_files == OBSERVATION_FILES ||
+		    nla_parse_nested(tb, ZCOPY_OBSERVE_FILE_A_MAX, nest, NULL) < 0)
+			return;
+		f = &o->files[o->nr_files++];
+		if (tb[ZCOPY_OBSERVE_FILE_A_DEV])
+			f->dev = nla_get_u32(tb[ZCOPY_OBSERVE_FILE_A_DEV]);
+		if (tb[ZCOPY_OBSERVE_FILE_A_GENERATION])
+			f->generation =
+				nla_get_u32(tb[ZCOPY_OBSERVE_FILE_A_GENERATION]);
+		f->ino = get_u64(tb, ZCOPY_OBSERVE_FILE_A_INO);
+		f->ref = get_u64(tb, ZCOPY_OBSERVE_FILE_A_REF_BYTES);
+	}
+}
+
+/* The OBSERVE nest of a reply: every counter there is, the devices, files. */
 static int parse_observation(struct nlmsghdr *nlh, void *arg)
 {
 	static struct nla_policy policy[ZCOPY_A_MAX + 1] = {
@@ -30,7 +70,8 @@ static int parse_observation(struct nlmsghdr *nlh, void *arg)
 	struct nlattr *ob[ZCOPY_OBSERVE_A_MAX + 1];
 	struct nlattr *tb[ZCOPY_A_MAX + 1];
 	struct observation_reply *r = arg;
-	int i;
+	struct nlattr *nest;
+	int i, rem;
 
 	if (genlmsg_parse(nlh, 0, tb, ZCOPY_A_MAX, policy) < 0 ||
 	    !tb[ZCOPY_A_OBSERVE] ||
@@ -44,9 +85,13 @@ static int parse_observation(struct nlmsghdr *nlh, void *arg)
 		if (i == ZCOPY_OBSERVE_A_EGRESS_DEV)
 			nla_strlcpy(r->o->egress_dev, ob[i],
 				    sizeof(r->o->egress_dev));
-		else if (nla_len(ob[i]) == sizeof(uint64_t))
-			r->o->v[i] = nla_get_u64(ob[i]);
+		else if (i != ZCOPY_OBSERVE_A_DEVICE &&
+			 i != ZCOPY_OBSERVE_A_FILE)
+			r->o->v[i] = get_u64(ob, i);
 	}
+	/* Repeated nests: the parse above kept the last of each. */
+	nla_for_each_nested(nest, tb[ZCOPY_A_OBSERVE], rem)
+		parse_where(r->o, nest);
 	r->id = r->o->v[ZCOPY_OBSERVE_A_ID];
 	r->seen = true;
 	return 0;

@@ -14,9 +14,31 @@
 
 #include "nl.h"
 
+/* As many as the module reports (ZCOPY_OBS_DEVS, _FILES), or more. */
+#define OBSERVATION_DEVS	8
+#define OBSERVATION_FILES	16
+
+struct observation_dev {
+	char name[16];
+	uint64_t bytes;
+	uint64_t copied;
+	uint64_t ref;
+};
+
+struct observation_file {
+	uint32_t dev;			/* new_encode_dev() */
+	uint32_t generation;
+	uint64_t ino;
+	uint64_t ref;
+};
+
 struct observation {
 	uint64_t v[ZCOPY_OBSERVE_A_MAX + 1];	/* by ZCOPY_OBSERVE_A_* */
 	char egress_dev[16];
+	unsigned int nr_devs;
+	struct observation_dev devs[OBSERVATION_DEVS];
+	unsigned int nr_files;
+	struct observation_file files[OBSERVATION_FILES];
 };
 
 /*

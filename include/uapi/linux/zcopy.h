@@ -332,10 +332,48 @@ enum zcopy_observe_attr {
 					 * (over the limit): the counts
 					 * above lack their bytes
 					 */
+	/*
+	 * Where the bytes went, as classified at transmit: one nest per
+	 * egress device and per file sent by reference (not for a socket
+	 * observed with its file), for the first few; the others summed.
+	 */
+	ZCOPY_OBSERVE_A_DEVICE,		/* nest of zcopy_observe_dev_attr */
+	ZCOPY_OBSERVE_A_OTHER_DEVICES_BYTES,
+	ZCOPY_OBSERVE_A_FILE,		/* nest of zcopy_observe_file_attr */
+	ZCOPY_OBSERVE_A_OTHER_FILES_BYTES,
 
 	__ZCOPY_OBSERVE_A_MAX,
 };
 
 #define ZCOPY_OBSERVE_A_MAX (__ZCOPY_OBSERVE_A_MAX - 1)
+
+/* One egress device of an observation, in ZCOPY_OBSERVE_A_DEVICE. */
+enum zcopy_observe_dev_attr {
+	ZCOPY_OBSERVE_DEV_A_UNSPEC,
+	ZCOPY_OBSERVE_DEV_A_PAD,
+	ZCOPY_OBSERVE_DEV_A_NAME,	/* string, when first seen */
+	ZCOPY_OBSERVE_DEV_A_IFINDEX,	/* u32 */
+	ZCOPY_OBSERVE_DEV_A_BYTES,	/* u64, like the two below */
+	ZCOPY_OBSERVE_DEV_A_COPIED_BYTES,
+	ZCOPY_OBSERVE_DEV_A_REF_BYTES,
+
+	__ZCOPY_OBSERVE_DEV_A_MAX,
+};
+
+#define ZCOPY_OBSERVE_DEV_A_MAX (__ZCOPY_OBSERVE_DEV_A_MAX - 1)
+
+/* One file sent by reference, in ZCOPY_OBSERVE_A_FILE. */
+enum zcopy_observe_file_attr {
+	ZCOPY_OBSERVE_FILE_A_UNSPEC,
+	ZCOPY_OBSERVE_FILE_A_PAD,
+	ZCOPY_OBSERVE_FILE_A_DEV,	/* u32, new_encode_dev() of st_dev */
+	ZCOPY_OBSERVE_FILE_A_INO,	/* u64 */
+	ZCOPY_OBSERVE_FILE_A_GENERATION, /* u32: with INO, a file handle */
+	ZCOPY_OBSERVE_FILE_A_REF_BYTES,	/* u64 */
+
+	__ZCOPY_OBSERVE_FILE_A_MAX,
+};
+
+#define ZCOPY_OBSERVE_FILE_A_MAX (__ZCOPY_OBSERVE_FILE_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_ZCOPY_H */

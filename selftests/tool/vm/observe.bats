@@ -69,12 +69,23 @@ observe_send() { # ARGS...
 	observe_send -- bash -c "busybox cat $DATA/f1m1 >/dev/tcp/$VIRTIO/PORT"
 	assert_jq '.copied == 0 and .by_ref == .bytes and
 		   .copies_per_byte == 0 and .exit_status == 0'
+	# where they went: the one device, from the one file
+	local d
+	d=$(stat -c %d "$DATA/f1m1")
+	assert_jq --arg f "$DATA/f1m1" --arg dev "${ZCOPY_DEV_VIRTIO:-eth0}" \
+		--argjson ino "$(stat -c %i "$DATA/f1m1")" \
+		--arg devno "$(((d >> 8) & 0xfff)):$(((d & 0xff) | ((d >> 12) & 0xfff00)))" \
+		'(.devices | length) == 1 and .devices[0].dev == $dev and
+		 .devices[0].by_ref == .by_ref and (.files | length) == 1 and
+		 .files[0].path == $f and .files[0].by_ref == .by_ref and
+		 .files[0].ino == $ino and .files[0].dev == $devno'
 }
 
 @test "observe -- socat: read and write, every byte copied, 1.00 copies/B" {
 	observe_send -- socat -u "FILE:$DATA/f1m1" "TCP:$VIRTIO:PORT"
 	assert_jq '.by_ref == 0 and .copied == .bytes and
-		   .copies_per_byte == 1'
+		   .copies_per_byte == 1 and (.files | length) == 0 and
+		   .devices[0].copied == .copied'
 }
 
 @test "observe -- CMD: the exit status is CMD's, its cgroup is gone after" {

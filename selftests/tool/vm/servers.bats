@@ -132,7 +132,8 @@ wait_listen_addr() {
 		nginx -e "$BATS_TEST_TMPDIR/error.log" -c "$BATS_TEST_TMPDIR/nginx.conf"
 	wait_listen_addr
 	# The master accepts nothing and sends nothing: its one worker does.
-	worker=$(busybox pgrep -P "$(<"$SERVER_PID_FILE")")
+	worker=$(awk -v p="$(<"$SERVER_PID_FILE")" '$4 == p { print $1 }' \
+		/proc/[0-9]*/stat 2>/dev/null)
 	[[ $worker =~ ^[0-9]+$ ]] || fail "no single worker: '$worker'"
 	start_observe --pid "$worker"
 	for ((i = 0; i < 3; i++)); do
@@ -151,6 +152,9 @@ wait_listen_addr() {
 		'.type == "summary" and .pid == $pid and .sockets == 3 and
 		 .by_ref == $n and .copied < $h and .copies_per_byte == 0 and
 		 .bytes == .copied + .by_ref and (has("sends_missed") | not)'
+	assert_jq --arg f "$DATA/f1m1" --argjson n $((3 * size)) \
+		'.files == [{"by_ref": $n, "dev": .files[0].dev,
+			     "ino": .files[0].ino, "path": $f}]'
 }
 
 @test "nginx, sendfile off: every byte copied, 1.00 copies/B" {
