@@ -216,12 +216,20 @@ static void zcopy_obs_file_add(struct zcopy_obs *obs,
 	b->files[i].ref_bytes = n;
 }
 
+/*
+ * Pages of one file come in runs: one lookup per run. A run's bytes are
+ * what ref grew by since it began (only its own fragments add to ref).
+ */
+struct zcopy_run {
+	const struct address_space *mapping;
+	u64 from;			/* ref when the run began */
+};
+
 /* One fragment: whether by reference; scope's lent ones to their file. */
 static __always_inline bool zcopy_frag_by_ref(struct zcopy_obs *obs,
 					      const skb_frag_t *frag,
-					      unsigned int n, bool scope,
-					      const struct address_space **run,
-					      u64 *run_bytes)
+					      bool scope, struct zcopy_run *run,
+					      u64 ref)
 {
 	const struct address_space *lender;
 
@@ -230,14 +238,12 @@ static __always_inline bool zcopy_frag_by_ref(struct zcopy_obs *obs,
 	lender = zcopy_page_lender(skb_frag_page(frag));
 	if (!lender)
 		return false;
-	/* Pages of one file come in runs: one lookup per run. */
-	if (lender != *run) {
-		if (*run)
-			zcopy_obs_file_add(obs, *run, *run_bytes);
-		*run = lender;
-		*run_bytes = 0;
+	if (unlikely(lender != run->mapping)) {
+		if (run->mapping)
+			zcopy_obs_file_add(obs, run->mapping, ref - run->from);
+		run->mapping = lender;
+		run->from = ref;
 	}
-	*run_bytes += n;
 	return true;
 }
 
@@ -253,21 +259,19 @@ static __always_inline u64 zcopy_obs_walk(struct zcopy_obs *obs,
 {
 	const struct skb_shared_info *shinfo = skb_shinfo(skb);
 	unsigned int pos = skb_headlen(skb), nr = shinfo->nr_frags;
-	const struct address_space *run = NULL;
+	struct zcopy_run run = { };
 	unsigned int i, n, fend;
-	u64 ref = 0, run_bytes = 0;
+	u64 ref = 0;
 
 	/*
 	 * The common case, worth its own loop: headers alone in the linear
 	 * area, the payload all of the page fragments (and nothing else).
 	 */
 	if (off == pos && end == skb->len && !skb_has_frag_list(skb)) {
-		for (i = 0; i < nr; i++) {
-			n = skb_frag_size(&shinfo->frags[i]);
-			if (zcopy_frag_by_ref(obs, &shinfo->frags[i], n, scope,
-					      &run, &run_bytes))
-				ref += n;
-		}
+		for (i = 0; i < nr; i++)
+			if (zcopy_frag_by_ref(obs, &shinfo->frags[i], scope,
+					      &run, ref))
+				ref += skb_frag_size(&shinfo->frags[i]);
 		goto out;
 	}
 	if (off < pos)
@@ -279,14 +283,14 @@ static __always_inline u64 zcopy_obs_walk(struct zcopy_obs *obs,
 		if (off >= fend)
 			continue;
 		n = min(fend, end) - off;
-		if (zcopy_frag_by_ref(obs, frag, n, scope, &run, &run_bytes))
+		if (zcopy_frag_by_ref(obs, frag, scope, &run, ref))
 			ref += n;
 		off += n;
 	}
 	/* The linear area, and a frag_list (TCP transmits none): copied. */
 out:
-	if (run)
-		zcopy_obs_file_add(obs, run, run_bytes);
+	if (run.mapping)
+		zcopy_obs_file_add(obs, run.mapping, ref - run.from);
 	return ref;
 }
 

@@ -254,6 +254,8 @@ assert_prometheus_text() { # FILE
 		fail "copied differs from the summary: $(cat "$prom")"
 	grep -qx 'zcopy_observe_stack_copy_bytes_total{command="socat",reason="software_checksum"} 0' "$prom" ||
 		fail "no reason label: $(cat "$prom")"
+	grep -qx "zcopy_observe_device_copied_bytes_total{command=\"socat\",device=\"${ZCOPY_DEV_VIRTIO:-eth0}\"} $(jq .copied <<<"$output")" "$prom" ||
+		fail "no device label: $(cat "$prom")"
 	run find "$BATS_TEST_TMPDIR" -name 'observe.prom.*'
 	assert_output ''
 }
