@@ -89,6 +89,7 @@ struct zcopy_obs {
 	struct zcopy_obs_counts c;
 	struct zcopy_obs_breakdown b;
 	const struct address_space *file_keys[ZCOPY_OBS_FILES];
+	unsigned int last_file;		/* where the previous skb's went */
 };
 
 static DEFINE_HASHTABLE(zcopy_obs_by_sk, 8);
@@ -185,23 +186,19 @@ static __always_inline bool zcopy_page_lent(struct page *page)
  * mapping with flags is user memory (anonymous, KSM), not a file. Under
  * RCU (the probes' walk): an inode is freed after a grace period.
  */
-static void zcopy_obs_file_add(struct zcopy_obs *obs,
-			       const struct address_space *mapping, u64 n)
+static noinline void
+zcopy_obs_file_find(struct zcopy_obs *obs, const struct address_space *mapping,
+		    const struct inode *inode, u64 n)
 {
 	struct zcopy_obs_breakdown *b = &obs->b;
-	const struct inode *inode;
 	unsigned int i;
 
-	if (!n || ((unsigned long)mapping & PAGE_MAPPING_FLAGS))
-		return;
-	inode = READ_ONCE(mapping->host);
-	if (!inode)
-		return;
 	for (i = 0; i < ZCOPY_OBS_FILES && obs->file_keys[i]; i++) {
 		/* The inode too: a mapping's memory may serve another since. */
 		if (obs->file_keys[i] == mapping &&
 		    b->files[i].ino == inode->i_ino) {
 			b->files[i].ref_bytes += n;
+			obs->last_file = i;
 			return;
 		}
 	}
@@ -210,10 +207,31 @@ static void zcopy_obs_file_add(struct zcopy_obs *obs,
 		return;
 	}
 	obs->file_keys[i] = mapping;
+	obs->last_file = i;
 	b->files[i].ino = inode->i_ino;
 	b->files[i].dev = new_encode_dev(inode->i_sb->s_dev);
 	b->files[i].generation = inode->i_generation;
 	b->files[i].ref_bytes = n;
+}
+
+/* Inlined: the file of the previous skb again, the common case. */
+static __always_inline void zcopy_obs_file_add(struct zcopy_obs *obs,
+					       const struct address_space *mapping,
+					       u64 n)
+{
+	unsigned int last = obs->last_file;
+	const struct inode *inode;
+
+	if (!n || ((unsigned long)mapping & PAGE_MAPPING_FLAGS))
+		return;
+	inode = READ_ONCE(mapping->host);
+	if (!inode)
+		return;
+	if (likely(obs->file_keys[last] == mapping &&
+		   obs->b.files[last].ino == inode->i_ino))
+		obs->b.files[last].ref_bytes += n;
+	else
+		zcopy_obs_file_find(obs, mapping, inode, n);
 }
 
 /*
@@ -321,9 +339,9 @@ static void zcopy_obs_dev_add(struct zcopy_obs *obs,
 	d->copied_bytes += n - ref;
 }
 
-static void zcopy_obs_classify(struct zcopy_obs *obs,
-			       const struct sk_buff *skb,
-			       const struct net_device *dev)
+static __always_inline void
+zcopy_obs_classify(struct zcopy_obs *obs, const struct sk_buff *skb,
+		   const struct net_device *dev)
 {
 	struct zcopy_obs_counts *c = &obs->c;
 	const struct tcphdr *th;

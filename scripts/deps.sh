@@ -32,7 +32,7 @@ pkgs=(
 	bats bats-assert bats-support
 	libssl-dev liburing-dev liburing2
 	iproute2 e2fsprogs socat ethtool sparse python3 python3-yaml jq
-	nginx-light lighttpd curl
+	nginx-light lighttpd curl wrk
 	gnuplot-nox
 	bison flex bc libelf-dev
 )

@@ -66,7 +66,7 @@ modprobe_s() { /sbin/modprobe ${moddir:+-d "$moddir"} -S "$kver" "$@"; }
 PROGRAMS=(/usr/bin/bash /usr/bin/jq /usr/sbin/ip /usr/bin/socat /usr/bin/chrt
 	${ZCOPY_VM_EXTRA_PROGRAMS:-})
 OPTIONAL_PROGRAMS=(/usr/sbin/ethtool /usr/sbin/nginx /usr/sbin/lighttpd
-	/usr/bin/curl)
+	/usr/bin/curl /usr/bin/wrk)
 
 root=$workdir/root
 rm -rf "$root"
