@@ -24,8 +24,9 @@
  * The probes are registered only while something is observed and for a
  * short linger after (registering waits for grace periods, and a static
  * key that skips their bodies patches kernel text): jobs one after the
- * other register nothing. Unobserved sockets cost a hash bucket test;
- * only observed ones pay for the clock reads.
+ * other register nothing. An unobserved socket's skb costs a look at its
+ * TCP header and a hash bucket test; only observed payload pays for the
+ * clock reads.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -341,24 +342,14 @@ static void zcopy_obs_dev_add(struct zcopy_obs *obs,
 
 static __always_inline void
 zcopy_obs_classify(struct zcopy_obs *obs, const struct sk_buff *skb,
-		   const struct net_device *dev)
+		   const struct net_device *dev, unsigned int hdr)
 {
 	struct zcopy_obs_counts *c = &obs->c;
-	const struct tcphdr *th;
-	unsigned int hdr, len, n;
+	unsigned int len = skb->len - hdr, n;
+	u32 seq = ntohl(tcp_hdr(skb)->seq), first;
 	unsigned long flags;
 	bool wake = false;
-	u32 seq, first;
 	u64 pos, ref;
-
-	if (!skb_transport_header_was_set(skb))
-		return;
-	th = tcp_hdr(skb);
-	hdr = skb_transport_offset(skb) + __tcp_hdrlen(th);
-	if (skb->len <= hdr)
-		return;
-	len = skb->len - hdr;
-	seq = ntohl(th->seq);
 
 	spin_lock_irqsave(&obs->lock, flags);
 	if (obs->every) {
@@ -460,21 +451,31 @@ zcopy_obs_each(const struct sock *sk,
 struct zcopy_xmit {
 	const struct sk_buff *skb;
 	const struct net_device *dev;
+	unsigned int hdr;		/* where the TCP payload begins */
 };
 
 static void zcopy_obs_xmit(struct zcopy_obs *obs, const void *arg)
 {
 	const struct zcopy_xmit *x = arg;
 
-	zcopy_obs_classify(obs, x->skb, x->dev);
+	zcopy_obs_classify(obs, x->skb, x->dev, x->hdr);
 }
 
+/*
+ * Only skbs with a payload are looked up: an observed socket's ACKs, and
+ * a cgroup's receivers', cost no clock reads. A socket not TCP's is no
+ * observation's: whatever its header says, the lookup finds nothing.
+ */
 static void zcopy_tp_xmit(void *data, const struct sk_buff *skb,
 			  const struct net_device *dev)
 {
 	struct zcopy_xmit x = { skb, dev };
 
-	if (static_branch_unlikely(&zcopy_obs_on) && skb->sk)
+	if (!static_branch_unlikely(&zcopy_obs_on) || !skb->sk ||
+	    !skb_transport_header_was_set(skb))
+		return;
+	x.hdr = skb_transport_offset(skb) + __tcp_hdrlen(tcp_hdr(skb));
+	if (skb->len > x.hdr)
 		zcopy_obs_each(skb->sk, zcopy_obs_xmit, &x);
 }
 
