@@ -423,7 +423,11 @@ zcopy_obs_each(const struct sock *sk,
 	bool seen = false;
 	u64 start = 0;
 
-	rcu_read_lock();
+	/*
+	 * Probes run with preemption off, which is an RCU read side (what
+	 * call_rcu() waits for): no rcu_read_lock() per skb.
+	 */
+	lockdep_assert_preemption_disabled();
 	hash_for_each_possible_rcu(zcopy_obs_by_sk, m, by_sk, (unsigned long)sk) {
 		if (m->sk != sk)
 			continue;
@@ -443,7 +447,6 @@ zcopy_obs_each(const struct sock *sk,
 			fn(obs, arg);
 		}
 	}
-	rcu_read_unlock();
 	if (seen)
 		zcopy_obs_charge(start);
 }
