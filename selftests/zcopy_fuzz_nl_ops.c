@@ -26,6 +26,12 @@ static const int cgroup_errs[] = {
 	EINVAL, ERANGE, EBADF, EOPNOTSUPP, EAGAIN, ENOMEM, EMSGSIZE, EPERM,
 };
 
+/* Observing a process: also ESRCH (no memory), EPERM. */
+static const int process_errs[] = {
+	EINVAL, ERANGE, EBADF, EOPNOTSUPP, EAGAIN, ENOMEM, EMSGSIZE, EPERM,
+	ESRCH,
+};
+
 /* And a path and an address: opening, resolving, connecting. */
 static const int path_errs[] = {
 	EINVAL, ERANGE, EBADF, EPROTONOSUPPORT, ENOTCONN, EOVERFLOW,
@@ -478,6 +484,16 @@ static int cgroup_root_fd(void)
 	return fd;
 }
 
+/* Our own /proc/self/mem, opened once (our sockets join); -1 without. */
+static int proc_mem_fd(void)
+{
+	static int fd = -2;
+
+	if (fd == -2)
+		fd = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
+	return fd;
+}
+
 void op_nl_observe_start(void)
 {
 	struct errset errs = errlist(fd_errs, ARRAY_SIZE(fd_errs));
@@ -494,8 +510,17 @@ void op_nl_observe_start(void)
 		if (chance(10))
 			put_u32_fuzzed(ZCOPY_A_SOCK_FD, j.sock_fd, &bad);
 		errs = errlist(cgroup_errs, ARRAY_SIZE(cgroup_errs));
+	} else if (chance(20)) {
+		/* A process (ourselves), or any other fd; and a stray one. */
+		put_u32_fuzzed(ZCOPY_A_PROC_MEM_FD, chance(60) ? proc_mem_fd() :
+			       chance(50) ? j.file_fd : j.sock_fd, &bad);
+		if (chance(10))
+			put_u32_fuzzed(chance(50) ? ZCOPY_A_FILE_FD :
+				       ZCOPY_A_CGROUP_FD, j.file_fd, &bad);
+		errs = errlist(process_errs, ARRAY_SIZE(process_errs));
 	} else {
-		if (chance(97))
+		/* Without a file: the page's rule. */
+		if (chance(90))
 			put_u32_fuzzed(ZCOPY_A_FILE_FD, j.file_fd, &bad);
 		if (chance(97))
 			put_u32_fuzzed(ZCOPY_A_SOCK_FD, j.sock_fd, &bad);
