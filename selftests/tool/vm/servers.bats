@@ -118,8 +118,10 @@ wait_listen_addr() {
 	observe_server 3 nginx -e "$BATS_TEST_TMPDIR/error.log" \
 		-c "$BATS_TEST_TMPDIR/nginx.conf"
 	assert_jq --argjson n $((3 * $(stat -c %s "$DATA/f1m1"))) \
-		--argjson h $((3 * HEADER_MAX)) \
-		'.by_ref == $n and .copied < $h and .copies_per_byte == 0'
+		--argjson h $((3 * HEADER_MAX)) --arg f "$DATA/f1m1" \
+		'.by_ref == $n and .copied < $h and .copies_per_byte == 0 and
+		 (.files | length) == 1 and .files[0].path == $f and
+		 .files[0].by_ref == $n'
 }
 
 @test "nginx running, its worker observed with --pid: the bodies by reference" {
