@@ -34,6 +34,7 @@
 #include <linux/hashtable.h>
 #include <linux/jump_label.h>
 #include <linux/kprobes.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/mutex.h>
@@ -68,6 +69,7 @@ struct zcopy_obs {
 	struct address_space *mapping;	/* NULL: the cgroup's rule */
 	struct cgroup *cgrp;		/* a cgroup's: held until freed */
 	struct mm_struct *mm;		/* a process's: held, compared */
+	struct mem_cgroup *memcg;	/* ... and its observer's, charged */
 	bool every;			/* retransmissions count: many sockets */
 	wait_queue_head_t wait;
 
@@ -713,8 +715,14 @@ static void zcopy_obs_join(struct zcopy_obs *obs, struct sock *sk)
 		zcopy_obs_prune(obs);
 		obs->pruned_at = jiffies;
 	}
-	if (obs->nr_members < max)
-		m = kzalloc(sizeof(*m), GFP_ATOMIC | __GFP_NOWARN);
+	if (obs->nr_members < max) {
+		/* The observer pays, not the process that happens to send. */
+		struct mem_cgroup *old = set_active_memcg(obs->memcg);
+
+		m = kzalloc(sizeof(*m), GFP_ATOMIC | __GFP_NOWARN |
+			    __GFP_ACCOUNT);
+		set_active_memcg(old);
+	}
 	if (m) {
 		sock_hold(sk);
 		m->sk = sk;
@@ -1021,6 +1029,7 @@ struct zcopy_obs *zcopy_obs_start_mm(struct mm_struct *mm, u32 want)
 		return NULL;
 	mmgrab(mm);
 	obs->mm = mm;
+	obs->memcg = get_mem_cgroup_from_mm(current->mm);
 	obs->every = true;
 	obs->pruned_at = jiffies - 1;
 
@@ -1081,6 +1090,7 @@ static void zcopy_obs_free(struct rcu_head *rcu)
 
 	if (obs->cgrp)
 		cgroup_put(obs->cgrp);
+	mem_cgroup_put(obs->memcg);
 	kfree(obs);
 }
 
