@@ -114,8 +114,17 @@ static const struct copy_reason {
 	{ ZCOPY_OBSERVE_A_SW_CSUM_BYTES, "software_checksum" },
 };
 
-static const struct out_table_layout live_layout;
-static const struct out_table_layout live_layout_cont = { .no_header = true };
+/* Every live line a table of its own: fixed widths keep them aligned. */
+static const unsigned int live_widths[] = { 6, 9, 9, 9, 15, 6, 6, 9 };
+
+static const struct out_table_layout live_layout = {
+	.min_width = live_widths, .nr_min_width = ARRAY_SIZE(live_widths),
+};
+
+static const struct out_table_layout live_layout_cont = {
+	.min_width = live_widths, .nr_min_width = ARRAY_SIZE(live_widths),
+	.no_header = true,
+};
 
 /* Device d's counts at the previous line (by name: slots stay put). */
 static const struct observation_dev *last_dev(const struct observe_run *r,
@@ -188,12 +197,12 @@ static int print_interval(struct observe_run *r, const struct observation *o,
 	uint64_t ref = o->v[ZCOPY_OBSERVE_A_REF_BYTES] -
 		       r->last.v[ZCOPY_OBSERVE_A_REF_BYTES];
 
-	if (out_is_json()) {
-		out_open_object(NULL);
-		out_str("type", "interval");
-	} else {
+	/* Text: a table of one row, its header on the first line only. */
+	if (!out_is_json())
 		out_open_table(NULL, r->lines ? &live_layout_cont : &live_layout);
-	}
+	out_open_object(NULL);
+	if (out_is_json())
+		out_str("type", "interval");
 	out_double("time_s", at - r->start, 1);
 	out_bytes("bytes", bytes);
 	out_bytes("copied", copied);
@@ -207,12 +216,11 @@ static int print_interval(struct observe_run *r, const struct observation *o,
 		  r->last.v[ZCOPY_OBSERVE_A_RETRANS_BYTES]);
 	interval_devs(r, o, devs, sizeof(devs));
 	out_str("dev", devs);
-	if (out_is_json()) {
+	if (out_is_json())
 		interval_details(r, o);
-		out_close_object();
-	} else {
+	out_close_object();
+	if (!out_is_json())
 		out_close_table();
-	}
 	r->last = *o;
 	r->last_at = at;
 	r->lines++;

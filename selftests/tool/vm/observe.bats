@@ -130,6 +130,29 @@ observe_send() { # ARGS...
 		'.cgroup == $cg and .bytes == $n and .copied == 0'
 }
 
+@test "observe -i in text: one header, lines aligned under it, the summary" {
+	local header dev_at row n=0
+
+	CG=$CGROOT/zcopy-bats-$$
+	mkdir "$CG"
+	run --separate-stderr "$ZCOPYCTL" observe -i 0.5 -d 2 --cgroup "$CG"
+	assert_success
+	header=${lines[0]}
+	[[ $header =~ ^TIME\ S\ +BYTES\ +COPIED\ +BY\ REF\ +COPIES\ PER\ BYTE\ +SKBS\ +FRAGS\ +RETRANS\ +DEV$ ]] ||
+		fail "header: $header"
+	dev_at=${header%%DEV}
+	for row in "${lines[@]:1}"; do
+		[[ $row =~ ^[0-9]+\.[0-9]\  ]] || continue
+		# nothing sent: the last column is "-", under DEV
+		[[ $row == *- ]] && ((${#dev_at} == ${#row} - 1)) ||
+			fail "not under DEV: '$row' / '$header'"
+		n=$((n + 1))
+	done
+	((n >= 3)) || fail "$n live lines in 2 s at 0.5 s: $output"
+	assert_line --regexp '^bytes: +0 B$'
+	assert_line --regexp '^copies per byte: +0\.00$'
+}
+
 @test "observe as nobody: a root-owned cgroup is refused with the reason" {
 	CG=$CGROOT/zcopy-bats-$$
 	mkdir "$CG"
