@@ -339,13 +339,25 @@ static void print_summary(const struct observe_opts *opts,
 	out_close_object();
 }
 
+/* Per egress device: copied, and by reference. */
+static const struct device_metric {
+	const char *name;
+	const char *help;
+	bool ref;
+} device_metrics[] = {
+	{ "zcopy_observe_device_copied_bytes_total",
+	  "Bytes the CPU copied, by egress device.", false },
+	{ "zcopy_observe_device_by_reference_bytes_total",
+	  "Bytes sent by page reference, by egress device.", true },
+};
+
 /* The file rewritten whole: a collector never reads half of it. */
 static int write_prometheus(const struct observe_opts *opts,
 			    const struct observation *o)
 {
 	struct prom_file p;
 	char base[512] = "", labels[640], pid[16];
-	size_t i;
+	size_t i, m;
 	int err;
 
 	if (opts->cgroup) {
@@ -370,21 +382,17 @@ static int write_prometheus(const struct observe_opts *opts,
 			    observe_counters[i].help, base,
 			    (double)o->v[observe_counters[i].attr]);
 	/* A metric's samples together: one device after the other. */
-	for (i = 0; i < o->nr_devs; i++) {
-		snprintf(labels, sizeof(labels), "%s", base);
-		prom_label(labels, sizeof(labels), "device", o->devs[i].name);
-		prom_sample(&p, "zcopy_observe_device_copied_bytes_total",
-			    "counter", i ? NULL :
-			    "Bytes the CPU copied, by egress device.",
-			    labels, (double)o->devs[i].copied);
-	}
-	for (i = 0; i < o->nr_devs; i++) {
-		snprintf(labels, sizeof(labels), "%s", base);
-		prom_label(labels, sizeof(labels), "device", o->devs[i].name);
-		prom_sample(&p, "zcopy_observe_device_by_reference_bytes_total",
-			    "counter", i ? NULL :
-			    "Bytes sent by page reference, by egress device.",
-			    labels, (double)o->devs[i].ref);
+	for (m = 0; m < ARRAY_SIZE(device_metrics); m++) {
+		for (i = 0; i < o->nr_devs; i++) {
+			const struct observation_dev *d = &o->devs[i];
+
+			snprintf(labels, sizeof(labels), "%s", base);
+			prom_label(labels, sizeof(labels), "device", d->name);
+			prom_sample(&p, device_metrics[m].name, "counter",
+				    i ? NULL : device_metrics[m].help, labels,
+				    (double)(device_metrics[m].ref ? d->ref :
+					     d->copied));
+		}
 	}
 	for (i = 0; i < ARRAY_SIZE(copy_reasons); i++) {
 		snprintf(labels, sizeof(labels), "%s", base);
