@@ -8,17 +8,22 @@
  * The owner is the netlink socket itself, not its port id: NETLINK_URELEASE
  * comes after the port id is free, when another socket may have bound it.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/capability.h>
 #include <linux/cgroup.h>
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/magic.h>
 #include <linux/idr.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/netlink.h>
 #include <linux/notifier.h>
 #include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/workqueue.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
 
@@ -153,20 +158,25 @@ out:
 }
 
 /* /proc/PID/mem's file operations, found by opening our own once. */
-static const struct file_operations *zcopy_proc_mem_fops(void)
-{
-	static const struct file_operations *fops;
-	struct file *f;
+/*
+ * /proc/PID/mem's file operations, from a mem file the module opened
+ * itself, once, in a kworker: the initial mount namespace's /proc, which
+ * no caller can mount over (a caller's own namespace could put any other
+ * file at /proc/self/mem, and its private_data is no mm). procfs is built
+ * in: the operations never go away. NULL: no procfs there at load.
+ */
+static const struct file_operations *zcopy_proc_mem_fops;
 
-	if (READ_ONCE(fops))
-		return READ_ONCE(fops);
-	f = filp_open("/proc/self/mem", O_RDONLY, 0);
+static void zcopy_proc_mem_find(struct work_struct *work)
+{
+	struct file *f = filp_open("/proc/self/mem", O_RDONLY, 0);
+
 	if (IS_ERR(f))
-		return NULL;
-	/* procfs is built in: its operations never go away. */
-	WRITE_ONCE(fops, f->f_op);
+		return;
+	if (file_inode(f)->i_sb->s_magic == PROC_SUPER_MAGIC &&
+	    !strcmp(f->f_path.dentry->d_name.name, "mem"))
+		zcopy_proc_mem_fops = f->f_op;
 	fput(f);
-	return READ_ONCE(fops);
 }
 
 /*
@@ -185,9 +195,9 @@ int zcopy_obs_user_process(int fd, struct file **filep, struct mm_struct **mm,
 		NL_SET_ERR_MSG(extack, "bad process memory descriptor");
 		return -EBADF;
 	}
-	fops = zcopy_proc_mem_fops();
+	fops = zcopy_proc_mem_fops;
 	if (!fops) {
-		NL_SET_ERR_MSG(extack, "no /proc/self/mem here to compare with");
+		NL_SET_ERR_MSG(extack, "no /proc at load to compare with");
 		fput(f);
 		return -EOPNOTSUPP;
 	}
@@ -291,6 +301,14 @@ static struct notifier_block zcopy_obs_netlink_nb = {
 
 int zcopy_obs_users_init(void)
 {
+	struct work_struct work;
+
+	INIT_WORK_ONSTACK(&work, zcopy_proc_mem_find);
+	schedule_work(&work);
+	flush_work(&work);
+	destroy_work_on_stack(&work);
+	if (!zcopy_proc_mem_fops)
+		pr_info("no /proc/self/mem at load: processes cannot be observed\n");
 	return netlink_register_notifier(&zcopy_obs_netlink_nb);
 }
 

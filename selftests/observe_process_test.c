@@ -7,19 +7,23 @@
  * counted. Bytes are classified as for a cgroup, and told by egress
  * device and by the file whose page cache went by reference. A process's
  * sockets are bounded (max_observed_sockets): the sends on one over the
- * limit are counted as missed until a closed one leaves. And one socket
- * of the caller's own without a file: the same rule, the socket's
- * sequence followed.
+ * limit are counted as missed until a closed one leaves. A file a caller
+ * puts at /proc/self/mem in its own mount namespace is no mem file. And
+ * one socket of the caller's own without a file: the same rule, the
+ * socket's sequence followed.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <signal.h>
 #include <unistd.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <netlink/genl/genl.h>
 
@@ -480,6 +484,38 @@ TEST_F(process, bad_requests)
 	zcopy_nl_reply_free(&reply);
 	close(env);
 	close(file);
+}
+
+/*
+ * In a mount namespace of its own, a caller can put any file at
+ * /proc/self/mem (here a tmpfs over /proc): what the module compares a
+ * process's mem file with must not come from the caller's namespace, or
+ * another file's private_data would be taken for an mm.
+ */
+TEST_F(process, a_fake_proc_self_mem_is_no_mem)
+{
+	struct zcopy_nl nl;
+	uint64_t id = 0;
+	int status, fd, ret;
+	pid_t pid;
+
+	pid = fork();
+	if (!pid) {
+		if (unshare(CLONE_NEWNS) ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+		    mount("tmpfs", "/proc", "tmpfs", 0, NULL) ||
+		    mkdir("/proc/self", 0755))
+			_exit(255);
+		fd = open("/proc/self/mem", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0 || zcopy_nl_open(&nl))
+			_exit(254);
+		ret = observe(&nl, put_mem_fd, fd, &id);
+		_exit(ret ? -ret : 0);
+	}
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(EINVAL, WEXITSTATUS(status));
 }
 
 /*
