@@ -8,22 +8,20 @@
  * The owner is the netlink socket itself, not its port id: NETLINK_URELEASE
  * comes after the port id is free, when another socket may have bound it.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/capability.h>
 #include <linux/cgroup.h>
 #include <linux/cred.h>
+#include <linux/ctype.h>
 #include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/magic.h>
 #include <linux/idr.h>
+#include <linux/magic.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/netlink.h>
 #include <linux/notifier.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/workqueue.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
 
@@ -159,24 +157,48 @@ out:
 
 /* /proc/PID/mem's file operations, found by opening our own once. */
 /*
- * /proc/PID/mem's file operations, from a mem file the module opened
- * itself, once, in a kworker: the initial mount namespace's /proc, which
- * no caller can mount over (a caller's own namespace could put any other
- * file at /proc/self/mem, and its private_data is no mm). procfs is built
- * in: the operations never go away. NULL: no procfs there at load.
+ * Whether f is procfs's "mem" in a pid's (or a thread's) directory. What
+ * a caller shows at /proc/self/mem in a mount namespace of its own can
+ * be any file; a dentry's name and superblock are the file's own.
+ */
+static bool zcopy_is_proc_mem(const struct file *f)
+{
+	const struct dentry *d = f->f_path.dentry;
+	const char *dir = d->d_parent->d_name.name;
+
+	if (file_inode(f)->i_sb->s_magic != PROC_SUPER_MAGIC ||
+	    strcmp(d->d_name.name, "mem"))
+		return false;
+	do {
+		if (!isdigit(*dir))
+			return false;
+	} while (*++dir);
+	return true;
+}
+
+/*
+ * /proc/PID/mem's file operations, from the caller's own mem file, once
+ * one passed zcopy_is_proc_mem(): then they are procfs's (built in, they
+ * never go away), whoever opened it. NULL: not learnt yet.
  */
 static const struct file_operations *zcopy_proc_mem_fops;
 
-static void zcopy_proc_mem_find(struct work_struct *work)
+static const struct file_operations *zcopy_proc_mem_learn(void)
 {
-	struct file *f = filp_open("/proc/self/mem", O_RDONLY, 0);
+	const struct file_operations *fops = READ_ONCE(zcopy_proc_mem_fops);
+	struct file *f;
 
+	if (fops)
+		return fops;
+	f = filp_open("/proc/self/mem", O_RDONLY, 0);
 	if (IS_ERR(f))
-		return;
-	if (file_inode(f)->i_sb->s_magic == PROC_SUPER_MAGIC &&
-	    !strcmp(f->f_path.dentry->d_name.name, "mem"))
-		zcopy_proc_mem_fops = f->f_op;
+		return NULL;
+	if (zcopy_is_proc_mem(f)) {
+		fops = f->f_op;
+		WRITE_ONCE(zcopy_proc_mem_fops, fops);
+	}
 	fput(f);
+	return fops;
 }
 
 /*
@@ -195,9 +217,14 @@ int zcopy_obs_user_process(int fd, struct file **filep, struct mm_struct **mm,
 		NL_SET_ERR_MSG(extack, "bad process memory descriptor");
 		return -EBADF;
 	}
-	fops = zcopy_proc_mem_fops;
+	if (!zcopy_is_proc_mem(f)) {
+		NL_SET_ERR_MSG(extack, "not an open /proc/PID/mem");
+		fput(f);
+		return -EINVAL;
+	}
+	fops = zcopy_proc_mem_learn();
 	if (!fops) {
-		NL_SET_ERR_MSG(extack, "no /proc at load to compare with");
+		NL_SET_ERR_MSG(extack, "no /proc/self/mem to compare with");
 		fput(f);
 		return -EOPNOTSUPP;
 	}
@@ -301,14 +328,6 @@ static struct notifier_block zcopy_obs_netlink_nb = {
 
 int zcopy_obs_users_init(void)
 {
-	struct work_struct work;
-
-	INIT_WORK_ONSTACK(&work, zcopy_proc_mem_find);
-	schedule_work(&work);
-	flush_work(&work);
-	destroy_work_on_stack(&work);
-	if (!zcopy_proc_mem_fops)
-		pr_info("no /proc/self/mem at load: processes cannot be observed\n");
 	return netlink_register_notifier(&zcopy_obs_netlink_nb);
 }
 

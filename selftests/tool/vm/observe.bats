@@ -98,8 +98,7 @@ observe_send() { # ARGS...
 }
 
 @test "observe -- CMD that cannot run: 127, and the error" {
-	run --separate-stderr "$ZCOPYCTL" observe -- /nonexistent/cmd
-	assert_failure 127
+	run -127 --separate-stderr "$ZCOPYCTL" observe -- /nonexistent/cmd
 	[[ $stderr == *"/nonexistent/cmd: No such file or directory"* ]] ||
 		fail "stderr: $stderr"
 }
