@@ -70,7 +70,6 @@ struct zcopy_obs {
 	struct cgroup *cgrp;		/* a cgroup's: held until freed */
 	struct mm_struct *mm;		/* a process's: held, compared */
 	struct mem_cgroup *memcg;	/* ... and its observer's, charged */
-	bool every;			/* retransmissions count: many sockets */
 	wait_queue_head_t wait;
 
 	/* A process's sockets; under zcopy_obs_list_lock. */
@@ -354,7 +353,7 @@ zcopy_obs_classify(struct zcopy_obs *obs, const struct sk_buff *skb,
 	u64 pos, ref;
 
 	spin_lock_irqsave(&obs->lock, flags);
-	if (obs->every) {
+	if (obs->cgrp || obs->mm) {
 		/* Many sockets, no sequence to follow: every transmission. */
 		first = seq;
 		n = len;
@@ -996,6 +995,19 @@ static void zcopy_obs_arm_for(struct zcopy_obs *obs, u32 want)
 	obs->c.probes = zcopy_armed & want;
 }
 
+/* A cgroup's or a process's: armed, then on list, counted in *nr. */
+static void zcopy_obs_publish(struct zcopy_obs *obs, u32 want,
+			      struct list_head *list, unsigned int *nr)
+{
+	mutex_lock(&zcopy_obs_arm_lock);
+	zcopy_obs_arm_for(obs, want);
+	spin_lock_irq(&zcopy_obs_list_lock);
+	list_add_tail_rcu(&obs->all, list);
+	WRITE_ONCE(*nr, *nr + 1);
+	spin_unlock_irq(&zcopy_obs_list_lock);
+	mutex_unlock(&zcopy_obs_arm_lock);
+}
+
 struct zcopy_obs *zcopy_obs_start_cgroup(struct cgroup *cgrp, u32 want)
 {
 	struct zcopy_obs *obs;
@@ -1008,15 +1020,7 @@ struct zcopy_obs *zcopy_obs_start_cgroup(struct cgroup *cgrp, u32 want)
 		return ERR_PTR(-ENOMEM);
 	cgroup_get(cgrp);
 	obs->cgrp = cgrp;
-	obs->every = true;
-
-	mutex_lock(&zcopy_obs_arm_lock);
-	zcopy_obs_arm_for(obs, want);
-	spin_lock_irq(&zcopy_obs_list_lock);
-	list_add_tail_rcu(&obs->all, &zcopy_obs_scopes);
-	WRITE_ONCE(zcopy_obs_nr_scopes, zcopy_obs_nr_scopes + 1);
-	spin_unlock_irq(&zcopy_obs_list_lock);
-	mutex_unlock(&zcopy_obs_arm_lock);
+	zcopy_obs_publish(obs, want, &zcopy_obs_scopes, &zcopy_obs_nr_scopes);
 	return obs;
 }
 
@@ -1030,16 +1034,9 @@ struct zcopy_obs *zcopy_obs_start_mm(struct mm_struct *mm, u32 want)
 	mmgrab(mm);
 	obs->mm = mm;
 	obs->memcg = get_mem_cgroup_from_mm(current->mm);
-	obs->every = true;
 	obs->pruned_at = jiffies - 1;
-
-	mutex_lock(&zcopy_obs_arm_lock);
-	zcopy_obs_arm_for(obs, want | ZCOPY_PROBES_PROCESS);
-	spin_lock_irq(&zcopy_obs_list_lock);
-	list_add_tail_rcu(&obs->all, &zcopy_obs_procs);
-	WRITE_ONCE(zcopy_obs_nr_procs, zcopy_obs_nr_procs + 1);
-	spin_unlock_irq(&zcopy_obs_list_lock);
-	mutex_unlock(&zcopy_obs_arm_lock);
+	zcopy_obs_publish(obs, want | ZCOPY_PROBES_PROCESS, &zcopy_obs_procs,
+			  &zcopy_obs_nr_procs);
 	return obs;
 }
 
@@ -1071,16 +1068,27 @@ struct zcopy_obs *zcopy_obs_start(struct sock *sk, struct file *file,
 	return obs;
 }
 
-void zcopy_obs_read(struct zcopy_obs *obs, struct zcopy_obs_counts *c)
+/* The counts, and where the bytes went, each if asked for. */
+static void zcopy_obs_copy(struct zcopy_obs *obs, struct zcopy_obs_counts *c,
+			   struct zcopy_obs_breakdown *b)
+{
+	spin_lock_irq(&obs->lock);
+	if (c)
+		*c = obs->c;
+	if (b)
+		*b = obs->b;
+	spin_unlock_irq(&obs->lock);
+}
+
+void zcopy_obs_read(struct zcopy_obs *obs, struct zcopy_obs_counts *c,
+		    struct zcopy_obs_breakdown *b)
 {
 	if (obs->mm) {
 		spin_lock_irq(&zcopy_obs_list_lock);
 		zcopy_obs_prune(obs);
 		spin_unlock_irq(&zcopy_obs_list_lock);
 	}
-	spin_lock_irq(&obs->lock);
-	*c = obs->c;
-	spin_unlock_irq(&obs->lock);
+	zcopy_obs_copy(obs, c, b);
 }
 
 /* Probes may still read obs->cgrp until a grace period has passed. */
@@ -1117,12 +1125,7 @@ void zcopy_obs_stop(struct zcopy_obs *obs, struct zcopy_obs_counts *c,
 		schedule_delayed_work(&zcopy_obs_disarm, ZCOPY_OBS_LINGER);
 	mutex_unlock(&zcopy_obs_arm_lock);
 
-	spin_lock_irq(&obs->lock);
-	if (c)
-		*c = obs->c;
-	if (b)
-		*b = obs->b;
-	spin_unlock_irq(&obs->lock);
+	zcopy_obs_copy(obs, c, b);
 	/*
 	 * Probes compare the socket, mapping and mm, never follow them; no
 	 * socket joins an ended observation, whatever mm takes this one's
@@ -1135,14 +1138,6 @@ void zcopy_obs_stop(struct zcopy_obs *obs, struct zcopy_obs_counts *c,
 	if (obs->mm)
 		mmdrop(obs->mm);
 	call_rcu(&obs->rcu, zcopy_obs_free);
-}
-
-void zcopy_obs_read_breakdown(struct zcopy_obs *obs,
-			      struct zcopy_obs_breakdown *b)
-{
-	spin_lock_irq(&obs->lock);
-	*b = obs->b;
-	spin_unlock_irq(&obs->lock);
 }
 
 /* Counted in bytes from the start, never in 32-bit sequence numbers. */

@@ -103,10 +103,9 @@ struct zcopy_obs *zcopy_obs_start_cgroup(struct cgroup *cgrp, u32 want);
  */
 struct mm_struct;
 struct zcopy_obs *zcopy_obs_start_mm(struct mm_struct *mm, u32 want);
-/* The counts so far. */
-void zcopy_obs_read(struct zcopy_obs *obs, struct zcopy_obs_counts *c);
-void zcopy_obs_read_breakdown(struct zcopy_obs *obs,
-			      struct zcopy_obs_breakdown *b);
+/* The counts so far (c, b: each if not NULL). */
+void zcopy_obs_read(struct zcopy_obs *obs, struct zcopy_obs_counts *c,
+		    struct zcopy_obs_breakdown *b);
 /* Ends the observation: final counts (c, b: each if not NULL), references dropped. */
 void zcopy_obs_stop(struct zcopy_obs *obs, struct zcopy_obs_counts *c,
 		    struct zcopy_obs_breakdown *b);

@@ -211,37 +211,38 @@ int zcopy_obs_user_process(int fd, struct file **filep, struct mm_struct **mm,
 {
 	const struct file_operations *fops;
 	struct file *f;
+	int ret;
 
 	f = fget(fd);
 	if (!f) {
 		NL_SET_ERR_MSG(extack, "bad process memory descriptor");
 		return -EBADF;
 	}
-	if (!zcopy_is_proc_mem(f)) {
-		NL_SET_ERR_MSG(extack, "not an open /proc/PID/mem");
-		fput(f);
-		return -EINVAL;
-	}
+	ret = -EINVAL;
+	if (!zcopy_is_proc_mem(f))
+		goto not_mem;
 	fops = zcopy_proc_mem_learn();
 	if (!fops) {
 		NL_SET_ERR_MSG(extack, "no /proc/self/mem to compare with");
-		fput(f);
-		return -EOPNOTSUPP;
+		ret = -EOPNOTSUPP;
+		goto err;
 	}
-	if (f->f_op != fops) {
-		NL_SET_ERR_MSG(extack, "not an open /proc/PID/mem");
-		fput(f);
-		return -EINVAL;
-	}
+	if (f->f_op != fops)
+		goto not_mem;
 	/* Set at open (and held) unless the process had no memory then. */
 	*mm = f->private_data;
 	if (!*mm) {
 		NL_SET_ERR_MSG(extack, "the process has no memory to observe");
-		fput(f);
-		return -ESRCH;
+		ret = -ESRCH;
+		goto err;
 	}
 	*filep = f;
 	return 0;
+not_mem:
+	NL_SET_ERR_MSG(extack, "not an open /proc/PID/mem");
+err:
+	fput(f);
+	return ret;
 }
 
 static struct zcopy_obs_user *zcopy_obs_user_find(struct sock *owner, u64 id)
@@ -278,13 +279,10 @@ int zcopy_obs_user_read(struct sock *owner, u64 id, bool stop,
 	mutex_lock(&zcopy_obs_users_lock);
 	u = zcopy_obs_user_find(owner, id);
 	if (u) {
-		if (stop) {
+		if (stop)
 			zcopy_obs_user_end(id, u, c, b);
-		} else {
-			zcopy_obs_read(u->obs, c);
-			if (b)
-				zcopy_obs_read_breakdown(u->obs, b);
-		}
+		else
+			zcopy_obs_read(u->obs, c, b);
 		ret = 0;
 	}
 	mutex_unlock(&zcopy_obs_users_lock);
