@@ -125,26 +125,29 @@ int observation_start_socket(struct nl_ctx *ctx, int sock_fd, int file_fd,
 	return request(ctx, "starting an observation", msg, NULL, id);
 }
 
-int observation_start_process(struct nl_ctx *ctx, int mem_fd, uint64_t *id)
+/* OBSERVE_START of what one descriptor (attribute attr) names. */
+static int start_fd(struct nl_ctx *ctx, int attr, int fd, const char *what,
+		    uint64_t *id)
 {
 	struct nl_msg *msg = nl_ctx_new_msg(ctx, ZCOPY_CMD_OBSERVE_START, 0);
 
-	if (!msg || nla_put_s32(msg, ZCOPY_A_PROC_MEM_FD, mem_fd) < 0) {
+	if (!msg || nla_put_s32(msg, attr, fd) < 0) {
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}
-	return request(ctx, "observing the process", msg, NULL, id);
+	return request(ctx, what, msg, NULL, id);
+}
+
+int observation_start_process(struct nl_ctx *ctx, int mem_fd, uint64_t *id)
+{
+	return start_fd(ctx, ZCOPY_A_PROC_MEM_FD, mem_fd,
+			"observing the process", id);
 }
 
 int observation_start_cgroup(struct nl_ctx *ctx, int cgroup_fd, uint64_t *id)
 {
-	struct nl_msg *msg = nl_ctx_new_msg(ctx, ZCOPY_CMD_OBSERVE_START, 0);
-
-	if (!msg || nla_put_s32(msg, ZCOPY_A_CGROUP_FD, cgroup_fd) < 0) {
-		nlmsg_free(msg);
-		return -ENOMEM;
-	}
-	return request(ctx, "observing the cgroup", msg, NULL, id);
+	return start_fd(ctx, ZCOPY_A_CGROUP_FD, cgroup_fd,
+			"observing the cgroup", id);
 }
 
 int observation_read(struct nl_ctx *ctx, uint64_t id, bool stop,
