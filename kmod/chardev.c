@@ -117,7 +117,25 @@ static int zcopy_copy_struct(void *dst, size_t ksize, size_t min,
 /* Every size from VER0 up holds id at the same offset. */
 static_assert(offsetofend(struct zcopy_submit, id) <= ZCOPY_SUBMIT_SIZE_VER0);
 static_assert(sizeof(struct zcopy_version) >= ZCOPY_VERSION_SIZE_VER0);
-static_assert(sizeof(struct zcopy_completion) >= ZCOPY_COMPLETION_SIZE_VER0);
+static_assert(sizeof(struct zcopy_completion) == ZCOPY_COMPLETION_SIZE_VER1);
+static_assert(sizeof(struct zcopy_submit) == ZCOPY_SUBMIT_SIZE_VER1);
+
+/* The job's header and trailer, from the caller's memory. */
+static int zcopy_submit_frame(struct zcopy_job *job,
+			      const struct zcopy_submit *s)
+{
+	int ret;
+
+	ret = zcopy_job_set_frame(job, s->header_len, s->trailer_len, NULL);
+	if (ret)
+		return ret;
+	if (copy_from_user(job->frame, u64_to_user_ptr(s->header),
+			   s->header_len) ||
+	    copy_from_user(job->frame + s->header_len,
+			   u64_to_user_ptr(s->trailer), s->trailer_len))
+		return -EFAULT;
+	return 0;
+}
 
 static int zcopy_submit_one(struct zcopy_owner *owner,
 			    struct zcopy_submit __user *uarg, size_t expect)
@@ -148,6 +166,9 @@ static int zcopy_submit_one(struct zcopy_owner *owner,
 	job = zcopy_job_alloc(&zcopy_owner_job_ops, owner);
 	if (!job)
 		return -ENOMEM;
+	ret = zcopy_submit_frame(job, &s);
+	if (ret)
+		goto err_free;
 	ret = zcopy_job_prepare_fds(job, s.file_fd, s.sock_fd, NULL);
 	if (ret)
 		goto err_free;

@@ -9,6 +9,10 @@
  *   sendfile  kmap each page-cache page, send it as a kvec
  *   sg        hand the page-cache pages to TCP by reference
  *
+ * A job's header goes first, with MSG_MORE so that it shares its segment
+ * with the range's first bytes, and its trailer last; both are kvecs
+ * from the job's own copy.
+ *
  * Sends never block: when the socket takes nothing, zcopy_xfer_run()
  * returns -EAGAIN with its position kept, and the job parks (run.c) until
  * the socket has room. A bounce buffer's unsent bytes wait in it.
@@ -40,6 +44,7 @@
 struct zcopy_xfer {
 	struct zcopy_job *job;
 	loff_t pos, end;
+	u32 frame_sent;			/* of header and trailer */
 	size_t chunk_bytes;		/* most a chunk holds in this mode */
 	void *bounce;			/* copy */
 	loff_t bounce_pos;		/* file offset of bounce[0] */
@@ -146,6 +151,12 @@ static int zcopy_send_kvec(struct zcopy_job *job, void *buf, size_t len,
 
 	iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, &kv, 1, len);
 	return zcopy_send_msg(job, &msg, more ? MSG_MORE : 0, sent);
+}
+
+/* More of the job follows [pos, pos + len): the range or its trailer. */
+static bool zcopy_more_after(struct zcopy_xfer *x, loff_t pos, size_t len)
+{
+	return pos + len < x->end || x->job->rec.trailer_len;
 }
 
 /*
@@ -275,8 +286,8 @@ static int zcopy_chunk_copy(struct zcopy_xfer *x, loff_t pos, size_t len)
 	}
 	off = pos - x->bounce_pos;
 	len = x->bounce_len - off;
-	ret = zcopy_send_kvec(job, x->bounce + off, len, pos + len < x->end,
-			      &sent);
+	ret = zcopy_send_kvec(job, x->bounce + off, len,
+			      zcopy_more_after(x, pos, len), &sent);
 	zcopy_account_sent(job, sent, false);
 	return ret;
 }
@@ -400,7 +411,7 @@ static int zcopy_chunk_sg(struct zcopy_xfer *x, loff_t pos, size_t len,
 static int zcopy_chunk(struct zcopy_xfer *x, loff_t pos, size_t len)
 {
 	struct zcopy_job *job = x->job;
-	bool more = pos + len < x->end;
+	bool more = zcopy_more_after(x, pos, len);
 	int nr, ret;
 
 	/* copy: kernel_read() makes the same checks. */
@@ -487,19 +498,36 @@ int zcopy_xfer_start(struct zcopy_job *job)
 	return x->bounce ? 0 : -ENOMEM;
 }
 
+/* The frame's bytes up to end (header_len: the header), from where it is. */
+static int zcopy_send_frame(struct zcopy_xfer *x, u32 end, bool more,
+			    bool *progress)
+{
+	struct zcopy_job *job = x->job;
+	size_t sent;
+	int ret;
+
+	if (x->frame_sent >= end)
+		return 0;
+	ret = zcopy_send_kvec(job, job->frame + x->frame_sent,
+			      end - x->frame_sent, more, &sent);
+	x->frame_sent += sent;
+	*progress |= sent;
+	zcopy_account_sent(job, sent, false);
+	return ret;
+}
+
 /*
  * The range was fixed at submission; a file that is now shorter ends the
  * job with -ENODATA after what was still there went out. *progress says
  * whether the socket took anything.
  */
-int zcopy_xfer_run(struct zcopy_job *job, unsigned int budget,
-		   bool *progress)
+static int zcopy_send_range(struct zcopy_xfer *x, unsigned int budget,
+			    bool *progress)
 {
-	struct zcopy_xfer *x = job->xfer;
+	struct zcopy_job *job = x->job;
 	u64 before;
 	int ret;
 
-	*progress = false;
 	while (x->pos < x->end) {
 		loff_t size = i_size_read(file_inode(job->file));
 		size_t len;
@@ -524,4 +552,22 @@ int zcopy_xfer_run(struct zcopy_job *job, unsigned int budget,
 			return -ENODATA;
 	}
 	return 0;
+}
+
+int zcopy_xfer_run(struct zcopy_job *job, unsigned int budget,
+		   bool *progress)
+{
+	const struct zcopy_completion *rec = &job->rec;
+	struct zcopy_xfer *x = job->xfer;
+	int ret;
+
+	*progress = false;
+	ret = zcopy_send_frame(x, rec->header_len,
+			       x->pos < x->end || rec->trailer_len, progress);
+	if (!ret)
+		ret = zcopy_send_range(x, budget, progress);
+	if (!ret)
+		ret = zcopy_send_frame(x, rec->header_len + rec->trailer_len,
+				       false, progress);
+	return ret;
 }

@@ -23,8 +23,9 @@ int zcopy_xfer_start(struct zcopy_job *job);
 void zcopy_xfer_end(struct zcopy_job *job);
 
 /*
- * Sends at most budget chunks: 0 when the whole range went, 1 when the
- * budget ran out first, -EAGAIN when the socket is full, or the error.
+ * Sends the header, at most budget chunks of the range, then the
+ * trailer: 0 when all of it went, 1 when the budget ran out first,
+ * -EAGAIN when the socket is full, or the error.
  */
 int zcopy_xfer_run(struct zcopy_job *job, unsigned int budget,
 		   bool *progress);

@@ -135,8 +135,37 @@ struct zcopy_job *zcopy_job_alloc(const struct zcopy_job_ops *ops,
 	return job;
 }
 
+int zcopy_job_set_frame(struct zcopy_job *job, u32 header_len,
+			u32 trailer_len, struct netlink_ext_ack *extack)
+{
+	size_t len = (size_t)header_len + trailer_len;
+
+	if (header_len > ZCOPY_HEADER_MAX || trailer_len > ZCOPY_HEADER_MAX) {
+		NL_SET_ERR_MSG(extack, "header or trailer longer than 64 KiB");
+		return -E2BIG;
+	}
+	if (!len)
+		return 0;
+	/* Bounded by the user's jobs, charged to the submitter. */
+	job->frame = kvmalloc(len, GFP_KERNEL_ACCOUNT);
+	if (!job->frame)
+		return -ENOMEM;
+	job->rec.header_len = header_len;
+	job->rec.trailer_len = trailer_len;
+	job->own_copy_bytes = len;
+	job->rec.cpu_copy_bytes = len;
+	return 0;
+}
+
+static void zcopy_job_frame_free(struct zcopy_job *job)
+{
+	kvfree(job->frame);
+	job->frame = NULL;
+}
+
 void zcopy_job_free(struct zcopy_job *job)
 {
+	zcopy_job_frame_free(job);
 	zcopy_job_release_io(job);
 	if (job->user)
 		zcopy_user_uncharge(job);
@@ -240,7 +269,7 @@ void zcopy_job_pass_turn(struct zcopy_job *job, bool failed)
 int zcopy_job_submit(struct zcopy_job *job, const struct zcopy_request *req,
 		     u64 *idp, struct netlink_ext_ack *extack)
 {
-	bool wait;
+	bool wait, here = false;
 	u64 id;
 	int ret;
 
@@ -291,9 +320,14 @@ int zcopy_job_submit(struct zcopy_job *job, const struct zcopy_request *req,
 	wait = zcopy_job_chain(job);
 	if (wait)
 		zcopy_sched_hold(job);
+	else if (req->flags & ZCOPY_SUBMIT_INLINE)
+		here = zcopy_sched_start_here(job);
 	else
 		zcopy_sched_start(job);
 	spin_unlock(&zcopy_jobs_lock);
+
+	if (here)
+		zcopy_sched_run_here(job);
 
 	/* With ops, the job may be gone already. */
 	*idp = id;
@@ -498,6 +532,7 @@ void zcopy_job_finish(struct zcopy_job *job)
 	zcopy_job_pass_turn(job, job->rec.state != ZCOPY_STATE_DONE);
 	/* Kept before it leaves the live set: GET always finds it. */
 	zcopy_history_keep(job);
+	zcopy_job_frame_free(job);
 	zcopy_job_release_io(job);
 	zcopy_stats_account(&job->rec);
 	zcopy_job_event(job->net, &job->rec);

@@ -76,6 +76,8 @@ struct zcopy_job {
 	struct zcopy_target *target;
 	bool sock_is_ours;		/* created for a path+address job */
 	u32 flags;			/* ZCOPY_SUBMIT_* */
+	/* Sent around the range: rec.header_len bytes, then rec.trailer_len. */
+	void *frame;
 	bool cancel;			/* WRITE_ONCE/READ_ONCE */
 	bool live;			/* submitted, not ended: zcopy_jobs_lock */
 
@@ -154,6 +156,14 @@ int zcopy_job_prepare_path(struct zcopy_job *job, const char *path,
 /* Checks what needs no file: mode, flags, range arithmetic. */
 int zcopy_request_check(const struct zcopy_request *req,
 			struct netlink_ext_ack *extack);
+
+/*
+ * Room in the job for a header and a trailer, which the front end then
+ * copies in: frame, and frame + header_len. The copy is the CPU's, so
+ * the job counts it. 0, -E2BIG (over ZCOPY_HEADER_MAX) or -ENOMEM.
+ */
+int zcopy_job_set_frame(struct zcopy_job *job, u32 header_len,
+			u32 trailer_len, struct netlink_ext_ack *extack);
 
 /* ops NULL: the core frees the job when it ends. */
 struct zcopy_job *zcopy_job_alloc(const struct zcopy_job_ops *ops,

@@ -89,7 +89,9 @@ static int zcopy_nl_put_job(struct sk_buff *skb,
 	    nla_put_u32(skb, ZCOPY_A_STATE, rec->state) ||
 	    nla_put_s32(skb, ZCOPY_A_ERROR, rec->error) ||
 	    nla_put_u8(skb, ZCOPY_A_VERIFIED, rec->verified) ||
-	    nla_put_string(skb, ZCOPY_A_EGRESS_DEV, rec->egress_dev))
+	    nla_put_string(skb, ZCOPY_A_EGRESS_DEV, rec->egress_dev) ||
+	    nla_put_u32(skb, ZCOPY_A_HEADER_LEN, rec->header_len) ||
+	    nla_put_u32(skb, ZCOPY_A_TRAILER_LEN, rec->trailer_len))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -130,6 +132,31 @@ static bool zcopy_nl_admin(const struct sk_buff *skb)
 	return netlink_capable(skb, CAP_NET_ADMIN);
 }
 
+static u32 zcopy_nl_len(const struct nlattr *attr)
+{
+	return attr ? nla_len(attr) : 0;
+}
+
+/* The job's header and trailer, copied out of the request. */
+static int zcopy_nl_submit_frame(struct zcopy_job *job, struct nlattr **attrs,
+				 struct netlink_ext_ack *extack)
+{
+	const struct nlattr *header = attrs[ZCOPY_A_HEADER];
+	const struct nlattr *trailer = attrs[ZCOPY_A_TRAILER];
+	u32 header_len = zcopy_nl_len(header);
+	int ret;
+
+	ret = zcopy_job_set_frame(job, header_len, zcopy_nl_len(trailer),
+				  extack);
+	if (ret)
+		return ret;
+	if (header)
+		nla_memcpy(job->frame, header, header_len);
+	if (trailer)
+		nla_memcpy(job->frame + header_len, trailer, nla_len(trailer));
+	return 0;
+}
+
 static int zcopy_nl_submit_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **attrs = info->attrs;
@@ -146,6 +173,12 @@ static int zcopy_nl_submit_doit(struct sk_buff *skb, struct genl_info *info)
 	req.mode = nla_get_u32(attrs[ZCOPY_A_MODE]);
 	if (attrs[ZCOPY_A_FLAGS])
 		req.flags = nla_get_u32(attrs[ZCOPY_A_FLAGS]);
+	/* It would run under genetlink's lock, which rmmod waits for. */
+	if (req.flags & ZCOPY_SUBMIT_INLINE) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[ZCOPY_A_FLAGS],
+				    "inline submission is for /dev/zcopy only");
+		return -EINVAL;
+	}
 	if (attrs[ZCOPY_A_OFFSET])
 		req.offset = nla_get_u64(attrs[ZCOPY_A_OFFSET]);
 	if (attrs[ZCOPY_A_LENGTH])
@@ -165,6 +198,9 @@ static int zcopy_nl_submit_doit(struct sk_buff *skb, struct genl_info *info)
 		ret = -ENOMEM;
 		goto err_msg;
 	}
+	ret = zcopy_nl_submit_frame(job, attrs, extack);
+	if (ret)
+		goto err_job;
 
 	if (attrs[ZCOPY_A_FILE_FD] || attrs[ZCOPY_A_SOCK_FD]) {
 		if (attrs[ZCOPY_A_PATH] || attrs[ZCOPY_A_ADDR]) {
@@ -637,6 +673,8 @@ static const struct nla_policy zcopy_submit_policy[ZCOPY_A_MAX + 1] = {
 	[ZCOPY_A_OFFSET] = { .type = NLA_U64 },
 	[ZCOPY_A_LENGTH] = { .type = NLA_U64 },
 	[ZCOPY_A_USER_DATA] = { .type = NLA_U64 },
+	[ZCOPY_A_HEADER] = { .type = NLA_BINARY, .len = ZCOPY_NL_HEADER_MAX },
+	[ZCOPY_A_TRAILER] = { .type = NLA_BINARY, .len = ZCOPY_NL_HEADER_MAX },
 };
 
 static const struct nla_policy zcopy_id_policy[ZCOPY_A_MAX + 1] = {

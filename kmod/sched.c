@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Job scheduling. A job runs as a series of work items on one unbound
- * workqueue whose concurrency is set here, and each user may have only a
- * few of them queued or running at once: the rest wait in the user's
+ * workqueue whose concurrency is set here (the first of them in its
+ * submitter's call, if asked and a slot is free), and each user may have
+ * only a few of them queued or running at once: the rest wait in the user's
  * runnable list, so that no user can take every worker. A job that has to
  * wait parks instead of sleeping in its worker: a wait queue entry on the
  * socket (woken by the socket's write-space and state callbacks, as an
@@ -47,20 +48,29 @@ static unsigned int zcopy_sched_user_slots(void)
 		     ZCOPY_WQ_MAX_ACTIVE / 4U);
 }
 
-/* Gives the job a worker, or a place in its user's queue for one. */
-static void zcopy_sched_queue(struct zcopy_job *job)
+/* One of its user's worker slots for the job (true), or a place in line. */
+static bool zcopy_sched_take_slot(struct zcopy_job *job)
 {
 	struct zcopy_user *u = job->user;
 	unsigned long flags;
+	bool slot = false;
 
 	spin_lock_irqsave(&u->run_lock, flags);
 	if (u->nr_running < zcopy_sched_user_slots()) {
 		u->nr_running++;
-		queue_work(zcopy_wq, &job->work);
+		slot = true;
 	} else {
 		list_add_tail(&job->run_node, &u->runnable);
 	}
 	spin_unlock_irqrestore(&u->run_lock, flags);
+	return slot;
+}
+
+/* Gives the job a worker, or a place in its user's queue for one. */
+static void zcopy_sched_queue(struct zcopy_job *job)
+{
+	if (zcopy_sched_take_slot(job))
+		queue_work(zcopy_wq, &job->work);
 }
 
 /* The job's worker goes to the user's next runnable job, if any. */
@@ -119,6 +129,17 @@ void zcopy_sched_job_init(struct zcopy_job *job, work_func_t work_fn)
 void zcopy_sched_start(struct zcopy_job *job)
 {
 	zcopy_sched_queue(job);
+}
+
+bool zcopy_sched_start_here(struct zcopy_job *job)
+{
+	return zcopy_sched_take_slot(job);
+}
+
+/* Not a work item: nothing pends, and a yield or a kick queues it anew. */
+void zcopy_sched_run_here(struct zcopy_job *job)
+{
+	job->work.func(&job->work);
 }
 
 void zcopy_sched_hold(struct zcopy_job *job)

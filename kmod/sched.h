@@ -23,6 +23,14 @@ void zcopy_sched_job_init(struct zcopy_job *job, work_func_t work_fn);
 void zcopy_sched_start(struct zcopy_job *job);
 void zcopy_sched_hold(struct zcopy_job *job);
 
+/*
+ * start_here(): as start(), but when the user has a worker slot free the
+ * caller takes it (true) and must then call run_here() without holding
+ * a lock: the job's work function runs in the caller's context.
+ */
+bool zcopy_sched_start_here(struct zcopy_job *job);
+void zcopy_sched_run_here(struct zcopy_job *job);
+
 /* Makes a parked job run again; does nothing to one that is not parked. */
 void zcopy_sched_kick(struct zcopy_job *job);
 

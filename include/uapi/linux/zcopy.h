@@ -74,9 +74,34 @@ struct zcopy_version {
  * it is sent whatever happened to the jobs before it.
  */
 #define ZCOPY_SUBMIT_INDEPENDENT	(1U << 0)
-#define ZCOPY_SUBMIT_FLAGS_ALL		ZCOPY_SUBMIT_INDEPENDENT
+/*
+ * ZCOPY_SUBMIT_INLINE (/dev/zcopy only; netlink refuses it): the submit
+ * call runs the job's first steps itself, as io_uring issues a request
+ * before it punts to a worker, when the submitter's user has a worker
+ * slot free and the job is first on its socket. A transfer that fits the
+ * socket is then done before the call returns, with no worker woken;
+ * what does not (a full socket, more than one budget of chunks) goes on
+ * in a worker. The call may wait for the file's pages, as sendfile(2)
+ * would.
+ */
+#define ZCOPY_SUBMIT_INLINE		(1U << 1)
+#define ZCOPY_SUBMIT_FLAGS_ALL		(ZCOPY_SUBMIT_INDEPENDENT | \
+					 ZCOPY_SUBMIT_INLINE)
 
-/* One transfer: file_fd's range [offset, offset + length) to sock_fd. */
+/*
+ * Most bytes of a job's header, and of its trailer: what FreeBSD's
+ * sendfile(2) calls headers and trailers, sent before and after the file
+ * range in the same stream. Over netlink an attribute holds at most
+ * ZCOPY_NL_HEADER_MAX (its length is 16 bits, with its own 4).
+ */
+#define ZCOPY_HEADER_MAX	65536
+#define ZCOPY_NL_HEADER_MAX	65531
+
+/*
+ * One transfer: header, then file_fd's range [offset, offset + length),
+ * then trailer, to sock_fd. An offset at the end of the file makes a
+ * job of header and trailer alone.
+ */
 struct zcopy_submit {
 	__u32 size;		/* sizeof(struct zcopy_submit) */
 	__s32 file_fd;		/* regular file open for reading */
@@ -88,9 +113,14 @@ struct zcopy_submit {
 	__u32 reserved;		/* must be 0 */
 	__u64 user_data;	/* returned in the completion record */
 	__u64 id;		/* out: the job id */
+	__u64 header;		/* user pointer to header_len bytes */
+	__u64 trailer;		/* user pointer to trailer_len bytes */
+	__u32 header_len;	/* at most ZCOPY_HEADER_MAX */
+	__u32 trailer_len;	/* at most ZCOPY_HEADER_MAX */
 };
 
 #define ZCOPY_SUBMIT_SIZE_VER0	56
+#define ZCOPY_SUBMIT_SIZE_VER1	80	/* header, trailer */
 
 /*
  * Many transfers in one call. count is in/out: the number of entries on
@@ -147,10 +177,13 @@ struct zcopy_completion {
 	__u64 end_ns;
 	__u64 cpu_ns;
 	char egress_dev[16];	/* IFNAMSIZ */
+	__u32 header_len;	/* sent before the range: in bytes_sent */
+	__u32 trailer_len;	/* and after it */
 };
 
 #define ZCOPY_COMPLETION_VERSION	1
 #define ZCOPY_COMPLETION_SIZE_VER0	192
+#define ZCOPY_COMPLETION_SIZE_VER1	200	/* header_len, trailer_len */
 
 #define ZCOPY_IOC_MAGIC		'Z'
 #define ZCOPY_IOC_VERSION	_IOR(ZCOPY_IOC_MAGIC, 0x80, struct zcopy_version)
@@ -238,6 +271,10 @@ enum zcopy_attr {
 				 * /proc/PID/mem, which only a caller that
 				 * may ptrace-attach to it can open
 				 */
+	ZCOPY_A_HEADER,		/* binary: a job's bytes before the range */
+	ZCOPY_A_TRAILER,	/* binary: and after it */
+	ZCOPY_A_HEADER_LEN,	/* u32, in replies: the header's bytes */
+	ZCOPY_A_TRAILER_LEN,	/* u32, and the trailer's */
 
 	__ZCOPY_A_MAX,
 };
