@@ -16,21 +16,19 @@
 #include "job.h"
 #include "util.h"
 
-#define ZCOPY_DEV_PATH	"/dev/" ZCOPY_DEVICE_NAME
-
 static int dev_setup(struct bench_cell *cell)
 {
 	unsigned int i, k = cell->per_call;
 	int err;
 
-	cell->dev_fd = open(ZCOPY_DEV_PATH, O_RDWR | O_CLOEXEC);
+	cell->dev_fd = job_dev_open(0);
 	if (cell->dev_fd < 0) {
 		err = errno;
 		return bench_fail(cell, err == ENOENT || err == ENODEV ||
 				  err == ENXIO || err == EACCES || err == EPERM,
 				  err, err == ENOENT ?
-				  ZCOPY_DEV_PATH " (zcopy module not loaded?)" :
-				  ZCOPY_DEV_PATH);
+				  JOB_DEV_PATH " (zcopy module not loaded?)" :
+				  JOB_DEV_PATH);
 	}
 	cell->submits = calloc(k, sizeof(*cell->submits));
 	cell->recs = calloc(k, sizeof(*cell->recs));

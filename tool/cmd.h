@@ -96,5 +96,6 @@ extern const struct cmd cmd_watch;
 extern const struct cmd cmd_sink;
 extern const struct cmd cmd_bench;
 extern const struct cmd cmd_observe;
+extern const struct cmd cmd_serve;
 
 #endif /* ZCOPYCTL_CMD_H */

@@ -36,7 +36,6 @@
 #include "output.h"
 #include "parse.h"
 
-#define ZCOPY_DEV_PATH		"/dev/" ZCOPY_DEVICE_NAME
 #define PROGRESS_INTERVAL_MS	100	/* redraw of the progress bar */
 
 enum {
@@ -201,7 +200,7 @@ static int channel_open(struct channel *ch, bool device, bool need_nl)
 
 	ch->dev_fd = -1;
 	if (device)
-		ch->dev_fd = open(ZCOPY_DEV_PATH, O_RDWR | O_CLOEXEC);
+		ch->dev_fd = job_dev_open(0);
 	if (ch->dev_fd >= 0 && !need_nl)
 		return 0;
 

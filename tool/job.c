@@ -5,9 +5,12 @@
  * the documentation alike).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
 
 #include <netlink/attr.h>
 #include <netlink/genl/genl.h>
@@ -84,6 +87,24 @@ static const struct job_u64_attr {
 	JOB_U64(ZCOPY_A_CPU_NS,			cpu_ns),
 };
 
+int job_dev_open(int extra_flags)
+{
+	__u32 size = sizeof(struct zcopy_completion);
+	int fd, err;
+
+	fd = open(JOB_DEV_PATH, O_RDWR | O_CLOEXEC | extra_flags);
+	if (fd < 0)
+		return -1;
+	if (ioctl(fd, ZCOPY_IOC_SET_RECORD_SIZE, &size) ||
+	    size != sizeof(struct zcopy_completion)) {
+		err = size != sizeof(struct zcopy_completion) ? EPROTO : errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
 bool job_dev_record_ok(const struct zcopy_completion *rec)
 {
 	return rec->size == sizeof(*rec) &&
@@ -98,6 +119,8 @@ int job_from_nlmsg(struct nlmsghdr *nlh, struct zcopy_completion *rec)
 		[ZCOPY_A_ERROR]		= { .type = NLA_S32 },
 		[ZCOPY_A_VERIFIED]	= { .type = NLA_U8 },
 		[ZCOPY_A_EGRESS_DEV]	= { .type = NLA_STRING },
+		[ZCOPY_A_HEADER_LEN]	= { .type = NLA_U32 },
+		[ZCOPY_A_TRAILER_LEN]	= { .type = NLA_U32 },
 	};
 	struct nlattr *tb[ZCOPY_A_MAX + 1];
 	size_t i;
@@ -128,6 +151,10 @@ int job_from_nlmsg(struct nlmsghdr *nlh, struct zcopy_completion *rec)
 	if (tb[ZCOPY_A_EGRESS_DEV])
 		nla_strlcpy(rec->egress_dev, tb[ZCOPY_A_EGRESS_DEV],
 			    sizeof(rec->egress_dev));
+	if (tb[ZCOPY_A_HEADER_LEN])
+		rec->header_len = nla_get_u32(tb[ZCOPY_A_HEADER_LEN]);
+	if (tb[ZCOPY_A_TRAILER_LEN])
+		rec->trailer_len = nla_get_u32(tb[ZCOPY_A_TRAILER_LEN]);
 	return 0;
 }
 
@@ -217,6 +244,8 @@ void job_out_fields(const struct zcopy_completion *rec)
 	out_error("error", rec->error, "0");
 	out_u64("offset", rec->offset);
 	out_bytes("length", rec->length);
+	out_bytes("header_len", rec->header_len);
+	out_bytes("trailer_len", rec->trailer_len);
 	out_bytes("bytes_sent", rec->bytes_sent);
 	out_bytes("cpu_copy_bytes", rec->cpu_copy_bytes);
 	out_bytes("ref_bytes", rec->ref_bytes);

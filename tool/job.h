@@ -22,13 +22,15 @@ int job_mode_parse(const char *name);
 /* done, failed or cancelled: the record will not change any more. */
 bool job_state_final(unsigned int state);
 
+#define JOB_DEV_PATH	"/dev/" ZCOPY_DEVICE_NAME
+
 /*
- * read() of /dev/zcopy returns VER0 records unless the opener asks for
- * bigger ones with ZCOPY_IOC_SET_RECORD_SIZE: zcopyctl reads whole
- * structs, so a header whose record grew needs that call first.
+ * /dev/zcopy opened with O_RDWR | O_CLOEXEC | extra_flags, its read()s
+ * returning whole struct zcopy_completion records (VER0 ones unless the
+ * opener asks): the fd, or -1 with errno set (EPROTO: a module whose
+ * records are shorter).
  */
-_Static_assert(sizeof(struct zcopy_completion) == ZCOPY_COMPLETION_SIZE_VER0,
-	       "struct zcopy_completion grew: ask for its size");
+int job_dev_open(int extra_flags);
 
 /* A record read() from /dev/zcopy has the layout zcopyctl knows. */
 bool job_dev_record_ok(const struct zcopy_completion *rec);

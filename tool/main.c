@@ -23,6 +23,7 @@ static const struct cmd *const commands[] = {
 	&cmd_watch,
 	&cmd_stats,
 	&cmd_observe,
+	&cmd_serve,
 	&cmd_bench,
 	&cmd_sink,
 	&cmd_version,

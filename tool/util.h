@@ -8,6 +8,8 @@
 #include <time.h>
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+/* As the kernel's: printf-style arguments from a, checked. */
+#define __printf(a, b)		__attribute__((format(printf, a, b)))
 
 /* Seconds on CLOCK_MONOTONIC, the clock of the module's *_ns fields. */
 static inline double now_seconds(void)
