@@ -122,6 +122,8 @@ bench_tiny() {
 	[[ -s $vm/bench.json ]] || return 0
 	mkdir -p "$b"
 	cp "$vm/bench.json" "$b/"
+	# The HTTP servers' step (guest/bench_http.sh), when it left a result.
+	[[ ! -s $vm/http.json ]] || cp "$vm/http.json" "$b/"
 	{
 		/usr/bin/python3 scripts/bench-report.py "$b/bench.json" >/dev/null
 		/usr/bin/python3 selftests/bench/check_bench_json.py \

@@ -355,7 +355,7 @@ TEST_F_TIMEOUT(abi, batch_of_ver0_and_bad_entry_sizes, 120)
 
 	memset(entries, 0, sizeof(entries));
 	fill_job(&self->c, entries, stride);
-	fill_job(&self->c, entries + stride, sizeof(struct zcopy_submit));
+	fill_job(&self->c, entries + stride, ZCOPY_SUBMIT_SIZE_VER0);
 	/* A VER0 batch, flush against a fault: VER0 entries, 56 apart. */
 	b = guarded_tail(&self->c, ZCOPY_SUBMIT_BATCH_SIZE_VER0);
 	b->size = ZCOPY_SUBMIT_BATCH_SIZE_VER0;

@@ -26,6 +26,7 @@ struct submit_args {
 	int file, sock;
 	int mode_attr_len;	/* 4: u32 as it should be; 1: a wrong type */
 	uint32_t mode;
+	uint32_t flags;
 	bool no_mode;
 	const char *path;
 };
@@ -51,6 +52,8 @@ static int put_submit(struct nl_msg *msg, void *arg)
 	}
 	if (!a->no_mode)
 		ret |= nla_put(msg, ZCOPY_A_MODE, a->mode_attr_len, &a->mode);
+	if (a->flags)
+		ret |= nla_put_u32(msg, ZCOPY_A_FLAGS, a->flags);
 	ret |= nla_put_u64(msg, ZCOPY_A_USER_DATA, 0xabc);
 	return ret;
 }
@@ -131,6 +134,8 @@ TEST_F_TIMEOUT(nljobs, bad_submissions_carry_extack, 120)
 		{ "fds and a path", { .path = FILE_1M }, -EINVAL },
 		{ "bad file fd", { .file = 999 }, -EBADF },
 		{ "file fd is the socket", { .file = -2 }, -EINVAL },
+		{ "inline", { .flags = ZCOPY_SUBMIT_INLINE }, -EINVAL },
+		{ "unknown flag", { .flags = 1U << 31 }, -EINVAL },
 	};
 	unsigned int i;
 
@@ -151,6 +156,7 @@ TEST_F_TIMEOUT(nljobs, bad_submissions_carry_extack, 120)
 			a.file = 999;
 		if (cases[i].args.file == -2)
 			a.file = self->args.sock;
+		a.flags = cases[i].args.flags;
 
 		EXPECT_EQ(cases[i].err,
 			  zcopy_nl_request(&self->nl, ZCOPY_CMD_SUBMIT,

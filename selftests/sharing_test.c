@@ -488,6 +488,12 @@ TEST_F_TIMEOUT(sharing, ten_thousand_jobs, 300)
 
 	ASSERT_EQ(0, write_param("max_jobs", "20000"));
 	ASSERT_EQ(0, write_param("max_jobs_per_user", "20000"));
+	/*
+	 * The debug kernel takes a minute to submit them all: longer than the
+	 * default stall_timeout_ms, after which the running jobs fail and the
+	 * history pushes out the first ids.
+	 */
+	ASSERT_EQ(0, write_param("stall_timeout_ms", "600000"));
 	ASSERT_EQ(0, zcopy_nl_open(&nl));
 	for (i = 0; i < SOCKS; i++) {
 		socks[i] = zcopy_stall_connect(&self->peer);

@@ -243,10 +243,16 @@ struct job_reply {
 extern uint64_t known_ids[MAX_IDS];
 extern unsigned int nr_known_ids;
 
+/*
+ * frame: the job's header and trailer bytes, sent with length, or
+ * FRAME_UNKNOWN (a record too short to say): then bytes_sent is not
+ * checked against length.
+ */
+#define FRAME_UNKNOWN	UINT64_MAX
 void check_record(const char *where, uint64_t id, uint32_t mode,
 		  uint32_t state, int32_t error, uint64_t length,
-		  uint64_t sent, uint64_t queued_ns, uint64_t start_ns,
-		  uint64_t end_ns);
+		  uint64_t frame, uint64_t sent, uint64_t queued_ns,
+		  uint64_t start_ns, uint64_t end_ns);
 bool job_msg(const struct nlmsghdr *nlh, void *arg);
 void remember_id(uint64_t id, const char *where);
 uint64_t pick_id(void);
@@ -295,6 +301,8 @@ extern struct file_info files[32];
 extern unsigned int nr_files, nr_tmp_files;
 extern int backlog_listener;
 extern int dev_fd;
+/* The size of dev_fd's records: VER0 until SET_RECORD_SIZE. */
+extern size_t dev_rec_size;
 
 /* ids submitted through the current dev_fd, for the records read back. */
 extern uint64_t dev_ids[1024];

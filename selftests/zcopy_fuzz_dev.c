@@ -54,12 +54,29 @@ static void track_dev_id(uint64_t id)
 		dev_ids_overflow = true;
 }
 
+/*
+ * A header or a trailer: mostly none or one that fits, sometimes too long
+ * or at an address that faults; *valid turns false for those.
+ */
+static void pick_frame(__u64 *ptr, __u32 *len, bool *valid)
+{
+	static char frame[ZCOPY_HEADER_MAX];
+
+	if (chance(70))
+		return;
+	*len = chance(90) ? rnd(chance(90) ? 512 : ZCOPY_HEADER_MAX + 1) :
+	       (uint32_t)edge_value();
+	*ptr = chance(95) ? (uintptr_t)frame : chance(50) ? 0 : rnd64();
+	if (*len > ZCOPY_HEADER_MAX || (*len && *ptr != (uintptr_t)frame))
+		*valid = false;
+}
+
 /* One zcopy_submit; *valid: the module has to take it. */
 static void fill_submit(struct zcopy_submit *s, struct job_fds *j,
 			bool *valid)
 {
 	uint64_t offset, length;
-	bool range_ok;
+	bool range_ok, frame_ok = true;
 
 	pick_job_fds(j);
 	memset(s, 0, sizeof(*s));
@@ -70,18 +87,22 @@ static void fill_submit(struct zcopy_submit *s, struct job_fds *j,
 	pick_range(j, &offset, &length, &range_ok);
 	s->offset = offset;
 	s->length = length;
+	if (chance(30))
+		s->flags = ZCOPY_SUBMIT_INLINE;	/* run in this call */
 	if (chance(3))
-		s->flags = 1U << rnd(32);
+		s->flags |= 1U << rnd(32);
 	if (chance(3))
 		s->reserved = 1 + rnd(100);
 	s->user_data = rnd64();
 	s->id = chance(90) ? 0 : rnd64();
+	pick_frame(&s->header, &s->header_len, &frame_ok);
+	pick_frame(&s->trailer, &s->trailer_len, &frame_ok);
 	if (chance(8))
 		s->size = chance(50) ? ZCOPY_SUBMIT_SIZE_VER0 :
 			  (uint32_t)edge_value();
 	*valid = j->valid && range_ok && s->mode <= ZCOPY_MODE_MAX &&
 		 !(s->flags & ~ZCOPY_SUBMIT_FLAGS_ALL) && !s->reserved &&
-		 s->size == sizeof(*s) &&
+		 s->size == sizeof(*s) && frame_ok &&
 		 j->file_kind != RES_MEMFD;
 	if (!files[j->file].page_ok && s->mode != ZCOPY_MODE_COPY)
 		*valid = false;
@@ -155,24 +176,30 @@ void op_ioc_batch(void)
 	count = chance(80) ? 1 + rnd(8) : (uint32_t)edge_value();
 	room = count < 32 ? count : 32;
 	entry_size = pick_entry_size();
+	b = (void *)arena;
+	b->size = chance(90) ? sizeof(*b) : chance(50) ?
+		  ZCOPY_SUBMIT_BATCH_SIZE_VER0 : (uint32_t)edge_value();
+	/* A batch too short for entry_size strides by the VER0 struct. */
+	stride = b->size >= offsetof(struct zcopy_submit_batch, entry_size) +
+		 sizeof(b->entry_size) ? entry_size : 0;
+	stride = stride ?: ZCOPY_SUBMIT_SIZE_VER0;
 	/* How they are laid out; a stride the module refuses gets sizeof. */
-	step = entry_size >= sizeof(s) && entry_size <= 512 ? entry_size :
+	step = stride >= ZCOPY_SUBMIT_SIZE_VER0 && stride <= 512 ? stride :
 	       sizeof(s);
 	/* Entries at the start, or ending at the guard page (EFAULT mid-way). */
 	entries = chance(80) ? arena + 64 :
 		  (char *)arena_tail(room * step - rnd(2) * 8);
 	if (entries < arena + 64)
 		entries = arena + 64;
-	b = (void *)arena;
 	for (i = 0; i < room && entries + (i + 1) * step <= arena + 2 * PAGE;
 	     i++) {
 		fill_submit(&s, &j, &valid);
 		if (s.size == sizeof(s))
 			s.size = step;
-		memcpy(entries + i * step, &s, sizeof(s));
+		/* A VER0 entry: the next one starts where its frame was. */
+		memcpy(entries + i * step, &s, step < sizeof(s) ? step :
+		       sizeof(s));
 	}
-	b->size = chance(90) ? sizeof(*b) : chance(50) ?
-		  ZCOPY_SUBMIT_BATCH_SIZE_VER0 : (uint32_t)edge_value();
 	b->count = count;
 	b->jobs = (uintptr_t)entries;
 	b->entry_size = entry_size;
@@ -195,16 +222,13 @@ void op_ioc_batch(void)
 		fail("SUBMIT_BATCH of %u accepted %u", count, b->count);
 		return;
 	}
-	/* A batch too short for entry_size strides by the VER0 struct. */
-	stride = b->size >= offsetof(struct zcopy_submit_batch, entry_size) +
-		 sizeof(b->entry_size) ? entry_size : 0;
-	if ((stride ?: ZCOPY_SUBMIT_SIZE_VER0) != step) {
+	if (stride != step) {
 		fail("SUBMIT_BATCH of stride %u took entries %u apart",
 		     stride, step);
 		return;
 	}
 	for (i = 0; i < b->count; i++) {
-		memcpy(&s, entries + i * step, sizeof(s));
+		memcpy(&s, entries + i * step, ZCOPY_SUBMIT_SIZE_VER0);
 		remember_id(s.id, "ioctl SUBMIT_BATCH");
 		track_dev_id(s.id);
 	}
@@ -308,12 +332,16 @@ static void check_completion(const struct zcopy_completion *c)
 {
 	unsigned int i;
 
-	if (c->size != sizeof(*c) || c->version != ZCOPY_COMPLETION_VERSION ||
-	    c->reserved)
+	bool frame_known = dev_rec_size >= ZCOPY_COMPLETION_SIZE_VER1;
+
+	if (c->size != dev_rec_size ||
+	    c->version != ZCOPY_COMPLETION_VERSION || c->reserved)
 		fail("read(): record of size %u version %u reserved %u",
 		     c->size, c->version, c->reserved);
 	check_record("read()", c->id, c->mode, c->state, c->error, c->length,
-		     c->bytes_sent, c->queued_ns, c->start_ns, c->end_ns);
+		     frame_known ? (uint64_t)c->header_len + c->trailer_len :
+		     FRAME_UNKNOWN, c->bytes_sent, c->queued_ns, c->start_ns,
+		     c->end_ns);
 	if (c->state < ZCOPY_STATE_DONE)
 		fail("read(): job %" PRIu64 " not ended (state %u)", c->id,
 		     c->state);
@@ -352,21 +380,20 @@ static void set_record_size(void)
 	err = errno;
 	check_ioctl_ret("SET_RECORD_SIZE", ret, err, ERRSET(EINVAL, EFAULT));
 	if (!ret && (want < ZCOPY_COMPLETION_SIZE_VER0 ||
-		     *size != sizeof(struct zcopy_completion)))
+		     *size != (want < sizeof(struct zcopy_completion) ?
+			       want : sizeof(struct zcopy_completion))))
 		fail("SET_RECORD_SIZE %u gave %u", want, *size);
 	else if (ret && err == EINVAL && want >= ZCOPY_COMPLETION_SIZE_VER0)
 		fail("SET_RECORD_SIZE %u refused", want);
+	if (!ret)
+		dev_rec_size = *size;
 }
 
 void op_dev_read(void)
 {
-	const size_t rsize = sizeof(struct zcopy_completion);
-	static const size_t sizes[] = {
-		0, 1, sizeof(struct zcopy_completion) - 1,
-		sizeof(struct zcopy_completion),
-		sizeof(struct zcopy_completion) + 1,
-		2 * sizeof(struct zcopy_completion) - 1,
-		2 * PAGE,
+	const size_t rsize = dev_rec_size;
+	const size_t sizes[] = {
+		0, 1, rsize - 1, rsize, rsize + 1, 2 * rsize - 1, 2 * PAGE,
 	};
 	struct pollfd pfd = { .fd = dev_fd, .events = POLLIN };
 	size_t count = sizes[rnd(ARRAY_SIZE(sizes))];
@@ -412,9 +439,9 @@ void op_dev_read(void)
 	if ((size_t)n > count || n % rsize || !n)
 		fail("read(%zu) returned %zd", count, n);
 	for (; n >= (ssize_t)rsize; n -= rsize, buf += rsize) {
-		struct zcopy_completion c;
+		struct zcopy_completion c = {};
 
-		memcpy(&c, buf, rsize);
+		memcpy(&c, buf, rsize < sizeof(c) ? rsize : sizeof(c));
 		ws->records_read++;
 		check_completion(&c);
 	}
@@ -439,6 +466,7 @@ void op_dev_reopen(void)
 	/* Closing cancels the fd's jobs and waits for them. */
 	forget_fd(dev_fd);
 	dev_fd = open_dev(O_RDWR);
+	dev_rec_size = ZCOPY_COMPLETION_SIZE_VER0;
 	if (dev_fd < 0 && errno != EACCES)
 		fail("open /dev/zcopy: %s",
 		     errno_label(errno, ebuf, sizeof(ebuf)));

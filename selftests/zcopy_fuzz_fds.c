@@ -31,6 +31,7 @@ static int noread_listener = -1;
 int backlog_listener = -1;
 static int noread_accepted[MAX_TCP];
 int dev_fd = -1;
+size_t dev_rec_size = ZCOPY_COMPLETION_SIZE_VER0;
 static int closed_fd_number = 1000;
 
 /* ids submitted through the current dev_fd, for the records read back. */

@@ -22,11 +22,16 @@ static const uint8_t job_u64_attrs[] = {
 /* The invariants every job record keeps, from read() or netlink. */
 void check_record(const char *where, uint64_t id, uint32_t mode,
 		  uint32_t state, int32_t error, uint64_t length,
-		  uint64_t sent, uint64_t queued_ns, uint64_t start_ns,
-		  uint64_t end_ns)
+		  uint64_t frame, uint64_t sent, uint64_t queued_ns,
+		  uint64_t start_ns, uint64_t end_ns)
 {
 	bool ended = state >= ZCOPY_STATE_DONE;
 
+	/* Header and trailer are sent with the range. */
+	if (frame == FRAME_UNKNOWN)
+		length = sent;
+	else
+		length += frame;
 	if (!id || mode > ZCOPY_MODE_MAX || state > ZCOPY_STATE_MAX) {
 		fail("%s: job %" PRIu64 " mode %u state %u", where, id, mode,
 		     state);
@@ -75,8 +80,10 @@ bool job_msg(const struct nlmsghdr *nlh, void *arg)
 	    !tb[ZCOPY_A_STATE] || nla_len(tb[ZCOPY_A_STATE]) != 4 ||
 	    !tb[ZCOPY_A_ERROR] || nla_len(tb[ZCOPY_A_ERROR]) != 4 ||
 	    !tb[ZCOPY_A_VERIFIED] || nla_len(tb[ZCOPY_A_VERIFIED]) != 1 ||
+	    !tb[ZCOPY_A_HEADER_LEN] || nla_len(tb[ZCOPY_A_HEADER_LEN]) != 4 ||
+	    !tb[ZCOPY_A_TRAILER_LEN] || nla_len(tb[ZCOPY_A_TRAILER_LEN]) != 4 ||
 	    !tb[ZCOPY_A_EGRESS_DEV] || !nla_is_string(tb[ZCOPY_A_EGRESS_DEV], 16)) {
-		fail("job message (cmd %u): mode/state/error/verified/egress_dev malformed",
+		fail("job message (cmd %u): mode/state/error/verified/egress_dev/frame malformed",
 		     g->cmd);
 		return false;
 	}
@@ -88,6 +95,8 @@ bool job_msg(const struct nlmsghdr *nlh, void *arg)
 		     nla_u64(tb[ZCOPY_A_ID]), nla_u32(tb[ZCOPY_A_MODE]), state,
 		     (int32_t)nla_u32(tb[ZCOPY_A_ERROR]),
 		     nla_u64(tb[ZCOPY_A_LENGTH]),
+		     (uint64_t)nla_u32(tb[ZCOPY_A_HEADER_LEN]) +
+		     nla_u32(tb[ZCOPY_A_TRAILER_LEN]),
 		     nla_u64(tb[ZCOPY_A_BYTES_SENT]),
 		     nla_u64(tb[ZCOPY_A_QUEUED_NS]),
 		     nla_u64(tb[ZCOPY_A_START_NS]), nla_u64(tb[ZCOPY_A_END_NS]));

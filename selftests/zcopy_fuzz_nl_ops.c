@@ -171,11 +171,22 @@ static void put_mode_etc(uint32_t *mode, bool *bad)
 		uint32_t flags = chance(70) ? 0 : 1U << rnd(32);
 
 		put_u32_fuzzed(ZCOPY_A_FLAGS, flags, bad);
-		*bad |= (flags & ~ZCOPY_SUBMIT_FLAGS_ALL) != 0;
+		/* inline submission is the device's alone */
+		*bad |= (flags & ~ZCOPY_SUBMIT_FLAGS_ALL) != 0 ||
+			(flags & ZCOPY_SUBMIT_INLINE);
 	}
 	if (chance(50))
 		put_u64_fuzzed(ZCOPY_A_USER_DATA, rnd64(), bad);
 	*bad |= *mode > ZCOPY_MODE_MAX;
+}
+
+/* A header or trailer attribute, sometimes; any length is valid. */
+static void put_frame(uint16_t type)
+{
+	static const char frame[1024];
+
+	if (chance(10))
+		msg_put(&req, type, frame, rnd(sizeof(frame) + 1));
 }
 
 void op_nl_submit_fds(void)
@@ -206,6 +217,8 @@ void op_nl_submit_fds(void)
 		msg_put(&req, ZCOPY_A_PATH, "/etc/passwd", 12);
 		bad = true;
 	}
+	put_frame(ZCOPY_A_HEADER);
+	put_frame(ZCOPY_A_TRAILER);
 	bad |= fuzz_header();
 	ret = nl_transact(&nl, false, submit_reply, &id,
 			  errlist(fd_errs, ARRAY_SIZE(fd_errs)), "nl SUBMIT fds");

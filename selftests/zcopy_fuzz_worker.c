@@ -194,6 +194,7 @@ void worker_main(int idx, long inputs, double deadline)
 		_exit(1);
 	}
 	dev_fd = open_dev(O_RDWR);
+	dev_rec_size = ZCOPY_COMPLETION_SIZE_VER0;
 
 	while (ws->inputs < (uint64_t)inputs && now_s() < deadline) {
 		enum fuzz_op op = pick_op();

@@ -334,12 +334,14 @@ int zcopy_wait_completion(int dev, int timeout_ms,
 
 	if (poll(&pfd, 1, timeout_ms) != 1)
 		return -ETIMEDOUT;
+	/* One record: VER0's size unless the opener asked for more. */
+	memset(rec, 0, sizeof(*rec));
 	n = read(dev, rec, sizeof(*rec));
 	if (n < 0)
 		return -errno;
-	if (n != sizeof(*rec))
+	if (n != ZCOPY_COMPLETION_SIZE_VER0 && n != sizeof(*rec))
 		return -EIO;
-	/* Every record says what it is: the VER0 size unless asked. */
+	/* Every record says what it is. */
 	return rec->size == n && rec->version == ZCOPY_COMPLETION_VERSION ?
 	       0 : -EPROTO;
 }

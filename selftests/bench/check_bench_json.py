@@ -334,6 +334,7 @@ SECTIONS = [
     ("## Module price", "price"),
     ("## The classic table", None),
     ("## Plots", None),
+    ("## HTTP servers", "http"),
     ("## How this was timed", None),
 ]
 # Every goal of the targets table, per SG path.
@@ -454,35 +455,165 @@ def check_report_text(rep, main, companions):
         check_timing(text, main)
     if repeat is not None:
         probs += check_repeat_section(text, main, repeat)
+    if companions.get("http") is not None:
+        probs += check_http_section(text, companions["http"])
     return probs + check_price_section(text, price_docs)
 
 
-def check_report(rdir, paths):
-    """The plots of every path: SVG that parses, PNG with its signature."""
+def check_report(rdir, paths, extra=()):
+    """The plots of every path and the EXTRA ones (names without
+    extension): SVG that parses, PNG with its signature."""
     probs = []
     n = 0
-    for p in paths:
-        for kind in ("throughput", "cpu"):
-            base = os.path.join(rdir, f"{kind}-{p}-hot")
-            for ext in ("svg", "png"):
-                f = f"{base}.{ext}"
-                try:
-                    if os.path.getsize(f) == 0:
-                        probs.append(f"{f}: empty")
-                        continue
-                    if ext == "svg":
-                        root = ET.parse(f).getroot()
-                        if not root.tag.endswith("svg"):
-                            probs.append(f"{f}: root element {root.tag}")
-                    else:
-                        with open(f, "rb") as fh:
-                            if fh.read(8) != b"\x89PNG\r\n\x1a\n":
-                                probs.append(f"{f}: no PNG signature")
-                    n += 1
-                except (OSError, ET.ParseError) as e:
-                    probs.append(f"{f}: {e}")
+    bases = [f"{kind}-{p}-hot" for p in paths for kind in ("throughput", "cpu")]
+    for b in bases + list(extra):
+        base = os.path.join(rdir, b)
+        for ext in ("svg", "png"):
+            f = f"{base}.{ext}"
+            try:
+                if os.path.getsize(f) == 0:
+                    probs.append(f"{f}: empty")
+                    continue
+                if ext == "svg":
+                    root = ET.parse(f).getroot()
+                    if not root.tag.endswith("svg"):
+                        probs.append(f"{f}: root element {root.tag}")
+                else:
+                    with open(f, "rb") as fh:
+                        if fh.read(8) != b"\x89PNG\r\n\x1a\n":
+                            probs.append(f"{f}: no PNG signature")
+                n += 1
+            except (OSError, ET.ParseError) as e:
+                probs.append(f"{f}: {e}")
     return probs, n
 
+
+# --- http.json: the HTTP servers under wrk (selftests/vm/guest/bench_http.sh) --
+
+# The cells of each profile: sizes, connection counts (bench_http.sh's).
+HTTP_PROFILES = {
+    "full": ([4 * K, 64 * K, M, 16 * M], [1, 16, 64]),
+    "quick": ([4 * K, 64 * K, M, 16 * M], [1, 64]),
+    "tiny": ([4 * K, 64 * K], [16]),
+}
+HTTP_SERVERS = ["serve", "nginx", "lighttpd"]
+HTTP_TOP = {
+    "schema": lambda v: v == 1,
+    "kind": lambda v: v == "http",
+    "kernel": is_str,
+    "virt": lambda v: v in VIRTS,
+    "cpus": lambda v: is_int(v) and v > 0,
+    "profile": lambda v: v in HTTP_PROFILES,
+    "path": lambda v: v in ("veth", "virtio"),
+    "seconds": lambda v: is_int(v) and v > 0,
+    "date": lambda v: is_str(v) and iso(v),
+    "servers": lambda v: isinstance(v, list),
+    "cells": lambda v: isinstance(v, list),
+}
+# Numbers of a cell without error: (key, lowest value allowed).
+HTTP_NUMBERS = [("requests_per_s", 0), ("cpu_ns_per_request", 0),
+                ("process_cpu_ns_per_request", 0), ("wrk_requests", 0),
+                ("responses", 0), ("window_ns", 0)]
+
+
+def check_http_server(s):
+    if not isinstance(s, dict) or not is_str(s.get("name")):
+        return [f"server without a name: {s!r:.80}"]
+    kinds = [k for k in ("skipped", "error", "version") if k in s]
+    if len(kinds) != 1 or not isinstance(s[kinds[0]], str):
+        return [f"server {s['name']}: not one of skipped, error, version"]
+    return []
+
+
+def check_http_cell(c):
+    if not isinstance(c, dict):
+        return ["a cell is not an object"]
+    name = f"{c.get('server')}/{c.get('size')}/{c.get('connections')}"
+    probs = []
+    if not is_str(c.get("server")) or not is_int(c.get("size")) or \
+            not is_int(c.get("connections")):
+        return [f"{name}: no server, size or connections"]
+    if c.get("error") is not None:
+        return [] if is_str(c["error"]) else [f"{name}: bad error"]
+    for k, low in HTTP_NUMBERS:
+        v = c.get(k)
+        if not is_num(v) or v < low or (k == "requests_per_s" and v <= 0):
+            probs.append(f"{name}: bad {k}: {v!r}")
+    cpb = c.get("copies_per_byte")
+    if cpb is not None and (not is_num(cpb) or not 0 <= cpb <= 3):
+        probs.append(f"{name}: bad copies_per_byte: {cpb!r}")
+    return probs
+
+
+def check_http_coverage(doc):
+    """Every cell of the profile for every server that ran, unless the run
+    was narrowed (its "only")."""
+    if doc.get("only"):
+        return []
+    sizes, conns = HTTP_PROFILES.get(doc.get("profile"), ([], []))
+    have = {(c.get("server"), c.get("size"), c.get("connections"))
+            for c in doc["cells"] if isinstance(c, dict)}
+    named = {s.get("name") for s in doc["servers"] if isinstance(s, dict)}
+    probs = [f"server {s}: not in the document (run, skipped or failed)"
+             for s in HTTP_SERVERS if s not in named]
+    for s in doc["servers"]:
+        if isinstance(s, dict) and "version" in s:
+            probs += [f"{s['name']}: no cell {z} B x{n}" for z in sizes
+                      for n in conns if (s["name"], z, n) not in have]
+    return probs
+
+
+def check_http(name, doc):
+    """The TAP lines of http.json; False if it is unusable."""
+    probs = []
+    if not isinstance(doc, dict):
+        probs = ["top level is not an object"]
+    else:
+        probs = [f"missing key {k}" if k not in doc else f"bad {k}: {doc[k]!r:.80}"
+                 for k, ok in HTTP_TOP.items() if k not in doc or not ok(doc[k])]
+    tap(f"{name}: schema 1, kind http, top-level keys and types", probs)
+    if probs:
+        return False
+    probs = [p for s in doc["servers"] for p in check_http_server(s)] + \
+        [p for c in doc["cells"] for p in check_http_cell(c)]
+    tap(f"{name}: {len(doc['servers'])} servers, {len(doc['cells'])} cells "
+        "have the schema's keys and sane values", probs)
+    tap(f"{name}: every server named, every cell of profile "
+        f"{doc.get('profile')} for each that ran", check_http_coverage(doc))
+    for c in doc["cells"]:
+        if isinstance(c, dict) and c.get("error"):
+            print(f"# {name}: cell error: {c.get('server')} {c.get('size')} B "
+                  f"x{c.get('connections')}: {c['error']}")
+    return True
+
+
+def http_measured(doc):
+    return any(isinstance(c, dict) and not c.get("error") for c in doc["cells"])
+
+
+def check_http_section(text, doc):
+    """The section names every server, says which were skipped, has the
+    target's line, and a row per cell."""
+    body = section(text, "## HTTP servers")
+    if body is None:
+        return ["no section '## HTTP servers'"]
+    labels = {"serve": "zcopyctl serve"}
+    probs = []
+    for s in doc["servers"]:
+        label = labels.get(s.get("name"), s.get("name"))
+        if "skipped" in s and f"{label}: skipped" not in body:
+            probs.append(f"http: {label} skipped but not said so")
+        elif label not in body:
+            probs.append(f"http: {label} not named")
+    if "- Target: " not in body:
+        probs.append("http: no target line")
+    rows = len(re.findall(r"^\| \d+ [KM]iB \| \d+ \| ", body, re.M))
+    if rows < len(doc["cells"]):
+        probs.append(f"http: {rows} rows for {len(doc['cells'])} cells")
+    return probs
+
+
+HTTP_PLOTS = ["http-requests", "http-cpu"]
 
 def load(path):
     """The document, or None after a failed TAP line."""
@@ -530,6 +661,11 @@ def check_companions(indir, main):
             lambda d: ("the cells of bench.json, another seed",
                        check_repeat(d, main)))
         found["repeat"] = doc if ok else None
+    hpath = os.path.join(indir, "http.json")
+    if os.path.exists(hpath):
+        doc = load(hpath)
+        found["http"] = doc if doc is not None and check_http("http.json", doc) \
+            else None
     files = sorted(glob.glob(os.path.join(indir, "price-*.json")))
     if files:
         found["price"] = []
@@ -545,6 +681,22 @@ def check_companions(indir, main):
     return found
 
 
+def check_http_only(name, doc, rdir):
+    """http.json given alone (BENCH_ONLY=http): it, its plots, its section."""
+    if not check_http(name, doc):
+        return 1
+    if rdir:
+        probs, n = check_report(rdir, [], HTTP_PLOTS if http_measured(doc) else [])
+        tap(f"bench report: {n} plots (SVG parses, PNG signature)", probs)
+        try:
+            with open(os.path.join(rdir, "report.md")) as f:
+                probs = check_http_section(f.read(), doc)
+        except OSError as e:
+            probs = [str(e)]
+        tap("bench report: the HTTP servers' section", probs)
+    return 0 if all(results) else 1
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("json")
@@ -556,6 +708,8 @@ def main():
 
     doc = load(args.json)
     name = os.path.basename(args.json)
+    if isinstance(doc, dict) and doc.get("kind") == "http":
+        return check_http_only(name, doc, args.report_dir)
     if doc is None or not check_document(
             name, doc,
             lambda d: (f"every method on every path ({', '.join(paths)}), "
@@ -564,7 +718,9 @@ def main():
     companions = check_companions(os.path.dirname(os.path.abspath(args.json)), doc)
     if args.report_dir:
         seen = seen_paths(doc)
-        probs, n = check_report(args.report_dir, [p for p in paths if p in seen])
+        http = companions.get("http")
+        probs, n = check_report(args.report_dir, [p for p in paths if p in seen],
+                                HTTP_PLOTS if http and http_measured(http) else [])
         tap(f"bench report: {n} plots (SVG parses, PNG signature)", probs)
         tap("bench report: report.md's sections and what they say",
             check_report_text(os.path.join(args.report_dir, "report.md"), doc,

@@ -61,7 +61,7 @@ tool_version() {
 	assert_line --regexp '^  help +List the commands'
 	# in the order of the dispatch table
 	assert_equal "$(sed -n 's/^  \([a-z][a-z]*\)  .*/\1/p' <<<"$output" | paste -s -d ' ')" \
-		'send list show cancel watch stats observe bench sink version help'
+		'send list show cancel watch stats observe serve bench sink version help'
 }
 
 @test "-h and --help: the same usage as help, exit 0" {

@@ -63,6 +63,7 @@ modprobe_s() { /sbin/modprobe ${moddir:+-d "$moddir"} -S "$kver" "$@"; }
 # bench's receivers SCHED_IDLE. Optional: ethtool, and the servers and
 # client the observer's tests run (nginx, lighttpd, curl: make deps).
 # ZCOPY_VM_EXTRA_PROGRAMS: more, for a developer (e.g. /usr/bin/perf).
+# shellcheck disable=SC2206 # a space-separated list of paths
 PROGRAMS=(/usr/bin/bash /usr/bin/jq /usr/sbin/ip /usr/bin/socat /usr/bin/chrt
 	${ZCOPY_VM_EXTRA_PROGRAMS:-})
 OPTIONAL_PROGRAMS=(/usr/sbin/ethtool /usr/sbin/nginx /usr/sbin/lighttpd
@@ -184,8 +185,8 @@ if [[ -n $bats && -d $bats ]]; then
 fi
 cp "${demo:-$here/guest/demo.sh}" zcopy/demo.sh
 chmod 0755 zcopy/demo.sh
-cp "$here/guest/bench.sh" zcopy/bench.sh
-chmod 0755 zcopy/bench.sh
+cp "$here/guest/bench.sh" "$here/guest/bench_http.sh" zcopy/
+chmod 0755 zcopy/bench.sh zcopy/bench_http.sh
 cp "$here/guest/init" init
 chmod 0755 init
 

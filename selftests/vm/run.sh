@@ -15,7 +15,7 @@
 #
 # bench boots with the bench disk (mkdisk.sh --bench) and a results disk,
 # runs guest/bench.sh on the paths given (default all three) and leaves
-# bench.json and bench.log in DIR.
+# bench.json, http.json (guest/bench_http.sh) and bench.log in DIR.
 #
 # Environment: ZCOPY_VM_TIMEOUT (s, default 900; bench: by profile, tiny
 # 900, quick 3600, full 14400), ZCOPY_VM_BENCH_DISK (bench disk image,
@@ -280,6 +280,7 @@ else
 	# the other vCPU executed meanwhile.
 	icount=${ZCOPY_VM_ICOUNT:-$([[ $mode == bench ]] && echo 1 || echo 0)}
 	if [[ $icount == 1 ]]; then
+		# shellcheck disable=SC2054 # one argument: QEMU's commas
 		accel_args+=(-icount shift=0,sleep=off)
 		accel=tcg-icount
 		smp=${ZCOPY_VM_SMP:-1}
@@ -448,6 +449,8 @@ if [[ $mode == bench ]]; then
 	done
 	if [[ -s $out/bench.json ]]; then
 		echo "# vm $kver: results in $out/bench.json"
+	elif [[ -s $out/http.json && ${ZCOPY_VM_APPEND:-} == *zcopyvm.bench_only=http* ]]; then
+		echo "# vm $kver: results in $out/http.json (the HTTP servers only)"
 	else
 		echo "not ok - vm $kver: no bench.json on the results disk"
 		n_fail=$((n_fail + 1))

@@ -89,10 +89,10 @@ as_nobody() {
 
 # Every field of a job record, as send -j, show -j, list -j and watch -j
 # print it: the names of the design, and user_data.
-JOB_KEYS=(id mode state error offset length bytes_sent cpu_copy_bytes
-	ref_bytes dma_in_bytes dma_out_bytes cache_hit_pages cache_miss_pages
-	skbs frags syscalls context_switches queued_ns start_ns end_ns cpu_ns
-	egress_dev verified user_data)
+JOB_KEYS=(id mode state error offset length header_len trailer_len bytes_sent
+	cpu_copy_bytes ref_bytes dma_in_bytes dma_out_bytes cache_hit_pages
+	cache_miss_pages skbs frags syscalls context_switches queued_ns start_ns
+	end_ns cpu_ns egress_dev verified user_data)
 
 # JOB_KEYS as a JSON array, for jq --argjson.
 job_keys_json() {

@@ -113,15 +113,19 @@ wait_listen_addr() {
 	fail "nothing answers on $ADDR:$PORT: $(cat "$BATS_TEST_TMPDIR/error.log" 2>/dev/null)"
 }
 
+# A command's or a process's observation counts every transmission: a
+# segment sent again (the slow guest's RTO) is counted again, in .retrans
+# too, so by_ref may exceed the bodies by that much.
 @test "nginx, sendfile on, over virtio-net: the bodies by reference, 0.00 copies/B" {
 	nginx_conf on >"$BATS_TEST_TMPDIR/nginx.conf"
 	observe_server 3 nginx -e "$BATS_TEST_TMPDIR/error.log" \
 		-c "$BATS_TEST_TMPDIR/nginx.conf"
 	assert_jq --argjson n $((3 * $(stat -c %s "$DATA/f1m1"))) \
 		--argjson h $((3 * HEADER_MAX)) --arg f "$DATA/f1m1" \
-		'.by_ref == $n and .copied < $h and .copies_per_byte == 0 and
+		'.by_ref >= $n and .by_ref <= $n + .retrans and
+		 .copied < $h + .retrans and .copies_per_byte == 0 and
 		 (.files | length) == 1 and .files[0].path == $f and
-		 .files[0].by_ref == $n'
+		 .files[0].by_ref == .by_ref'
 }
 
 @test "nginx running, its worker observed with --pid: the bodies by reference" {
@@ -152,10 +156,11 @@ wait_listen_addr() {
 	assert_jq --argjson n $((3 * size)) --argjson h $((3 * HEADER_MAX)) \
 		--argjson pid "$worker" \
 		'.type == "summary" and .pid == $pid and .sockets == 3 and
-		 .by_ref == $n and .copied < $h and .copies_per_byte == 0 and
+		 .by_ref >= $n and .by_ref <= $n + .retrans and
+		 .copied < $h + .retrans and .copies_per_byte == 0 and
 		 .bytes == .copied + .by_ref and (has("sends_missed") | not)'
-	assert_jq --arg f "$DATA/f1m1" --argjson n $((3 * size)) \
-		'.files == [{"by_ref": $n, "dev": .files[0].dev,
+	assert_jq --arg f "$DATA/f1m1" \
+		'.files == [{"by_ref": .by_ref, "dev": .files[0].dev,
 			     "ino": .files[0].ino, "path": $f}]'
 }
 
@@ -210,5 +215,6 @@ wait_listen_addr() {
 	observe_server 3 lighttpd -D -f "$BATS_TEST_TMPDIR/lighttpd.conf"
 	assert_jq --argjson n $((3 * $(stat -c %s "$DATA/f1m1"))) \
 		--argjson h $((3 * HEADER_MAX)) \
-		'.by_ref == $n and .copied < $h and .copies_per_byte == 0'
+		'.by_ref >= $n and .by_ref <= $n + .retrans and
+		 .copied < $h + .retrans and .copies_per_byte == 0'
 }

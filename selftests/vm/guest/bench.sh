@@ -12,7 +12,9 @@
 # ZCOPY_BENCH_ONLY=method:M,size:S,... narrows both passes to those
 # methods and sizes (a developer's experiment: no price);
 # ZCOPY_BENCH_PERF=1 profiles that pass with perf (if the image has it)
-# into perf.txt.
+# into perf.txt. Then the HTTP servers under wrk (bench_http.sh beside
+# this: http.json); ZCOPY_BENCH_ONLY=http[,server:S,size:S,conns:N,
+# seconds:N] runs only those.
 # Prints TAP; the bench's own progress becomes `#` lines.
 #
 # Environment: ZCOPY_BENCH_PROFILE (full|quick|tiny, default quick),
@@ -28,6 +30,27 @@ mkdir -p "$outdir"
 json=$outdir/bench.json
 log=$outdir/bench.log
 rm -f "$json" "$log"
+
+# The HTTP servers' step alone (an experiment): its words are its own.
+http_only=() words=()
+IFS=, read -r -a words <<<"${ZCOPY_BENCH_ONLY:-}"
+for w in "${words[@]}"; do
+	[[ $w == http ]] && http_only=(http)
+done
+run_http() {
+	local w only=()
+	for w in "${words[@]}"; do
+		[[ $w == http ]] || only+=("$w")
+	done
+	ZCOPY_BENCH_HTTP_ONLY=$(
+		IFS=,
+		echo "${only[*]}"
+	) "$(dirname "$0")/bench_http.sh"
+}
+if ((${#http_only[@]})); then
+	run_http
+	exit
+fi
 
 sinks=()
 stop_sinks() {
@@ -120,7 +143,6 @@ run_bench() { # JSON ARGS...
 }
 
 only=()
-IFS=, read -r -a words <<<"${ZCOPY_BENCH_ONLY:-}"
 for w in "${words[@]}"; do
 	case $w in
 	method:* | size:* | runs:*) only+=("--${w%%:*}" "${w#*:}") ;;
@@ -192,6 +214,9 @@ if [[ $profile != tiny && -n $price_target && -n ${ZCOPY_MODULE:-} ]]; then
 	done
 fi
 stop_sinks
+
+# wrk against zcopyctl serve, nginx and lighttpd: http.json.
+run_http || rc=1
 
 if [[ -s $json ]]; then
 	# Only a sanity check here: the host validates the schema.
