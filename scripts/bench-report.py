@@ -10,6 +10,11 @@ second pass, for the repeatability table) and price-unloaded-N.json /
 price-loaded-N.json (sendfile and read + write without and with the
 module loaded, for the module's price).
 
+With http.json beside it (the HTTP servers under wrk,
+selftests/vm/guest/bench_http.sh), a section "HTTP servers" and the plots
+http-requests and http-cpu; given http.json alone (BENCH_ONLY=http), that
+section only.
+
 Plots, per path, hot cache: throughput-PATH-hot.{svg,png} (MiB/s against
 file size) and cpu-PATH-hot.{svg,png} (sender CPU ms/MiB against file
 size), one line per method with [min-max] error bars. A missing or failed
@@ -203,9 +208,9 @@ def load_json(path):
         return None, str(e)
 
 
-def load_optional(path, problems):
-    """Cells of an optional input, or None; why it is unusable goes to
-    PROBLEMS and stderr."""
+def load_optional(path, problems, make=None):
+    """Cells of an optional input (or MAKE(document)), or None; why it is
+    unusable goes to PROBLEMS and stderr."""
     doc, err = load_json(path)
     name = os.path.basename(path)
     if err is None and not isinstance(doc, dict):
@@ -214,7 +219,7 @@ def load_optional(path, problems):
         problems.append(f"{name}: {err}")
         print(f"bench-report: {path}: {err}", file=sys.stderr)
         return None
-    return Cells(doc, name)
+    return make(doc) if make else Cells(doc, name)
 
 
 def price_files(indir, state):
@@ -1043,6 +1048,377 @@ def errors(inputs):
               rows) + [""]
 
 
+# --- the HTTP servers (http.json, selftests/vm/guest/bench_http.sh) ---------------
+
+# Servers in report order, with a label and a plot colour.
+HTTP_SERVERS = [
+    ("serve", "zcopyctl serve", "#d62728"),
+    ("nginx", "nginx", "#2ca02c"),
+    ("lighttpd", "lighttpd", "#1f77b4"),
+]
+HTTP_SERVER_IDS = [s[0] for s in HTTP_SERVERS]
+# How each server is configured by bench_http.sh, for the reader.
+HTTP_CONFIG = {
+    "serve": "`zcopyctl serve DIR`: every response one zcopy job (sg, the "
+             "header in it)",
+    "nginx": "sendfile on, tcp_nopush on, one worker, access_log off, "
+             "keepalive_requests 1000000",
+    "lighttpd": "server.network-backend \"sendfile\", "
+                "server.max-keep-alive-requests 65535 (its largest)",
+}
+# The target: zcopyctl serve against nginx, bodies of at least this.
+HTTP_TARGET_MIN = 64 << 10
+HTTP_RPS = "requests_per_s"
+HTTP_CPU = "cpu_ns_per_request"
+HTTP_PROC = "process_cpu_ns_per_request"
+HTTP_CLIENT = "client_cpu_ns_per_request"
+
+
+class Http:
+    """http.json: its servers and its cells by (server, size, connections)."""
+
+    def __init__(self, doc):
+        self.doc = doc if isinstance(doc, dict) else {}
+        self.servers = {}
+        for s in self.doc.get("servers") or []:
+            if isinstance(s, dict) and isinstance(s.get("name"), str):
+                self.servers[s["name"]] = s
+        self.cells = {}
+        for c in self.doc.get("cells") or []:
+            if not isinstance(c, dict):
+                continue
+            size, conns = num(c.get("size")), num(c.get("connections"))
+            if size is not None and conns is not None:
+                self.cells[(c.get("server"), int(size), int(conns))] = c
+        known = set(HTTP_SERVER_IDS)
+        self.names = [s for s in HTTP_SERVER_IDS if s in self.servers] + \
+            sorted(set(self.servers) - known)
+        self.sizes = sorted({k[1] for k in self.cells})
+        self.conns = sorted({k[2] for k in self.cells})
+
+    def top(self, key):
+        return self.doc.get(key)
+
+    def value(self, server, size, conns, key):
+        c = self.cells.get((server, size, conns))
+        if not c or c.get("error"):
+            return None
+        return num(c.get(key))
+
+    def measured(self, server):
+        return any(self.value(server, s, n, HTTP_RPS) is not None
+                   for s in self.sizes for n in self.conns)
+
+
+def http_label(server):
+    return {s: label for s, label, _ in HTTP_SERVERS}.get(server, server)
+
+
+def http_us(ns):
+    return None if ns is None else ns / 1e3
+
+
+def http_servers_text(http):
+    out = []
+    for name in http.names:
+        s = http.servers[name]
+        label = f"- {http_label(name)}"
+        if s.get("skipped"):
+            out.append(f"{label}: skipped: {md_escape(s['skipped'])}")
+        elif s.get("error"):
+            out.append(f"{label}: failed: {md_escape(s['error'])}")
+        else:
+            out.append(f"{label} ({md_escape(s.get('version', ''))}): "
+                       f"{HTTP_CONFIG.get(name, md_escape(s.get('command')))}")
+    return out
+
+
+def http_cell_row(http, server, size, conns):
+    c = http.cells.get((server, size, conns))
+    label = http_label(server)
+    if c is None:
+        return None
+    if c.get("error"):
+        return [fmt_size(size), conns, label, "n/a", "n/a", "n/a", "n/a", "n/a",
+                f"error: {md_escape(c['error'])}"]
+    cpb = num(c.get("copies_per_byte"))
+    obs = c.get("observed") if isinstance(c.get("observed"), dict) else {}
+    probes = "" if obs.get("all_probes") is not False else " (not all probes)"
+    return [fmt_size(size), conns, label,
+            fmt_num(num(c.get(HTTP_RPS))),
+            fmt_num(http_us(num(c.get(HTTP_CPU)))),
+            fmt_num(http_us(num(c.get(HTTP_PROC)))),
+            fmt_num(http_us(num(c.get(HTTP_CLIENT)))),
+            fmt_fixed(cpb) + probes if cpb is not None else "n/a",
+            f"{fmt_num(num(c.get('wrk_requests')))} complete, "
+            f"{fmt_num(num(c.get('responses')))} in bytes"]
+
+
+def http_ratio(http, a, b, size, conns, key):
+    return ratio(http.value(a, size, conns, key), http.value(b, size, conns, key))
+
+
+HTTP_PAIRS = [("serve", "nginx"), ("serve", "lighttpd"), ("lighttpd", "nginx")]
+
+
+def http_ratios(http):
+    pairs = [(a, b) for a, b in HTTP_PAIRS if a in http.servers and b in http.servers]
+    head = ["size", "connections"]
+    for a, b in pairs:
+        head += [f"{http_label(a)} / {http_label(b)} req/s",
+                 f"{http_label(a)} / {http_label(b)} CPU/req"]
+    rows = []
+    for size in http.sizes:
+        for n in http.conns:
+            row = [fmt_size(size), n]
+            for a, b in pairs:
+                row += [fmt_ratio(http_ratio(http, a, b, size, n, HTTP_RPS)),
+                        fmt_ratio(http_ratio(http, a, b, size, n, HTTP_CPU))]
+            rows.append(row)
+    return table(head, "lr" + "r" * 2 * len(pairs), rows)
+
+
+def http_target(http):
+    """The target's verdict line: serve against nginx, bodies >= 64 KiB."""
+    goal = ("zcopyctl serve's requests/s >= nginx's at <= nginx's CPU per "
+            f"request, bodies >= {fmt_size(HTTP_TARGET_MIN)}")
+    serve = http.servers.get("serve")
+    if serve is None or not http.measured("serve"):
+        why = (f"skipped: {serve['skipped']}" if serve and serve.get("skipped")
+               else "not measured")
+        return [f"- Target: {goal}: n/a (zcopyctl serve {md_escape(why)})."]
+    met, of, misses = 0, 0, []
+    for size in [s for s in http.sizes if s >= HTTP_TARGET_MIN]:
+        for n in http.conns:
+            rps = http_ratio(http, "serve", "nginx", size, n, HTTP_RPS)
+            cpu = http_ratio(http, "serve", "nginx", size, n, HTTP_CPU)
+            if rps is None or cpu is None:
+                continue
+            of += 1
+            if rps >= 1.0 and cpu <= 1.0:
+                met += 1
+            else:
+                misses.append(f"{fmt_size(size)} x{n} (req/s {fmt_ratio(rps)}, "
+                              f"CPU/req {fmt_ratio(cpu)})")
+    if not of:
+        return [f"- Target: {goal}: n/a (no cell of both)."]
+    verdict_text = "met" if met == of else "not met"
+    line = f"- Target: {goal}: {verdict_text} (met at {met} of {of} cells)"
+    return [line + (f"; missed at {', '.join(misses)}." if misses else ".")] + \
+        http_client_share(http)
+
+
+def http_client_share(http):
+    """How much of the machine wrk took at large bodies: on one CPU req/s
+    then says more about the client than about the server."""
+    out = []
+    for size in [s for s in http.sizes if s >= MIB]:
+        pairs = [(http.value(name, size, n, HTTP_CLIENT), http.value(name, size, n, HTTP_CPU))
+                 for name in http.names for n in http.conns]
+        shares = [c / (c + v) for c, v in pairs if c is not None and v]
+        if shares:
+            out.append(f"{fmt_size(size)} {fmt_ratio(min(shares), 'share')}-"
+                       f"{fmt_ratio(max(shares), 'share')}")
+    if not out:
+        return []
+    return ["- wrk's share of the machine's CPU per response (wrk us/req over "
+            "it plus the server's), all servers: " + ", ".join(out) + ". On one "
+            "CPU the client's side of large bodies (its reads, and the receive "
+            "processing that ran in its context) then sets much of req/s, and the servers differ in CPU us/req more than in req/s."]
+
+
+def http_split(http, server, size, conns):
+    """(CPU/req, of it the server's processes, the rest) in us, or None."""
+    cpu = http_us(http.value(server, size, conns, HTTP_CPU))
+    proc = http_us(http.value(server, size, conns, HTTP_PROC))
+    if cpu is None or proc is None:
+        return None
+    return cpu, proc, cpu - proc
+
+
+def http_small(http):
+    """Where each server stands at 4 KiB, and where its CPU goes."""
+    if KIB4 not in http.sizes:
+        return []
+    out = [f"- At {fmt_size(KIB4)} (a body of one page: the copy the others "
+           "avoid is worth little there; what a request costs besides its "
+           "body decides):"]
+    for n in http.conns:
+        parts = []
+        for name in http.names:
+            sp = http_split(http, name, KIB4, n)
+            rps = http.value(name, KIB4, n, HTTP_RPS)
+            if sp is None or rps is None:
+                continue
+            parts.append(f"{http_label(name)} {fmt_num(rps)} req/s, "
+                         f"{fmt_num(sp[0])} us CPU/req ({fmt_num(sp[1])} in its "
+                         f"processes, {fmt_num(sp[2])} in the kernel elsewhere)")
+        if parts:
+            out.append(f"  - {n} connection{'s' if n != 1 else ''}: "
+                       + "; ".join(parts) + ".")
+    copied = [f"{http_label(name)} ({fmt_fixed(cpb)})" for name in http.names
+              for cpb in [max((http.value(name, KIB4, n, "copies_per_byte") or 0
+                               for n in http.conns), default=0)] if cpb >= 0.5]
+    if copied:
+        out.append(f"  - Sent copied, not by reference, at {fmt_size(KIB4)} "
+                   f"(copies/B): {', '.join(copied)}.")
+    if http.measured("serve") and http.measured("nginx"):
+        r = [http_ratio(http, "serve", "nginx", KIB4, n, HTTP_RPS) for n in http.conns]
+        r = [x for x in r if x is not None]
+        c = [http_ratio(http, "serve", "nginx", KIB4, n, HTTP_CPU) for n in http.conns]
+        c = [x for x in c if x is not None]
+        if r and c:
+            out.append(f"  - zcopyctl serve / nginx at {fmt_size(KIB4)}, "
+                       f"connections {', '.join(str(n) for n in http.conns)}: "
+                       f"req/s {', '.join(fmt_ratio(x) for x in r)}, CPU/req "
+                       f"{', '.join(fmt_ratio(x) for x in c)}. Per response "
+                       "serve submits a job, sent within the submit call "
+                       "(ZCOPY_SUBMIT_INLINE; a worker finishes what does not "
+                       "fit the socket: the \"kernel elsewhere\" above), and "
+                       "reads its completion record back; nginx sends the page "
+                       "by reference too, with sendfile(2): what differs is what "
+                       "a request costs besides its body.")
+    return out
+
+
+def http_table(http):
+    rows = [r for size in http.sizes for n in http.conns for s in http.names
+            for r in [http_cell_row(http, s, size, n)] if r]
+    return table(["size", "connections", "server", "req/s",
+                  "CPU us/req", "of it the server's processes", "wrk us/req",
+                  "copies/B", "responses"], "lrlrrrrrl", rows)
+
+
+def http_section(http, plot_lines):
+    """## HTTP servers: the servers, the target, the cells, the ratios, the
+    plots and how it was measured."""
+    if http is None:
+        return []
+    name, meaning, _, _ = clock(http)
+    secs = md_escape(http.top("seconds"))
+    out = ["## HTTP servers", "",
+           f"`{md_escape(http.top('client'))}` in netns peer fetches one "
+           f"file (bench-SIZE) over and over from each server over "
+           f"{md_escape(http.top('path'))} ({md_escape(http.top('egress_dev'))}), "
+           f"{secs} s of guest time per cell; profile "
+           f"{md_escape(http.top('profile'))}, kernel "
+           f"{md_escape(http.top('kernel'))}, {md_escape(http.top('virt'))} "
+           f"({md_escape(name)}), CPUs: {md_escape(http.top('cpus'))}, "
+           f"{md_escape(http.top('date'))}, took {md_escape(http.top('took_s'))} s.",
+           ""] + http_servers_text(http) + [""]
+    out += http_target(http) + http_small(http) + [""]
+    if not http.cells:
+        return out + ["No cells.", ""]
+    out += ["### Cells", ""] + http_table(http) + [""]
+    out += ["### Ratios", "",
+            "A / B of requests/s (> 1: A serves more) and of CPU per "
+            "request (< 1: A costs less).", ""] + http_ratios(http) + [""]
+    out += plot_lines
+    out += ["### How the servers were measured", "",
+            "- req/s: the bytes wrk received, in responses of this size "
+            "(header + body), per second of wrk's own clock. wrk's count of "
+            "complete responses is beside it (\"responses\"): a run of a few "
+            "seconds at 16 MiB ends with responses half sent, which that count "
+            "would drop.",
+            "- One CPU: with one vCPU and no idle time, req/s is one over "
+            "the whole machine's CPU per response (server, wrk and kernel). "
+            "The target's two halves are therefore the whole machine (req/s) "
+            "and the server side alone (CPU us/req). How the machine's CPU "
+            "splits between the two depends on whose context the softirqs "
+            "ran in (an ACK taken in wrk's context transmits the server's "
+            "next segments there): \"wrk us/req\", the client's CPU per "
+            "response, shows where the rest went.",
+            "- CPU us/req: the server side's CPU per response sent (the "
+            "observer's bytes over the same window, in responses of this size: "
+            "what was sent after wrk stopped reading cost the same): everything the "
+            "machine did over the cell (the wall clock minus idle time from "
+            "/proc/stat, 10 ms units), less the CPU time of the cgroup wrk and "
+            "the observer ran in (cpu.stat usage_usec, exact). That is the "
+            "server's processes and the kernel work they cause wherever it "
+            "runs: zcopy's jobs in kernel workers (which a process's own CPU "
+            "time leaves out: counting only it would flatter zcopyctl serve), "
+            "softirqs and the receiving side's TCP, which on one CPU runs in "
+            "the softirqs of whoever was running, on veth the sender itself "
+            "(with 64 connections of 16 MiB the kernel outside the server's "
+            "processes becomes a large share). Every server alike: the same bytes reach "
+            "the same receiver. \"Of it the server's processes\": the server's "
+            "cgroup's own usage_usec.",
+            "- The same measure for every server, and no completion record's "
+            "cpu_ns: only zcopy's jobs have those, and nginx's kernel time has "
+            "no counterpart of them.",
+            f"- copies/B: `zcopyctl observe --cgroup` on the server's cgroup "
+            "over the cell: CPU-copied payload bytes per byte sent by every "
+            "socket the server made (headers included), whoever sends on it. "
+            "The observer runs for every server alike, its probes' cost in "
+            "every CPU figure.",
+            f"- Clock: {md_escape(meaning)}."
+            + (" CPU us/req = thousands of guest instructions per request; "
+               "req/s = requests per 10^9 instructions of wall time."
+               if http.top("virt") == "tcg-icount" else ""),
+            "- Each cell runs once. Guest time repeats under instruction "
+            "counting: while this was built, two runs of a cell differed by "
+            "under 1 % at 4 and 64 KiB and at one connection, by up to 10 % "
+            "at 64 connections of 1 and 16 MiB (a second of those holds few "
+            "responses, and what is half sent when it ends varies); "
+            "every file is read once before, so the page cache is hot for "
+            "all, and each server gets an unmeasured second of wrk first "
+            "(not in the tiny profile, which checks the plumbing).",
+            ""]
+    return out
+
+
+def http_series(http, key, scale):
+    """gnuplot_script's series: a line per server and connection count."""
+    colours = {s: c for s, _, c in HTTP_SERVERS}
+    series = []
+    for name in http.names:
+        for i, n in enumerate(http.conns):
+            pts = [(s, v * scale, v * scale, v * scale) for s in http.sizes
+                   for v in [http.value(name, s, n, key)] if v and v > 0]
+            if pts:
+                series.append((f"{http_label(name)}, {n} conn.",
+                               colours.get(name, "#000000"), i + 1, pts))
+    return series
+
+
+def http_plots(http, outdir, enabled):
+    """requests/s and CPU per request against file size: (lines, files)."""
+    if http is None or not http.cells:
+        return [], []
+    out = ["### Plots", ""]
+    if not enabled:
+        return out + ["Not made (--no-plots).", ""], []
+    gnuplot = shutil.which("gnuplot")
+    if not gnuplot:
+        return out + ["Not made: gnuplot is not installed.", ""], []
+    note = clock(http)[3]
+    made = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for base, key, scale, ylabel in (
+                ("http-requests", HTTP_RPS, 1, f"requests/s ({note})"),
+                ("http-cpu", HTTP_CPU, 1e-3, f"server CPU per request (us; {note})")):
+            series = http_series(http, key, scale)
+            if not series:
+                continue
+            try:
+                files = plot_series_to(gnuplot, series, os.path.join(tmp, f"{base}.dat"),
+                                       f"HTTP servers: {ylabel}", ylabel,
+                                       os.path.join(outdir, base))
+            except (RuntimeError, OSError) as e:
+                print(f"bench-report: {e}", file=sys.stderr)
+                out += [f"{base}: plot failed: {md_escape(e)}", ""]
+                continue
+            made += files
+            out += [f"![{base}]({base}.svg) ([PNG]({base}.png))", ""]
+    return out, made
+
+
+def load_http(indir, problems):
+    """http.json beside bench.json as an Http, or None."""
+    path = os.path.join(indir, "http.json")
+    return load_optional(path, problems, Http) if os.path.exists(path) else None
+
+
 # --- plots ---------------------------------------------------------------------
 
 
@@ -1122,15 +1498,21 @@ def plot_path(cells, path, outdir, tmp, gnuplot):
         series = plot_series(cells, path, key)
         if not series:
             continue
-        dat = os.path.join(tmp, f"{name}-{path}.dat")
-        with open(dat, "w") as f:
-            for *_, pts in series:
-                f.writelines(f"{s} {med:.6g} {lo:.6g} {hi:.6g}\n"
-                             for s, med, lo, hi in pts)
-                f.write("\n\n")
-        body = gnuplot_script(series, dat, f"{path}, hot cache: {ylabel}", ylabel)
-        made += render(gnuplot, body, os.path.join(outdir, f"{name}-{path}-hot"))
+        made += plot_series_to(gnuplot, series, os.path.join(tmp, f"{name}-{path}.dat"),
+                               f"{path}, hot cache: {ylabel}", ylabel,
+                               os.path.join(outdir, f"{name}-{path}-hot"))
     return made
+
+
+def plot_series_to(gnuplot, series, dat, title, ylabel, base):
+    """SERIES (gnuplot_script's) through the data file DAT to BASE.svg and
+    BASE.png; the files made."""
+    with open(dat, "w") as f:
+        for *_, pts in series:
+            f.writelines(f"{s} {med:.6g} {lo:.6g} {hi:.6g}\n"
+                         for s, med, lo, hi in pts)
+            f.write("\n\n")
+    return render(gnuplot, gnuplot_script(series, dat, title, ylabel), base)
 
 
 def plots(cells, outdir, enabled):
@@ -1180,13 +1562,23 @@ def main():
     outdir = args.out or indir
     os.makedirs(outdir, exist_ok=True)
 
-    inputs = Inputs(Cells(doc, os.path.basename(args.json)), indir)
-    cells = inputs.main
-    plot_lines, made = plots(cells, outdir, not args.no_plots)
-    lines = ["# zcopy benchmark", ""] + use_when(inputs) + what_zcopy_buys(cells) + \
-        header(inputs) + targets(cells) + repeatability(inputs) + \
-        module_price(inputs) + tables(cells) + classic(cells) + plot_lines + \
-        timing(inputs) + errors(inputs)
+    if isinstance(doc, dict) and doc.get("kind") == "http":
+        # The HTTP servers alone (BENCH_ONLY=http): their section only.
+        http = Http(doc)
+        http_lines, made = http_plots(http, outdir, not args.no_plots)
+        lines = ["# zcopy benchmark", ""] + http_section(http, http_lines)
+    else:
+        inputs = Inputs(Cells(doc, os.path.basename(args.json)), indir)
+        cells = inputs.main
+        http = load_http(indir, inputs.problems)
+        plot_lines, made = plots(cells, outdir, not args.no_plots)
+        http_lines, http_made = http_plots(http, outdir, not args.no_plots)
+        made += http_made
+        lines = ["# zcopy benchmark", ""] + use_when(inputs) + \
+            what_zcopy_buys(cells) + header(inputs) + targets(cells) + \
+            repeatability(inputs) + module_price(inputs) + tables(cells) + \
+            classic(cells) + plot_lines + http_section(http, http_lines) + \
+            timing(inputs) + errors(inputs)
     report = os.path.join(outdir, "report.md")
     with open(report + ".tmp", "w") as f:
         f.write("\n".join(lines).rstrip() + "\n")

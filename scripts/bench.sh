@@ -19,6 +19,10 @@
 # two passes (for experiments: the report's checks will miss the rest);
 # BENCH_PERF=1 adds a guest perf profile of the first pass (perf.txt;
 # needs the host's perf).
+# After zcopyctl bench, the HTTP servers (selftests/vm/guest/bench_http.sh:
+# wrk against zcopyctl serve, nginx and lighttpd; http.json, the report's
+# "HTTP servers"). BENCH_ONLY=http runs only them, and then also takes
+# server:S, size:S, conns:N and seconds:N (e.g. http,server:nginx,size:4K).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -88,8 +92,11 @@ for k in "${kernels[@]}"; do
 		--bench-paths "$paths" --out "$vm" --module "$top/build/$k/mod/kmod/zcopy.ko" \
 		--tool "$top/build/tool/zcopyctl" --tests "$empty" --bats "$empty" ||
 		rc=$?
-	if [[ ! -s $vm/bench.json ]]; then
-		echo "bench: $k: no bench.json (see $vm/console.log, $vm/tap.log)" >&2
+	# BENCH_ONLY=http: the HTTP servers' http.json is all there is.
+	main=bench.json
+	[[ ,${BENCH_ONLY:-}, == *,http,* ]] && main=http.json
+	if [[ ! -s $vm/$main ]]; then
+		echo "bench: $k: no $main (see $vm/console.log, $vm/tap.log)" >&2
 		failed=1
 		continue
 	fi
@@ -99,9 +106,9 @@ for k in "${kernels[@]}"; do
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	cp "$vm"/*.json "$dir/"
-	/usr/bin/python3 scripts/bench-report.py "$dir/bench.json" || failed=1
+	/usr/bin/python3 scripts/bench-report.py "$dir/$main" || failed=1
 	/usr/bin/python3 selftests/bench/check_bench_json.py --paths "$paths" \
-		--report-dir "$dir" "$dir/bench.json" || failed=1
+		--report-dir "$dir" "$dir/$main" || failed=1
 	echo "# bench $profile on $k took $(($(date +%s) - t0)) s: $dir/report.md"
 done
 echo "# bench $profile took $(($(date +%s) - start)) s"
