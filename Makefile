@@ -14,9 +14,6 @@ KVER ?= $(shell \
 	else ls -d /lib/modules/*/build 2>/dev/null | \
 		awk -F/ '{print $$4}' | sort -V | tail -n 1; fi)
 
-ZCOPY_VERSION ?= $(shell git -C $(TOP) describe --always --dirty 2>/dev/null || echo 0.1)
-export ZCOPY_VERSION
-
 MODDIR = $(BUILD)/$(KVER)/mod
 KDIR ?= /lib/modules/$(KVER)/build
 LINUX_SOURCE = $(BUILD)/linux-source
@@ -54,6 +51,7 @@ module:
 	@mkdir -p $(MODDIR)/kmod
 	@ln -sfn $(TOP)/include $(MODDIR)/include
 	@ln -sf $(TOP)/Kbuild $(MODDIR)/Kbuild
+	@ln -sf $(TOP)/VERSION $(MODDIR)/VERSION
 	@for f in $(KMOD_SRCS); do ln -sf $$f $(MODDIR)/kmod/; done
 	$(MAKE) -C $(KDIR) M=$(MODDIR) W=1 $(if $(C),C=$(C)) \
 		$(if $(ZCOPY_PLANT),ZCOPY_PLANT=$(ZCOPY_PLANT)) modules
