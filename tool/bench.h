@@ -16,9 +16,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <liburing.h>
 #include <linux/zcopy.h>
 
+#include "config.h"
+#if ZCOPYCTL_HAVE_LIBURING
+#include <liburing.h>
+#endif
+
+#include "json_writer.h"
 #include "module_stats.h"
 #include "nl.h"
 
@@ -132,8 +137,10 @@ struct bench_cell {
 	char *buf;			/* read_write's 64 KiB */
 	int pipe_fd[2];			/* splice */
 	size_t pipe_size;
+#if ZCOPYCTL_HAVE_LIBURING
 	bool have_ring;
 	struct io_uring ring;		/* io_uring_send_zc */
+#endif
 	int dev_fd;			/* module methods */
 	struct zcopy_submit *submits;	/* batch */
 	struct zcopy_completion *recs;
@@ -157,6 +164,8 @@ struct bench_cell {
  */
 int bench_fail(struct bench_cell *cell, bool unavailable, int err,
 	       const char *what);
+/* The cell cannot run here, for why (not an errno): -EOPNOTSUPP. */
+int bench_unavailable(struct bench_cell *cell, const char *why);
 
 /*
  * A cell's life: open (file, connection, method setup, hot cache), its
@@ -227,11 +236,16 @@ struct bench_doc {
 	char started[32];
 	double duration_s;
 	struct bench_cell **cells;
-	unsigned int nr_cells;
+	unsigned int nr_cells;		/* begun */
+	unsigned int cells_planned;
+	bool partial;			/* stopped by a signal */
 };
 
-/* The JSON document: 0 or -errno (write error). */
-int bench_write_json(FILE *f, const struct bench_doc *doc);
+/* The JSON document into f: 0 or -errno (write error). */
+int bench_write_json(FILE *f, const struct bench_doc *doc, bool pretty);
+/* The document as a value of an open writer (key NULL at the root). */
+void bench_json_doc(struct json_writer *jw, const char *key,
+		    const struct bench_doc *doc);
 /* The text table through the output layer. */
 void bench_out_table(const struct bench_doc *doc);
 /* The cell's headline value for the progress line, NAN if none. */

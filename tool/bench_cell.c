@@ -33,6 +33,15 @@ int bench_fail(struct bench_cell *cell, bool unavailable, int err,
 	return -err;
 }
 
+int bench_unavailable(struct bench_cell *cell, const char *why)
+{
+	if (!cell->error[0]) {
+		snprintf(cell->error, sizeof(cell->error), "%s", why);
+		cell->unavailable = true;
+	}
+	return -EOPNOTSUPP;
+}
+
 static int connect_target(struct bench_cell *cell)
 {
 	const struct addrinfo hints = {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * zcopyctl bench: the results, as the JSON document of the report
- * generator (schema 1, see zcopyctl.8) or as a text table.
+ * generator (schema_version 1, see zcopyctl.8) or as a text table.
  */
 #include <errno.h>
 #include <math.h>
@@ -16,7 +16,8 @@
 #include "output.h"
 #include "version.h"
 
-#define BENCH_SCHEMA	1
+/* "schema", the name before schema_version: kept, always equal. */
+#define BENCH_SCHEMA	OUT_SCHEMA_VERSION
 
 /* The JSON key of each metric, and the decimals it deserves. */
 static const struct {
@@ -110,22 +111,20 @@ static void json_cell(struct json_writer *jw, const struct bench_cell *cell)
 	jw_close_object(jw);
 }
 
-int bench_write_json(FILE *f, const struct bench_doc *doc)
+void bench_json_doc(struct json_writer *jw, const char *key,
+		    const struct bench_doc *doc)
 {
-	struct json_writer *jw;
-	struct utsname u;
 	const char *virt = getenv("ZCOPY_BENCH_VIRT");
+	struct utsname u;
 	char model[128];
 	unsigned int i;
 
-	jw = jw_new(f);
-	if (!jw)
-		return -ENOMEM;
 	if (uname(&u) < 0)
 		memset(&u, 0, sizeof(u));
 	cpu_model(model, sizeof(model));
 
-	jw_open_object(jw, NULL);
+	jw_open_object(jw, key);
+	jw_u64(jw, "schema_version", OUT_SCHEMA_VERSION);
 	jw_u64(jw, "schema", BENCH_SCHEMA);
 	jw_string(jw, "tool_version", ZCOPYCTL_VERSION);
 	jw_string(jw, "kernel", u.release);
@@ -144,11 +143,24 @@ int bench_write_json(FILE *f, const struct bench_doc *doc)
 		jw_null(jw, "observer_probes");
 	jw_string(jw, "started", doc->started);
 	jw_double(jw, "duration_s", doc->duration_s, 3);
+	jw_bool(jw, "partial", doc->partial);
+	jw_u64(jw, "cells_planned", doc->cells_planned);
 	jw_open_array(jw, "cells");
 	for (i = 0; i < doc->nr_cells; i++)
 		json_cell(jw, doc->cells[i]);
 	jw_close_array(jw);
 	jw_close_object(jw);
+}
+
+int bench_write_json(FILE *f, const struct bench_doc *doc, bool pretty)
+{
+	struct json_writer *jw;
+
+	jw = jw_new(f);
+	if (!jw)
+		return -ENOMEM;
+	jw_set_pretty(jw, pretty);
+	bench_json_doc(jw, NULL, doc);
 	jw_free(jw);
 	fputc('\n', f);
 	if (fflush(f) || ferror(f))
@@ -186,5 +198,10 @@ void bench_out_table(const struct bench_doc *doc)
 		out_close_object();
 	}
 	out_close_table();
+	/* Said only when true: the rows above are not all there is. */
+	if (doc->partial) {
+		out_bool("partial", true);
+		out_u64("cells_planned", doc->cells_planned);
+	}
 	out_close_object();
 }

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "config.h"
 #include "util.h"
 
 #define RW_BUF_SIZE	(64 * 1024)		/* read_write's buffer */
@@ -353,6 +354,8 @@ static int zc_transfer(struct bench_cell *cell, unsigned int nr,
 	return err;
 }
 
+#if ZCOPYCTL_HAVE_LIBURING
+
 /* --- io_uring_send_zc ------------------------------------------------- */
 
 /* An older kernel refuses the opcode; no io_uring at all fails setup. */
@@ -567,6 +570,34 @@ static void uring_splice_teardown(struct bench_cell *cell)
 	uring_teardown(cell);
 	splice_teardown(cell);
 }
+
+#else /* !ZCOPYCTL_HAVE_LIBURING */
+
+/*
+ * Built without liburing: both io_uring methods are cells that cannot run
+ * here, reported and skipped, not failing the bench.
+ */
+static int uring_not_built(struct bench_cell *cell)
+{
+	return bench_unavailable(cell, "not built: liburing >= 2.3 missing");
+}
+
+static int uring_not_built_transfer(struct bench_cell *cell, unsigned int nr,
+				    struct bench_counts *k)
+{
+	(void)nr;
+	(void)k;
+	return uring_not_built(cell);
+}
+
+#define uring_setup		uring_not_built
+#define uring_transfer		uring_not_built_transfer
+#define uring_teardown		NULL
+#define uring_splice_setup	uring_not_built
+#define uring_splice_transfer	uring_not_built_transfer
+#define uring_splice_teardown	NULL
+
+#endif /* ZCOPYCTL_HAVE_LIBURING */
 
 const struct bench_method bench_user_methods[] = {
 	{ .name = "read_write", .setup = rw_setup, .transfer = rw_transfer,

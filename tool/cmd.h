@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "error.h"
 #include "util.h"
 
 /* The exit status contract, see EXIT STATUS in zcopyctl.8. */
@@ -35,14 +36,31 @@ struct cmd {
 /* Status for the caller while cmd_getopt() still parses. */
 #define CMD_CONTINUE	(-1)
 
+/* Long-only options every command takes, beside its own. */
+enum {
+	CMD_OPT_HELP = 0x7f00,
+	CMD_OPT_PRETTY,
+};
+
 /*
- * getopt_long() over a command's own options, with uniform handling of
- * -h/--help (usage on stdout, *status = EXIT_OK) and of unknown options
- * or missing arguments (message on stderr, *status = EXIT_USAGE).
- * Returns the next option for the caller, or -1 when parsing is over;
- * *status is then CMD_CONTINUE if the command should go on.
+ * getopt_long() over a command's own options and those every command
+ * takes: --help, and the output options that may follow the command as
+ * well as precede it (-h/--human, --pretty; -p is a port or a pid to some
+ * commands, so --pretty is long only). Uniform handling of
+ * --help (usage on stdout, *status = EXIT_OK), of -h/--human and --pretty
+ * (they set the output mode), and of unknown options or missing arguments
+ * (message on stderr, *status = EXIT_USAGE). Returns the next option for
+ * the caller, or -1 when parsing is over; *status is then CMD_CONTINUE if
+ * the command should go on.
  */
 int cmd_getopt(const struct cmd *cmd, int argc, char **argv, int *status);
+
+/*
+ * A bad option that getopt_long() (opterr = 0) returned as '?' or ':':
+ * glibc's own wording, through tool_error() with prefix ("zcopyctl" or
+ * "zcopyctl send"). Returns EXIT_USAGE.
+ */
+int cmd_option_error(const char *prefix, int opt, char **argv);
 
 /* Long options of the commands whose only option is -j/--json. */
 extern const struct option cmd_json_options[];
@@ -54,17 +72,11 @@ extern const struct option cmd_json_options[];
 int cmd_json_only(const struct cmd *cmd, int argc, char **argv);
 
 /*
- * "zcopyctl <cmd>: <message>" and a hint on stderr; evaluates to
- * EXIT_USAGE. Macros, so that the compiler checks the formats.
+ * "zcopyctl <cmd>: <message>" and a hint on stderr, the failure kept for
+ * the error object (EINVAL); returns EXIT_USAGE.
  */
-#define cmd_usage_error(command, fmt, ...)				\
-({									\
-	const struct cmd *__cmd = (command);				\
-									\
-	fprintf(stderr, "zcopyctl %s: " fmt "\n", __cmd->name,		\
-		##__VA_ARGS__);						\
-	cmd_usage_hint(__cmd);						\
-})
+__printf(2, 3) int cmd_usage_error(const struct cmd *cmd, const char *fmt,
+				   ...);
 
 /* "Try 'zcopyctl <cmd> --help'." on stderr; returns EXIT_USAGE. */
 int cmd_usage_hint(const struct cmd *cmd);
@@ -81,10 +93,6 @@ int cmd_job_id_arg(const struct cmd *cmd, int argc, char **argv,
 
 /* The usage of one command (synopsis, summary, options). */
 void cmd_print_usage(const struct cmd *cmd, FILE *f);
-
-/* "zcopyctl: <message>" on stderr, for runtime failures. */
-#define pr_err(fmt, ...)						\
-	fprintf(stderr, "zcopyctl: " fmt "\n", ##__VA_ARGS__)
 
 extern const struct cmd cmd_version;
 extern const struct cmd cmd_send;

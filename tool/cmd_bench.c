@@ -21,9 +21,11 @@
 
 #include "bench.h"
 #include "cmd.h"
+#include "json_writer.h"
 #include "observation.h"
 #include "output.h"
 #include "parse.h"
+#include "signals.h"
 
 #define MAX_TARGETS	16
 #define MAX_SIZES	16
@@ -153,6 +155,7 @@ static int parse_option(const struct cmd *cmd, struct bench_opts *o, int opt)
 	switch (opt) {
 	case 'j':
 		o->json = true;
+		out_set_json(true);
 		break;
 	case 'o':
 		o->out_file = optarg;
@@ -296,25 +299,25 @@ static int check_files(const struct bench_opts *o)
 	unsigned int i;
 
 	if (stat(o->files, &st) < 0) {
-		pr_err("cannot use --files %s: %s", o->files, strerror(errno));
+		tool_error(errno, "cannot use --files %s: %s", o->files, strerror(errno));
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		pr_err("cannot use --files %s: not a directory", o->files);
+		tool_error(ENOTDIR, "cannot use --files %s: not a directory", o->files);
 		return -1;
 	}
 	for (i = 0; i < o->nr_sizes; i++) {
 		snprintf(path, sizeof(path), "%s/bench-%llu", o->files,
 			 (unsigned long long)o->sizes[i]);
 		if (stat(path, &st) < 0) {
-			pr_err("no file for size %llu: %s: %s",
-			       (unsigned long long)o->sizes[i], path,
+			tool_error(errno, "no file for size %llu: %s: %s",
+				   (unsigned long long)o->sizes[i], path,
 			       strerror(errno));
 			return -1;
 		}
 		if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != o->sizes[i]) {
-			pr_err("%s: not a regular file of %llu bytes", path,
-			       (unsigned long long)o->sizes[i]);
+			tool_error(EINVAL, "%s: not a regular file of %llu bytes", path,
+				   (unsigned long long)o->sizes[i]);
 			return -1;
 		}
 	}
@@ -371,6 +374,76 @@ static struct bench_cell *new_cell(struct bench_doc *doc,
 	plan_cell(cell);
 	doc->cells[doc->nr_cells++] = cell;
 	return cell;
+}
+
+/*
+ * SIGINT and SIGTERM stay blocked while a cell runs, so that no method
+ * sees EINTR and no cell is left with the observer switched off; they
+ * get in between two runs, and the bench stops there with what it has.
+ */
+struct bench_progress {
+	sigset_t run_mask, wait_mask, saved;
+	unsigned int cells, planned;	/* cells of the groups begun, all */
+	uint64_t steps, total_steps;	/* cell runs, warmups included */
+	double start;
+	bool tty;			/* stderr: redraw one line */
+	bool drawn;
+};
+
+static bool stop_asked(struct bench_progress *p)
+{
+	sigset_t pending;
+
+	sigpending(&pending);
+	if (sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM)) {
+		/* Let it in: the handler sets stop_requested. */
+		sigprocmask(SIG_SETMASK, &p->wait_mask, NULL);
+		sigprocmask(SIG_SETMASK, &p->run_mask, NULL);
+	}
+	return atomic_load(&stop_requested);
+}
+
+static void format_eta(char *buf, size_t len, const struct bench_progress *p)
+{
+	double left;
+	unsigned long s;
+
+	if (!p->steps) {
+		snprintf(buf, len, "--:--");
+		return;
+	}
+	left = (now_seconds() - p->start) / (double)p->steps *
+	       (double)(p->total_steps - p->steps);
+	s = (unsigned long)(left + 0.5);
+	if (s >= 3600)
+		snprintf(buf, len, "%lu:%02lu:%02lu", s / 3600, s / 60 % 60,
+			 s % 60);
+	else
+		snprintf(buf, len, "%lu:%02lu", s / 60, s % 60);
+}
+
+/*
+ * "bench: cell N/M, round R/T, ETA m:ss": on a terminal one line redrawn
+ * after every cell run, else one line a round (a stable form for logs).
+ */
+static void progress_show(struct bench_progress *p, unsigned int cell,
+			  unsigned int round, unsigned int rounds)
+{
+	char eta[32];
+
+	format_eta(eta, sizeof(eta), p);
+	fprintf(stderr, "%sbench: cell %u/%u, round %u/%u, ETA %s%s",
+		p->tty ? "\r" : "", cell, p->planned, round, rounds, eta,
+		p->tty ? "\033[K" : "\n");
+	fflush(stderr);
+	p->drawn = p->tty;
+}
+
+static void progress_clear(struct bench_progress *p)
+{
+	if (p->drawn)
+		fputs("\r\033[K", stderr);
+	p->drawn = false;
 }
 
 static void report_cell(const struct bench_cell *cell)
@@ -444,21 +517,30 @@ static void shuffle(struct bench_cell **cells, unsigned int nr,
  * methods instead of lining up with the order of the table.
  */
 static void run_group(struct bench_cell **cells, unsigned int nr,
-		      struct bench_env *env, uint64_t *state)
+		      struct bench_env *env, uint64_t *state,
+		      struct bench_progress *p)
 {
 	unsigned int rounds = env->warmup + env->runs, r, i;
 	const struct bench_cell *c = cells[0];
+	bool stop = false;
 
 	fprintf(stderr, "bench: %s %llu %s: %u cells, %u rounds ...\n",
 		c->target->path, (unsigned long long)c->size,
 		c->cold ? "cold" : "hot", nr, rounds);
 	for (i = 0; i < nr; i++)
 		bench_cell_open(cells[i]);
-	for (r = 0; r < rounds; r++) {
+	for (r = 0; r < rounds && !stop; r++) {
 		shuffle(cells, nr, state);
-		for (i = 0; i < nr; i++)
+		for (i = 0; i < nr && !stop; i++) {
 			round_cell(cells[i], r >= env->warmup);
+			p->steps++;
+			stop = stop_asked(p);
+			if (p->tty || (i == nr - 1 && !stop))
+				progress_show(p, p->cells + i + 1, r + 1, rounds);
+		}
 	}
+	progress_clear(p);
+	p->cells += nr;
 	for (i = 0; i < nr; i++) {
 		bench_cell_close(cells[i]);
 		report_cell(cells[i]);
@@ -476,15 +558,44 @@ static bool observer_cells(const struct bench_method *m)
 			   !strcmp(m->name, "sendfile");
 }
 
+/* Cells a group of these methods makes: observer-off and cgroup ones too. */
+static unsigned int cells_per_group(const struct bench_opts *o, bool obs_switch)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < o->nr_methods; i++) {
+		n++;
+		if (obs_switch && observer_cells(o->methods[i]))
+			n += o->methods[i]->module ? 1 : 2;
+	}
+	return n;
+}
+
+/*
+ * Every group in turn; -EINTR once SIGINT or SIGTERM asked to stop (the
+ * cells run so far are in doc), -ENOMEM.
+ */
 static int run_all(struct bench_opts *o, struct bench_env *env,
 		   struct bench_doc *doc)
 {
 	bool obs_switch = !o->no_module && bench_observer_param() >= 0;
 	struct bench_cell *group[3 * MAX_METHODS];
+	struct bench_progress p = {
+		.start = now_seconds(),
+		.tty = isatty(STDERR_FILENO),
+	};
 	const struct bench_method *m;
 	uint64_t state = doc->seed;
 	unsigned int t, s, c, i, nr;
 	bool cold;
+	int err = 0;
+
+	p.planned = o->nr_targets * o->nr_sizes * ((o->hot ? 1 : 0) + (o->cold ? 1 : 0)) *
+		    cells_per_group(o, obs_switch);
+	p.total_steps = (uint64_t)p.planned * (env->warmup + env->runs);
+	doc->cells_planned = p.planned;
+	stop_signals_catch(&p.saved, &p.wait_mask);
+	sigprocmask(SIG_BLOCK, NULL, &p.run_mask);
 
 	for (t = 0; t < o->nr_targets; t++)
 		for (s = 0; s < o->nr_sizes; s++)
@@ -500,7 +611,7 @@ static int run_all(struct bench_opts *o, struct bench_env *env,
 							     o->sizes[s], cold,
 							     true, env);
 					if (!group[nr++])
-						return -ENOMEM;
+						goto nomem;
 					if (!obs_switch || !observer_cells(m))
 						continue;
 					group[nr] = new_cell(doc, m,
@@ -508,7 +619,7 @@ static int run_all(struct bench_opts *o, struct bench_env *env,
 							     o->sizes[s], cold,
 							     false, env);
 					if (!group[nr++])
-						return -ENOMEM;
+						goto nomem;
 					if (m->module)
 						continue;
 					group[nr] = new_cell(doc, m,
@@ -516,12 +627,21 @@ static int run_all(struct bench_opts *o, struct bench_env *env,
 							     o->sizes[s], cold,
 							     true, env);
 					if (!group[nr])
-						return -ENOMEM;
+						goto nomem;
 					group[nr++]->observe_cgroup = true;
 				}
-				run_group(group, nr, env, &state);
+				run_group(group, nr, env, &state, &p);
+				if (atomic_load(&stop_requested)) {
+					err = -EINTR;
+					goto out;
+				}
 			}
-	return 0;
+	goto out;
+nomem:
+	err = -ENOMEM;
+out:
+	sigprocmask(SIG_SETMASK, &p.saved, NULL);
+	return err;
 }
 
 static void iso8601_now(char *buf, size_t len)
@@ -543,37 +663,50 @@ static int pin_cpu(int cpu)
 	CPU_SET(cpu, &set);
 	/* pid 0: this thread, the one that sends */
 	if (sched_setaffinity(0, sizeof(set), &set) < 0) {
-		pr_err("cannot pin to CPU %d: %s", cpu, strerror(errno));
+		tool_error(errno, "cannot pin to CPU %d: %s", cpu, strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
-/* The results: JSON to the file and/or stdout, else the table. */
+/*
+ * The results: JSON to the file and/or stdout, else the table. With -j a
+ * bench that failed leaves stdout to its error object (results_detail).
+ */
 static int write_results(const struct bench_opts *o, FILE *out,
-			 const struct bench_doc *doc)
+			 const struct bench_doc *doc, bool failed)
 {
 	int err = 0;
 
 	if (out) {
-		err = bench_write_json(out, doc);
+		err = bench_write_json(out, doc, false);
 		if (fclose(out) && !err)
 			err = -errno;
 		if (err) {
-			pr_err("writing %s: %s", o->out_file, strerror(-err));
+			tool_error(-err, "writing %s: %s", o->out_file, strerror(-err));
 			return err;
 		}
 	}
+	if (o->json && failed)
+		return 0;
 	if (o->json) {
-		err = bench_write_json(stdout, doc);
+		err = bench_write_json(stdout, doc, out_is_pretty());
 	} else {
-		out_set_json(false);
 		bench_out_table(doc);
 		err = out_flush();
 	}
 	if (err)
-		pr_err("writing output: %s", strerror(-err));
+		tool_error(-err, "writing output: %s", strerror(-err));
 	return err;
+}
+
+/* The error object's "results": the document as far as it got. */
+static void results_detail(void *arg)
+{
+	struct json_writer *jw = out_json_writer();
+
+	if (jw)
+		bench_json_doc(jw, "results", arg);
 }
 
 static void free_doc(struct bench_opts *o, struct bench_doc *doc)
@@ -607,7 +740,7 @@ static int bench_run(const struct cmd *cmd, int argc, char **argv)
 	FILE *out = NULL;
 	double t0;
 	int status, err;
-	unsigned int i;
+	unsigned int i, broken = 0;
 
 	status = parse_args(cmd, argc, argv, &o);
 	if (status != CMD_CONTINUE)
@@ -623,7 +756,7 @@ static int bench_run(const struct cmd *cmd, int argc, char **argv)
 	if (o.out_file) {
 		out = fopen(o.out_file, "we");
 		if (!out) {
-			pr_err("cannot open %s: %s", o.out_file, strerror(errno));
+			tool_error(errno, "cannot open %s: %s", o.out_file, strerror(errno));
 			goto out;
 		}
 	}
@@ -661,20 +794,36 @@ static int bench_run(const struct cmd *cmd, int argc, char **argv)
 	if (env.observe_broken)
 		fprintf(stderr, "bench: no observer (%s): copies not observed\n",
 			env.observe_why);
-	if (err) {
-		pr_err("bench: %s", strerror(-err));
+	if (err && err != -EINTR) {
+		tool_error(-err, "bench: %s", strerror(-err));
 		goto out;
 	}
-	if (write_results(&o, out, &doc)) {
-		out = NULL;
-		goto out;
-	}
-	out = NULL;
+	doc.partial = err == -EINTR;
 	/* A cell that broke fails the bench; one that cannot run here not. */
-	status = EXIT_OK;
 	for (i = 0; i < doc.nr_cells; i++)
 		if (doc.cells[i]->error[0] && !doc.cells[i]->unavailable)
-			status = EXIT_FAIL;
+			broken++;
+	err = write_results(&o, out, &doc, doc.partial || broken);
+	out = NULL;
+	if (err)
+		goto out;
+	status = EXIT_OK;
+	if (doc.partial) {
+		tool_error(EINTR,
+			   "bench: interrupted by SIG%s: partial results, %u of %u cells begun",
+			   sigabbrev_np(atomic_load(&stop_requested)) ?: "?",
+			   doc.nr_cells, doc.cells_planned);
+		status = EXIT_FAIL;
+	} else if (broken) {
+		tool_error(EIO, "bench: %u of %u cells failed (see their errors)",
+			   broken, doc.nr_cells);
+		status = EXIT_FAIL;
+	}
+	/* Now, while doc still lives: the error object carries it. */
+	if (status != EXIT_OK) {
+		error_set_detail(results_detail, &doc);
+		error_print_json(status);
+	}
 out:
 	if (out)
 		fclose(out);
@@ -700,7 +849,6 @@ static const struct option bench_options[] = {
 	{ "no-module",	no_argument,		NULL, OPT_NO_MODULE },
 	{ "output",	required_argument,	NULL, 'o' },
 	{ "json",	no_argument,		NULL, 'j' },
-	{ "help",	no_argument,		NULL, 'h' },
 	{ }
 };
 

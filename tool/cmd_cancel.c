@@ -51,8 +51,9 @@ static int wait_ended(struct nl_ctx *ctx, uint64_t id)
 			return err;
 		}
 		if (now_seconds() > deadline) {
-			pr_err("cancelling job %" PRIu64 ": still %s %d s after the request",
-			       id, job_state_name(rec.state), CANCEL_TIMEOUT_S);
+			tool_error(ETIMEDOUT,
+				   "cancelling job %" PRIu64 ": still %s %d s after the request",
+				   id, job_state_name(rec.state), CANCEL_TIMEOUT_S);
 			return -ETIMEDOUT;
 		}
 		poll(NULL, 0, CANCEL_POLL_MS);
@@ -85,7 +86,6 @@ static int cancel_run(const struct cmd *cmd, int argc, char **argv)
 }
 
 static const struct option cancel_options[] = {
-	{ "help",	no_argument,	NULL, 'h' },
 	{ }
 };
 

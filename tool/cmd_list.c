@@ -97,7 +97,7 @@ static int list_run(const struct cmd *cmd, int argc, char **argv)
 		print_jobs(&list);
 		err = out_flush();
 		if (err)
-			pr_err("writing output: %s", strerror(-err));
+			tool_error(-err, "writing output: %s", strerror(-err));
 		else
 			status = EXIT_OK;
 	}

@@ -374,7 +374,7 @@ static int write_prometheus(const struct observe_opts *opts,
 	}
 	err = prom_begin(&p, opts->prometheus);
 	if (err) {
-		pr_err("observe: %s: %s", opts->prometheus, strerror(-err));
+		tool_error(-err, "observe: %s: %s", opts->prometheus, strerror(-err));
 		return err;
 	}
 	for (i = 0; i < ARRAY_SIZE(observe_counters); i++)
@@ -405,7 +405,7 @@ static int write_prometheus(const struct observe_opts *opts,
 	}
 	err = prom_commit(&p);
 	if (err)
-		pr_err("observe: %s: %s", opts->prometheus, strerror(-err));
+		tool_error(-err, "observe: %s: %s", opts->prometheus, strerror(-err));
 	return err;
 }
 
@@ -422,8 +422,8 @@ static int start_command(const struct observe_opts *opts,
 
 	err = observation_own_cgroup(own, sizeof(own));
 	if (err) {
-		pr_err("observe: no cgroup v2 at %s: %s", OBSERVATION_CGROUP_MOUNT,
-		       strerror(-err));
+		tool_error(-err, "observe: no cgroup v2 at %s: %s", OBSERVATION_CGROUP_MOUNT,
+			   strerror(-err));
 		return err;
 	}
 	if ((size_t)snprintf(r->made, sizeof(r->made), "%s/zcopyctl-observe-%d",
@@ -431,15 +431,16 @@ static int start_command(const struct observe_opts *opts,
 		return -ENAMETOOLONG;
 	if (mkdir(r->made, 0755)) {
 		err = -errno;
-		pr_err("observe: cannot make a cgroup in %s: %s (root, or a cgroup delegated to you)",
-		       own, strerror(-err));
+		tool_error(-err,
+			   "observe: cannot make a cgroup in %s: %s (root, or a cgroup delegated to you)",
+			   own, strerror(-err));
 		r->made[0] = '\0';
 		return err;
 	}
 	dir_fd = open(r->made, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dir_fd < 0 || pipe2(go, O_CLOEXEC)) {
 		err = -errno;
-		pr_err("observe: %s: %s", r->made, strerror(-err));
+		tool_error(-err, "observe: %s: %s", r->made, strerror(-err));
 		if (dir_fd >= 0)
 			close(dir_fd);
 		return err;
@@ -477,7 +478,7 @@ static int start_command(const struct observe_opts *opts,
 	r->child_pidfd = (int)syscall(SYS_pidfd_open, r->child, 0);
 	if (r->child_pidfd < 0) {
 		err = -errno;
-		pr_err("observe: pidfd_open: %s", strerror(-err));
+		tool_error(-err, "observe: pidfd_open: %s", strerror(-err));
 		close(dir_fd);
 		return err;
 	}
@@ -496,8 +497,8 @@ static void end_command(struct observe_run *r)
 		close(r->child_pidfd);
 	r->child_pidfd = -1;
 	if (r->made[0] && rmdir(r->made))
-		pr_err("observe: warning: removing %s: %s", r->made,
-		       strerror(errno));
+		pr_warn("observe: removing %s: %s", r->made,
+			strerror(errno));
 	r->made[0] = '\0';
 }
 
@@ -597,15 +598,15 @@ static int start_process(const struct observe_opts *opts,
 
 	r->child_pidfd = (int)syscall(SYS_pidfd_open, opts->pid, 0);
 	if (r->child_pidfd < 0) {
-		pr_err("observe: process %d: %s", (int)opts->pid,
-		       strerror(errno));
+		tool_error(errno, "observe: process %d: %s", (int)opts->pid,
+			   strerror(errno));
 		return -1;
 	}
 	if (opts->fd >= 0) {
 		fd = (int)syscall(SYS_pidfd_getfd, r->child_pidfd, opts->fd, 0);
 		if (fd < 0) {
-			pr_err("observe: fd %d of process %d: %s%s", opts->fd,
-			       (int)opts->pid, strerror(errno),
+			tool_error(errno, "observe: fd %d of process %d: %s%s", opts->fd,
+				   (int)opts->pid, strerror(errno),
 			       errno == EPERM ? " (it needs what ptrace-attach needs)" : "");
 			return -1;
 		}
@@ -614,8 +615,8 @@ static int start_process(const struct observe_opts *opts,
 		snprintf(mem, sizeof(mem), "/proc/%d/mem", (int)opts->pid);
 		fd = open(mem, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
-			pr_err("observe: %s: %s%s", mem, strerror(errno),
-			       errno == EACCES || errno == EPERM ?
+			tool_error(errno, "observe: %s: %s%s", mem, strerror(errno),
+				   errno == EACCES || errno == EPERM ?
 			       " (observing a process needs what ptrace-attach needs)" : "");
 			return -1;
 		}
@@ -650,8 +651,8 @@ static int observe_cgroup(const struct observe_opts *opts)
 			dir_fd = open(opts->cgroup,
 				      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (dir_fd < 0)
-				pr_err("observe: %s: %s", opts->cgroup,
-				       strerror(errno));
+				tool_error(errno, "observe: %s: %s", opts->cgroup,
+					   strerror(errno));
 		} else {
 			dir_fd = start_command(opts, &r);
 		}
@@ -673,7 +674,7 @@ static int observe_cgroup(const struct observe_opts *opts)
 	}
 	err = follow(opts, &r);
 	if (err && err != -EPIPE)
-		pr_err("observe: %s", strerror(-err));
+		tool_error(-err, "observe: %s", strerror(-err));
 	if (r.child > 0 || (opts->pid && exited(r.child_pidfd))) {
 		end_command(&r);
 		settle(&r);
@@ -686,8 +687,11 @@ static int observe_cgroup(const struct observe_opts *opts)
 	if (opts->interval && !out_is_json() && r.lines)
 		putchar('\n');
 	print_summary(opts, &r, &o, now_s());
-	if (out_flush())
+	err = out_flush();
+	if (err) {
+		tool_error(-err, "writing output: %s", strerror(-err));
 		goto out;
+	}
 	if (opts->prometheus && write_prometheus(opts, &o))
 		goto out;
 	if (!opts->argv)
@@ -716,7 +720,6 @@ static const struct option observe_options[] = {
 	{ "duration",	required_argument, NULL, 'd' },
 	{ "prometheus",	required_argument, NULL, 'P' },
 	{ "json",	no_argument,	   NULL, 'j' },
-	{ "help",	no_argument,	   NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 

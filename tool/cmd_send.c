@@ -259,7 +259,7 @@ static int submit(struct channel *ch, const struct send_opts *o, int mode,
 	if (ch->dev_fd >= 0) {
 		if (ioctl(ch->dev_fd, ZCOPY_IOC_SUBMIT, &s) < 0) {
 			err = -errno;
-			pr_err("%s: %s", what, strerror(-err));
+			tool_error(-err, "%s: %s", what, strerror(-err));
 			return err;
 		}
 		*id = s.id;
@@ -275,7 +275,7 @@ static int submit(struct channel *ch, const struct send_opts *o, int mode,
 	    nla_put_u64(msg, ZCOPY_A_OFFSET, o->offset) < 0 ||
 	    nla_put_u64(msg, ZCOPY_A_LENGTH, o->length) < 0) {
 		nlmsg_free(msg);
-		pr_err("%s: %s", what, strerror(ENOMEM));
+		tool_error(ENOMEM, "%s: %s", what, strerror(ENOMEM));
 		return -ENOMEM;
 	}
 	err = nl_ctx_request(&ch->nl, what, msg, parse_submit_reply, id);
@@ -323,8 +323,8 @@ static int wait_device(struct channel *ch, uint64_t id,
 	for (;;) {
 		ret = wait_fds(&pfd, 1, bar ? PROGRESS_INTERVAL_MS : -1);
 		if (ret < 0 && errno != EINTR) {
-			pr_err("waiting for job %" PRIu64 ": %s", id,
-			       strerror(errno));
+			tool_error(errno, "waiting for job %" PRIu64 ": %s", id,
+				   strerror(errno));
 			return -errno;
 		}
 		cancel_on_signal(ch, id);
@@ -334,14 +334,14 @@ static int wait_device(struct channel *ch, uint64_t id,
 				continue;
 			if (n < 0) {
 				ret = -errno;
-				pr_err("reading the completion of job %" PRIu64 ": %s",
-				       id, strerror(-ret));
+				tool_error(-ret, "reading the completion of job %" PRIu64 ": %s",
+					   id, strerror(-ret));
 				return ret;
 			}
 			if (n != sizeof(*rec) || !job_dev_record_ok(rec) ||
 			    rec->id != id) {
-				pr_err("reading the completion of job %" PRIu64 ": %s",
-				       id, strerror(EPROTO));
+				tool_error(EPROTO, "reading the completion of job %" PRIu64 ": %s",
+					   id, strerror(EPROTO));
 				return -EPROTO;
 			}
 			return 0;
@@ -380,8 +380,8 @@ static int wait_netlink(struct channel *ch, uint64_t id,
 		if (polls < ARRAY_SIZE(pause_ms) - 1)
 			polls++;
 		if (wait_fds(NULL, 0, pause_ms[polls]) < 0 && errno != EINTR) {
-			pr_err("waiting for job %" PRIu64 ": %s", id,
-			       strerror(errno));
+			tool_error(errno, "waiting for job %" PRIu64 ": %s", id,
+				   strerror(errno));
 			return -errno;
 		}
 		cancel_on_signal(ch, id);
@@ -421,8 +421,8 @@ static int resolve_target(const struct send_opts *o, struct addrinfo **ai)
 	snprintf(port, sizeof(port), "%u", o->port);
 	ret = getaddrinfo(o->host, port, &hints, ai);
 	if (ret) {
-		pr_err("cannot resolve %s: %s", o->host,
-		       ret == EAI_SYSTEM ? strerror(errno) : gai_strerror(ret));
+		tool_error(ENOENT, "cannot resolve %s: %s", o->host,
+			   ret == EAI_SYSTEM ? strerror(errno) : gai_strerror(ret));
 		return -ENOENT;
 	}
 	return 0;
@@ -445,7 +445,7 @@ static int connect_to(const struct send_opts *o, const struct addrinfo *ai)
 		err = errno;
 		close(fd);
 	}
-	pr_err("cannot connect to %s: %s", o->target, strerror(err));
+	tool_error(err, "cannot connect to %s: %s", o->target, strerror(err));
 	return -1;
 }
 
@@ -468,18 +468,6 @@ static int send_one(struct channel *ch, const struct send_opts *o, int mode,
 }
 
 /* --- output ------------------------------------------------------------- */
-
-static void format_duration(char *buf, size_t len, uint64_t ns)
-{
-	if (ns < 1000)
-		snprintf(buf, len, "%" PRIu64 " ns", ns);
-	else if (ns < 1000000)
-		snprintf(buf, len, "%.1f us", ns / 1e3);
-	else if (ns < 1000000000)
-		snprintf(buf, len, "%.1f ms", ns / 1e6);
-	else
-		snprintf(buf, len, "%.2f s", ns / 1e9);
-}
 
 static double per_byte(uint64_t bytes, uint64_t sent)
 {
@@ -515,7 +503,6 @@ static void out_mode_json(const struct zcopy_completion *rec)
 static void out_mode_row(const struct zcopy_completion *rec)
 {
 	const struct textbook *t = &textbook[rec->mode];
-	char time[32];
 
 	out_open_object(NULL);
 	out_str("mode", job_mode_name(rec->mode));
@@ -534,16 +521,14 @@ static void out_mode_row(const struct zcopy_completion *rec)
 	out_bytes("bytes_sent", rec->bytes_sent);
 	out_bytes("ref_bytes", rec->ref_bytes);
 	out_bytes("dma_out", rec->dma_out_bytes);
-	format_duration(time, sizeof(time), rec->cpu_ns);
-	out_str("cpu_time", time);
+	out_ns("cpu_time", rec->cpu_ns);
 	out_close_object();
 }
 
-static void out_all_modes(const struct zcopy_completion *recs, size_t nr)
+static void out_modes_table(const struct zcopy_completion *recs, size_t nr)
 {
 	size_t i;
 
-	out_open_object(NULL);
 	out_open_table("modes", NULL);
 	for (i = 0; i < nr; i++) {
 		if (out_is_json())
@@ -552,7 +537,41 @@ static void out_all_modes(const struct zcopy_completion *recs, size_t nr)
 			out_mode_row(&recs[i]);
 	}
 	out_close_table();
+}
+
+/* What the command prints: the job, or with --all-modes one per mode. */
+static void out_results(const struct zcopy_completion *recs, size_t nr,
+			bool all_modes)
+{
+	out_open_object(NULL);
+	if (all_modes)
+		out_modes_table(recs, nr);
+	else
+		job_out_fields(&recs[0]);
 	out_close_object();
+}
+
+/*
+ * With -j, a transfer that failed is an error object; the records go in
+ * it, beside "error" ("job", or "modes" with --all-modes). They must
+ * outlive send_run(): main() prints the error object.
+ */
+static struct {
+	struct zcopy_completion recs[NR_MODES];
+	size_t nr;
+	bool all_modes;
+} failed;
+
+static void out_failed_records(void *arg)
+{
+	(void)arg;
+	if (failed.all_modes) {
+		out_modes_table(failed.recs, failed.nr);
+	} else {
+		out_open_object("job");
+		job_out_fields(&failed.recs[0]);
+		out_close_object();
+	}
 }
 
 static int flush(void)
@@ -560,13 +579,14 @@ static int flush(void)
 	int err = out_flush();
 
 	if (err)
-		pr_err("writing output: %s", strerror(-err));
+		tool_error(-err, "writing output: %s", strerror(-err));
 	return err;
 }
 
 /* A job that did not end done: why, and exit status 1. */
 static bool report_failure(const struct zcopy_completion *rec, bool all)
 {
+	int err = rec->error ? -rec->error : ECANCELED;
 	char why[64];
 
 	if (rec->state == ZCOPY_STATE_DONE)
@@ -577,10 +597,10 @@ static bool report_failure(const struct zcopy_completion *rec, bool all)
 		snprintf(why, sizeof(why), "job %s",
 			 job_state_name(rec->state) ?: "ended");
 	if (all)
-		pr_err("transfer failed: %s (mode %s)", why,
-		       job_mode_name(rec->mode) ?: "?");
+		tool_error(err, "transfer failed: %s (mode %s)", why,
+			   job_mode_name(rec->mode) ?: "?");
 	else
-		pr_err("transfer failed: %s", why);
+		tool_error(err, "transfer failed: %s", why);
 	return true;
 }
 
@@ -663,6 +683,13 @@ static int parse_args(const struct cmd *cmd, int argc, char **argv,
 	return CMD_CONTINUE;
 }
 
+static void beyond_end(const struct send_opts *o, uint64_t size)
+{
+	tool_error(EINVAL,
+		   "cannot send %s: offset %" PRIu64 " is beyond its end (%" PRIu64 " bytes)",
+		   o->file, o->offset, size);
+}
+
 /* The file, open for reading, and whether the range makes sense. */
 static int open_file(const struct send_opts *o)
 {
@@ -671,19 +698,17 @@ static int open_file(const struct send_opts *o)
 
 	fd = open(o->file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		pr_err("cannot open %s: %s", o->file, strerror(errno));
+		tool_error(errno, "cannot open %s: %s", o->file, strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) < 0) {
-		pr_err("cannot stat %s: %s", o->file, strerror(errno));
-	} else if (!S_ISREG(st.st_mode)) {
-		pr_err("cannot send %s: not a regular file", o->file);
-	} else if (o->offset > (uint64_t)st.st_size) {
-		pr_err("cannot send %s: offset %" PRIu64 " is beyond its end (%" PRIu64 " bytes)",
-		       o->file, o->offset, (uint64_t)st.st_size);
-	} else {
+	if (fstat(fd, &st) < 0)
+		tool_error(errno, "cannot stat %s: %s", o->file, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		tool_error(EINVAL, "cannot send %s: not a regular file", o->file);
+	else if (o->offset > (uint64_t)st.st_size)
+		beyond_end(o, (uint64_t)st.st_size);
+	else
 		return fd;
-	}
 	close(fd);
 	return -1;
 }
@@ -733,13 +758,16 @@ static int send_run(const struct cmd *cmd, int argc, char **argv)
 	if (!nr)
 		goto out;	/* nothing to show, the reason is printed */
 
-	if (o.mode >= 0) {
-		out_open_object(NULL);
-		job_out_fields(&recs[0]);
-		out_close_object();
-	} else {
-		out_all_modes(recs, nr);
+	if (out_is_json() && (err || recs[nr - 1].state != ZCOPY_STATE_DONE)) {
+		memcpy(failed.recs, recs, nr * sizeof(recs[0]));
+		failed.nr = nr;
+		failed.all_modes = o.mode < 0;
+		error_set_detail(out_failed_records, NULL);
+		if (!err)
+			report_failure(&recs[nr - 1], o.mode < 0);
+		goto out;
 	}
+	out_results(recs, nr, o.mode < 0);
 	if (!flush() && !err && !report_failure(&recs[nr - 1], o.mode < 0))
 		status = EXIT_OK;
 out:
@@ -758,7 +786,6 @@ static const struct option send_options[] = {
 	{ "progress",	no_argument,		NULL, OPT_PROGRESS },
 	{ "all-modes",	no_argument,		NULL, OPT_ALL_MODES },
 	{ "json",	no_argument,		NULL, 'j' },
-	{ "help",	no_argument,		NULL, 'h' },
 	{ }
 };
 

@@ -40,7 +40,6 @@ static const struct option serve_options[] = {
 	{ "access-log",		required_argument, NULL, OPT_ACCESS_LOG },
 	{ "stats",		no_argument,	   NULL, OPT_STATS },
 	{ "json",		no_argument,	   NULL, 'j' },
-	{ "help",		no_argument,	   NULL, 'h' },
 	{ }
 };
 

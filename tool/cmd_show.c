@@ -42,7 +42,7 @@ static int show_run(const struct cmd *cmd, int argc, char **argv)
 	out_close_object();
 	err = out_flush();
 	if (err)
-		pr_err("writing output: %s", strerror(-err));
+		tool_error(-err, "writing output: %s", strerror(-err));
 	else
 		status = EXIT_OK;
 out:

@@ -9,6 +9,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -20,14 +21,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "cmd.h"
 #include "signals.h"
 #include "output.h"
 #include "parse.h"
+#include "sha256.h"
 
-#define SINK_DEFAULT_PORT	5201
+/* Not iperf3's 5201: both may well run on one host. */
+#define SINK_DEFAULT_PORT	9933
 #define SINK_BUF_SIZE		(1024 * 1024)
 #define SINK_MAX_CONNS		64
 #define SINK_BACKLOG		64
@@ -40,6 +41,7 @@ enum {
 struct sink_opts {
 	uint16_t port;
 	const char *bind;	/* NULL: any address, IPv6 and IPv4 */
+	char bind_host[256];	/* -b without the brackets */
 	uint64_t count;		/* 0: until a signal */
 	bool sha256;
 };
@@ -49,7 +51,7 @@ struct conn {
 	char peer[ADDR_STR_LEN];
 	uint64_t bytes;
 	double start;
-	EVP_MD_CTX *md;		/* --sha256 */
+	struct sha256 *md;	/* --sha256 */
 };
 
 struct sink {
@@ -65,40 +67,54 @@ struct sink {
 
 /* --- the listening socket ------------------------------------------------ */
 
-/* -b ADDR: a numeric address, IPv6 with or without brackets. */
-static int bind_addr(const struct sink_opts *o, struct sockaddr_storage *ss,
-		     socklen_t *len)
+/*
+ * -b ADDR as typed: a name, an IPv4 address, an IPv6 one with or without
+ * brackets, with a scope (fe80::1%eth0). The host part into bind_host;
+ * -EINVAL if the brackets are wrong.
+ */
+static int parse_bind(struct sink_opts *o)
 {
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
 	size_t n = strlen(o->bind);
-	char host[INET6_ADDRSTRLEN];
 
-	memset(ss, 0, sizeof(*ss));
-	if (o->bind[0] == '[') {
-		if (n < 3 || n - 2 >= sizeof(host) || o->bind[n - 1] != ']')
+	if (o->bind[0] != '[') {
+		if (!n || n >= sizeof(o->bind_host))
 			return -EINVAL;
-		memcpy(host, o->bind + 1, n - 2);
-		host[n - 2] = '\0';
-	} else if (n < sizeof(host)) {
-		strcpy(host, o->bind);
-	} else {
+		memcpy(o->bind_host, o->bind, n + 1);
+		return 0;
+	}
+	if (n < 3 || n - 2 >= sizeof(o->bind_host) || o->bind[n - 1] != ']')
 		return -EINVAL;
-	}
-	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1 &&
-	    o->bind[0] != '[') {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(o->port);
-		*len = sizeof(*sin);
+	memcpy(o->bind_host, o->bind + 1, n - 2);
+	o->bind_host[n - 2] = '\0';
+	return 0;
+}
+
+/*
+ * The addresses -b stands for, through getaddrinfo(): 0, or -1 with the
+ * reason said. Brackets are for IPv6 only.
+ */
+static int resolve_bind(const struct sink_opts *o, struct addrinfo **ai)
+{
+	struct addrinfo hints = {
+		.ai_family = o->bind[0] == '[' ? AF_INET6 : AF_UNSPEC,
+		.ai_socktype = SOCK_STREAM,
+		.ai_protocol = IPPROTO_TCP,
+		.ai_flags = AI_PASSIVE | AI_NUMERICSERV,
+	};
+	char port[8];
+	int ret;
+
+	snprintf(port, sizeof(port), "%u", o->port);
+	ret = getaddrinfo(o->bind_host, port, &hints, ai);
+	if (!ret)
 		return 0;
-	}
-	if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(o->port);
-		*len = sizeof(*sin6);
-		return 0;
-	}
-	return -EINVAL;
+	if (ret == EAI_SYSTEM)
+		tool_error(errno, "cannot resolve the address '%s': %s",
+			   o->bind, strerror(errno));
+	else
+		tool_error(ENOENT, "cannot resolve the address '%s': %s",
+			   o->bind, gai_strerror(ret));
+	return -1;
 }
 
 /* Without -b: [::] accepting IPv4 too, or 0.0.0.0 without IPv6. */
@@ -142,37 +158,46 @@ static int listen_any(const struct sink_opts *o, char *what, size_t len)
 	return -1;
 }
 
+/* Bind to the first of the addresses that takes it; -1, errno set. */
+static int bind_first(const struct addrinfo *ai, char *what, size_t len)
+{
+	char addr[ADDR_STR_LEN];
+	int fd, one = 1, err = EADDRNOTAVAIL;
+
+	for (; ai; ai = ai->ai_next) {
+		format_sockaddr(ai->ai_addr, addr, sizeof(addr));
+		snprintf(what, len, "cannot listen on %s", addr);
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+			    ai->ai_protocol);
+		if (fd < 0) {
+			err = errno;
+			continue;
+		}
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (!bind(fd, ai->ai_addr, ai->ai_addrlen))
+			return fd;
+		err = errno;
+		close(fd);
+	}
+	errno = err;
+	return -1;
+}
+
 /* A bound, listening socket, its address said on stderr; -1, printed. */
-static int open_listener(const struct sink_opts *o,
-			 const struct sockaddr_storage *ss, socklen_t ss_len)
+static int open_listener(const struct sink_opts *o, const struct addrinfo *ai)
 {
 	struct sockaddr_storage bound;
 	socklen_t len = sizeof(bound);
-	char what[128], addr[ADDR_STR_LEN];
-	int fd, one = 1, err;
+	char what[160], addr[ADDR_STR_LEN];
+	int fd;
 
-	if (!o->bind) {
+	if (!o->bind)
 		fd = listen_any(o, what, sizeof(what));
-	} else {
-		format_sockaddr((const struct sockaddr *)ss, addr,
-				sizeof(addr));
-		snprintf(what, sizeof(what), "cannot listen on %s", addr);
-		fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC,
-			    IPPROTO_TCP);
-		if (fd >= 0) {
-			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
-				   sizeof(one));
-			if (bind(fd, (const struct sockaddr *)ss, ss_len)) {
-				err = errno;
-				close(fd);
-				fd = -1;
-				errno = err;
-			}
-		}
-	}
+	else
+		fd = bind_first(ai, what, sizeof(what));
 	if (fd < 0 || listen(fd, SINK_BACKLOG) ||
 	    getsockname(fd, (struct sockaddr *)&bound, &len)) {
-		pr_err("%s: %s", what, strerror(errno));
+		tool_error(errno, "%s: %s", what, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -198,17 +223,10 @@ static void report(struct sink *s, struct conn *c, int err)
 		.nr_min_width = ARRAY_SIZE(report_widths),
 		.no_header = true,
 	};
-	unsigned char digest[EVP_MAX_MD_SIZE];
-	char hex[2 * EVP_MAX_MD_SIZE + 1], rate[OUT_BYTES_LEN + 2];
+	char hex[SHA256_HEX_LEN];
 	double seconds = now_seconds() - c->start;
 	double bytes_per_s = seconds > 0 ? (double)c->bytes / seconds : 0;
-	unsigned int i, n = 0;
-
-	if (c->md && EVP_DigestFinal_ex(c->md, digest, &n) != 1)
-		n = 0;
-	for (i = 0; i < n; i++)
-		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
-	hex[2 * n] = '\0';
+	bool hashed = c->md && !sha256_final(c->md, hex);
 
 	if (!out_is_json())
 		out_open_table(NULL, s->reported ? &cont : &first);
@@ -216,14 +234,8 @@ static void report(struct sink *s, struct conn *c, int err)
 	out_str("peer", c->peer);
 	out_bytes("bytes", c->bytes);
 	out_double("seconds", seconds, 6);
-	if (out_is_json()) {
-		out_u64("rate", (uint64_t)(bytes_per_s + 0.5));
-	} else {
-		out_format_bytes(bytes_per_s, rate, sizeof(rate) - 2);
-		strcat(rate, "/s");
-		out_str("rate", rate);
-	}
-	if (n)
+	out_rate("rate", bytes_per_s);
+	if (hashed)
 		out_str("sha256", hex);
 	else
 		out_null("sha256");
@@ -244,11 +256,11 @@ static int conn_close(struct sink *s, unsigned int i, int err)
 
 	report(s, c, err);
 	close(c->fd);
-	EVP_MD_CTX_free(c->md);
+	sha256_free(c->md);
 	s->conns[i] = s->conns[--s->nr_conns];
 	ret = out_flush();
 	if (ret)
-		pr_err("writing output: %s", strerror(-ret));
+		tool_error(-ret, "writing output: %s", strerror(-ret));
 	return ret;
 }
 
@@ -266,7 +278,7 @@ static int conn_accept(struct sink *s)
 		if (errno == EINTR || errno == EAGAIN ||
 		    errno == ECONNABORTED || errno == EPROTO)
 			return 0;
-		pr_err("accepting a connection: %s", strerror(errno));
+		tool_error(errno, "accepting a connection: %s", strerror(errno));
 		return -errno;
 	}
 	c = &s->conns[s->nr_conns];
@@ -275,12 +287,10 @@ static int conn_accept(struct sink *s)
 	format_sockaddr((struct sockaddr *)&ss, c->peer, sizeof(c->peer));
 	c->start = now_seconds();
 	if (s->opts->sha256) {
-		c->md = EVP_MD_CTX_new();
-		if (!c->md ||
-		    EVP_DigestInit_ex(c->md, EVP_sha256(), NULL) != 1) {
-			EVP_MD_CTX_free(c->md);
+		c->md = sha256_new();
+		if (!c->md) {
 			close(fd);
-			pr_err("starting SHA-256: %s", strerror(ENOMEM));
+			tool_error(ENOMEM, "starting SHA-256: %s", strerror(ENOMEM));
 			return -ENOMEM;
 		}
 	}
@@ -308,8 +318,8 @@ static int conn_read(struct sink *s, unsigned int i)
 		return err ? err : 1;
 	}
 	c->bytes += n;
-	if (c->md && EVP_DigestUpdate(c->md, s->buf, n) != 1) {
-		pr_err("computing SHA-256: %s", strerror(EIO));
+	if (c->md && sha256_update(c->md, s->buf, n)) {
+		tool_error(EIO, "computing SHA-256: %s", strerror(EIO));
 		return -EIO;
 	}
 	return 0;
@@ -341,7 +351,7 @@ static int sink_loop(struct sink *s)
 		if (ppoll(pfds, 1 + n, NULL, &wait_mask) < 0) {
 			if (errno == EINTR)
 				continue;
-			pr_err("waiting for data: %s", strerror(errno));
+			tool_error(errno, "waiting for data: %s", strerror(errno));
 			return -errno;
 		}
 		/* Backwards: closing i moves the last one into its place. */
@@ -381,6 +391,10 @@ static int parse_args(const struct cmd *cmd, int argc, char **argv,
 			break;
 		case 'b':
 			o->bind = optarg;
+			if (parse_bind(o))
+				return cmd_usage_error(cmd,
+					"invalid address '%s' (a name, or an IPv4 or IPv6 address)",
+					optarg);
 			break;
 		case OPT_COUNT:
 			if (parse_u64(optarg, &o->count) || !o->count)
@@ -394,6 +408,10 @@ static int parse_args(const struct cmd *cmd, int argc, char **argv,
 	}
 	if (status != CMD_CONTINUE)
 		return status;
+	/* A usage error: this build cannot do what was asked. */
+	if (o->sha256 && !sha256_available())
+		return cmd_usage_error(cmd,
+			"--sha256: built without libssl (libcrypto): rebuild with libssl-dev installed");
 	return cmd_no_args(cmd, argc, argv);
 }
 
@@ -401,24 +419,26 @@ static int sink_run(const struct cmd *cmd, int argc, char **argv)
 {
 	struct sink_opts o = { 0 };
 	struct sink s = { .opts = &o };
-	struct sockaddr_storage ss;
-	socklen_t ss_len = 0;
+	struct addrinfo *ai = NULL;
 	int status;
 	unsigned int i;
 
 	status = parse_args(cmd, argc, argv, &o);
 	if (status != CMD_CONTINUE)
 		return status;
-	if (o.bind && bind_addr(&o, &ss, &ss_len))
-		return cmd_usage_error(cmd, "invalid address '%s' (an IPv4 or IPv6 address)",
-				       o.bind);
+	if (o.bind && resolve_bind(&o, &ai))
+		return EXIT_FAIL;
 
 	s.buf = malloc(SINK_BUF_SIZE);
 	if (!s.buf) {
-		pr_err("allocating the receive buffer: %s", strerror(ENOMEM));
+		tool_error(ENOMEM, "allocating the receive buffer: %s", strerror(ENOMEM));
+		if (ai)
+			freeaddrinfo(ai);
 		return EXIT_FAIL;
 	}
-	s.listen_fd = open_listener(&o, &ss, ss_len);
+	s.listen_fd = open_listener(&o, ai);
+	if (ai)
+		freeaddrinfo(ai);
 	status = EXIT_FAIL;
 	if (s.listen_fd >= 0) {
 		if (!sink_loop(&s))
@@ -428,7 +448,7 @@ static int sink_run(const struct cmd *cmd, int argc, char **argv)
 	/* Connections still open at the end are not reported. */
 	for (i = 0; i < s.nr_conns; i++) {
 		close(s.conns[i].fd);
-		EVP_MD_CTX_free(s.conns[i].md);
+		sha256_free(s.conns[i].md);
 	}
 	free(s.buf);
 	return status;
@@ -440,7 +460,6 @@ static const struct option sink_options[] = {
 	{ "count",	required_argument,	NULL, OPT_COUNT },
 	{ "sha256",	no_argument,		NULL, OPT_SHA256 },
 	{ "json",	no_argument,		NULL, 'j' },
-	{ "help",	no_argument,		NULL, 'h' },
 	{ }
 };
 
@@ -450,8 +469,9 @@ const struct cmd cmd_sink = {
 	.summary	= "Receive TCP connections, count (and hash) their bytes, report each.",
 	.synopsis	= "[-p PORT] [-b ADDR] [--count N] [--sha256] [-j]",
 	.options_help	=
-		"  -p, --port PORT   port to listen on (default 5201; 0: any free one)\n"
-		"  -b, --bind ADDR   address to listen on (default: all, IPv6 and IPv4)\n"
+		"  -p, --port PORT   port to listen on (default 9933; 0: any free one)\n"
+		"  -b, --bind ADDR   name or address to listen on (default: all, IPv6\n"
+		"                    and IPv4); IPv6 may be [ADDR], with %IFNAME\n"
 		"      --count N     exit after N connections\n"
 		"      --sha256      hash what each connection sends\n"
 		"  -j, --json        one JSON object per line\n",

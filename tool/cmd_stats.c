@@ -13,11 +13,14 @@
 #include "module_stats.h"
 #include "nl.h"
 #include "output.h"
+#include "probes.h"
 #include "prometheus.h"
 
 enum counter_unit {
-	COUNT,		/* shown as a plain number */
-	BYTES,		/* human-readable in text, exact in JSON */
+	COUNT,		/* a plain number */
+	BYTES,		/* a byte count: units with -h */
+	NS,		/* nanoseconds: units with -h */
+	PROBES,		/* ZCOPY_PROBE_* bits: shown as their names */
 };
 
 /*
@@ -46,12 +49,12 @@ static const struct stats_counter {
 	{ ZCOPY_STATS_A_REF_BYTES,	"ref_bytes",	   BYTES, "by_reference_bytes_total" },
 	{ ZCOPY_STATS_A_DMA_IN_BYTES,	"dma_in_bytes",	   BYTES, "dma_in_bytes_total" },
 	{ ZCOPY_STATS_A_DMA_OUT_BYTES,	"dma_out_bytes",   BYTES, "dma_out_bytes_total" },
-	{ ZCOPY_STATS_A_OBSERVER_PROBES, "observer_probes", COUNT, "observer_probes" },
+	{ ZCOPY_STATS_A_OBSERVER_PROBES, "observer_probes", PROBES, "observer_probes" },
 	{ ZCOPY_STATS_A_JOBS_VERIFIED,	"jobs_verified",   COUNT, "jobs_verified_total" },
 	{ ZCOPY_STATS_A_RETRANS_BYTES,	"retrans_bytes",   BYTES, "retransmitted_bytes_total" },
 	{ ZCOPY_STATS_A_OBSERVATIONS,	"observations",	   COUNT, "observations" },
-	{ ZCOPY_STATS_A_OBSERVER_NS,	"observer_ns",	   COUNT, "observer_seconds_total" },
-	{ ZCOPY_STATS_A_OBSERVER_ARMED,	"observer_armed",  COUNT, "observer_armed_probes" },
+	{ ZCOPY_STATS_A_OBSERVER_NS,	"observer_ns",	   NS, "observer_seconds_total" },
+	{ ZCOPY_STATS_A_OBSERVER_ARMED,	"observer_armed",  PROBES, "observer_armed_probes" },
 };
 
 #define NR_COUNTERS	ARRAY_SIZE(stats_counters)
@@ -70,6 +73,10 @@ static void print_stats(const struct module_stats *s)
 			out_null(name);
 		else if (stats_counters[i].unit == BYTES)
 			out_bytes(name, s->value[attr]);
+		else if (stats_counters[i].unit == NS)
+			out_ns(name, s->value[attr]);
+		else if (stats_counters[i].unit == PROBES)
+			out_probes(name, s->value[attr]);
 		else
 			out_u64(name, s->value[attr]);
 	}
@@ -114,7 +121,7 @@ static int write_prometheus(const char *path, const struct module_stats *s)
 	err = prom_commit(&p);
 out:
 	if (err)
-		pr_err("%s: %s", path, strerror(-err));
+		tool_error(-err, "%s: %s", path, strerror(-err));
 	return err;
 }
 
@@ -136,7 +143,6 @@ static int read_stats(struct module_stats *s)
 static const struct option stats_options[] = {
 	{ "json",	no_argument,	   NULL, 'j' },
 	{ "prometheus",	required_argument, NULL, 'P' },
-	{ "help",	no_argument,	   NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -166,7 +172,7 @@ static int stats_run(const struct cmd *cmd, int argc, char **argv)
 	print_stats(&s);
 	err = out_flush();
 	if (err) {
-		pr_err("writing output: %s", strerror(-err));
+		tool_error(-err, "writing output: %s", strerror(-err));
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;

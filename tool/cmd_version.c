@@ -79,11 +79,16 @@ static void print_modes(unsigned int modes)
 	out_close_array();
 }
 
-static void print_version(const struct module_version *mod)
+static void print_version(const struct module_version *mod, bool missing)
 {
 	out_open_object(NULL);
 	out_str("tool_version", ZCOPYCTL_VERSION);
 	out_u64("tool_abi", ZCOPY_ABI_VERSION);
+	/* Known not loaded, or it answered; null: it could not be told. */
+	if (missing || mod->source)
+		out_bool("module_loaded", !missing);
+	else
+		out_null("module_loaded");
 	if (mod->have_details)
 		out_str("module_release", mod->release);
 	else
@@ -106,6 +111,7 @@ static int version_run(const struct cmd *cmd, int argc, char **argv)
 	const char *dev_what;
 	struct nl_ctx ctx;
 	int status, dev_err, nl_err = 0, err;
+	bool missing;
 
 	status = cmd_json_only(cmd, argc, argv);
 	if (status != CMD_CONTINUE)
@@ -120,25 +126,33 @@ static int version_run(const struct cmd *cmd, int argc, char **argv)
 		}
 	}
 
-	/* The tool's part is worth printing even without a module. */
-	print_version(&mod);
+	/*
+	 * A missing module is an answer, not a failure (as -V): the tool's
+	 * part, "module loaded: no", and how to load it on stderr.
+	 */
+	missing = dev_err && !mod.source && ctx.family_missing;
 	status = EXIT_OK;
-	err = out_flush();
-	if (err) {
-		pr_err("writing output: %s", strerror(-err));
+	if (dev_err && !mod.source && !missing) {
+		/* Neither way answered, for another reason: that fails. */
+		if (dev_err != -ENOENT)
+			pr_info("%s: %s", dev_what, strerror(-dev_err));
+		nl_ctx_perror(&ctx, nl_err);
 		status = EXIT_FAIL;
 	}
-
-	if (dev_err) {
-		/* No device node is expected while the module is absent. */
-		if (dev_err != -ENOENT || mod.source)
-			fprintf(stderr, "zcopyctl: %s%s: %s\n",
-				mod.source ? "warning: " : "", dev_what,
-				strerror(-dev_err));
-		if (!mod.source) {
-			nl_ctx_perror(&ctx, nl_err);
+	if (status == EXIT_OK) {
+		print_version(&mod, missing);
+		err = out_flush();
+		if (err) {
+			tool_error(-err, "writing output: %s", strerror(-err));
 			status = EXIT_FAIL;
 		}
+	}
+	if (dev_err) {
+		/* The module answered over netlink: why not on the device. */
+		if (mod.source)
+			pr_warn("%s: %s", dev_what, strerror(-dev_err));
+		if (missing)
+			pr_info("%s", NL_CTX_MODULE_MISSING);
 		nl_ctx_close(&ctx);
 	}
 	return status;

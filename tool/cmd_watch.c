@@ -40,7 +40,7 @@ static int on_event(struct nlmsghdr *nlh, void *arg)
 	    ghdr->cmd != ZCOPY_CMD_EVENT_DONE)
 		return 0;
 	if (job_from_nlmsg(nlh, &rec)) {
-		pr_err("warning: ignoring a malformed event");
+		pr_warn("ignoring a malformed event");
 		return 0;
 	}
 	if (out_is_json()) {
@@ -56,7 +56,7 @@ static int on_event(struct nlmsghdr *nlh, void *arg)
 	w->events++;
 	err = out_flush();
 	if (err) {
-		pr_err("writing output: %s", strerror(-err));
+		tool_error(-err, "writing output: %s", strerror(-err));
 		w->output_failed = true;
 	}
 	return err;
@@ -79,12 +79,12 @@ static int watch_events(struct nl_ctx *ctx)
 			if (errno == EINTR)
 				continue;
 			err = -errno;
-			pr_err("waiting for events: %s", strerror(-err));
+			tool_error(-err, "waiting for events: %s", strerror(-err));
 			return err;
 		}
 		err = nl_ctx_read_events(ctx, on_event, &w);
 		if (err == -ENOBUFS) {
-			pr_err("warning: events lost: %s", strerror(-err));
+			pr_warn("events lost: %s", strerror(-err));
 		} else if (err) {
 			if (!w.output_failed)
 				nl_ctx_perror(ctx, err);

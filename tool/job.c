@@ -236,6 +236,30 @@ static void out_error(const char *key, int error, const char *none)
 	out_str(key, text);
 }
 
+/* end_ns - start_ns once the job has ended, else 0: not known yet. */
+static uint64_t job_duration_ns(const struct zcopy_completion *rec)
+{
+	if (!job_state_final(rec->state) || !rec->start_ns ||
+	    rec->end_ns < rec->start_ns)
+		return 0;
+	return rec->end_ns - rec->start_ns;
+}
+
+/* The duration (ns) and the rate (bytes/s): null until the job has ended. */
+static void out_timing(const char *duration_key,
+		       const struct zcopy_completion *rec)
+{
+	uint64_t ns = job_duration_ns(rec);
+
+	if (!ns) {
+		out_null(duration_key);
+		out_null("rate");
+		return;
+	}
+	out_ns(duration_key, ns);
+	out_rate("rate", (double)rec->bytes_sent * 1e9 / (double)ns);
+}
+
 void job_out_fields(const struct zcopy_completion *rec)
 {
 	out_u64("id", rec->id);
@@ -260,14 +284,15 @@ void job_out_fields(const struct zcopy_completion *rec)
 	out_u64("queued_ns", rec->queued_ns);
 	out_u64("start_ns", rec->start_ns);
 	out_u64("end_ns", rec->end_ns);
-	out_u64("cpu_ns", rec->cpu_ns);
+	out_ns("cpu_ns", rec->cpu_ns);
+	out_timing("duration_ns", rec);
 	out_str("egress_dev", rec->egress_dev);
 	out_bool("verified", rec->verified);
 	out_u64("user_data", rec->user_data);
 }
 
-/* ID, STATE, MODE, BYTES SENT, LENGTH, ERROR */
-static const unsigned int job_row_widths[] = { 4, 9, 8, 10, 10 };
+/* ID, STATE, MODE, BYTES SENT, LENGTH, DURATION, RATE, ERROR */
+static const unsigned int job_row_widths[] = { 4, 9, 8, 10, 10, 12, 12 };
 
 const struct out_table_layout job_table_layout = {
 	.min_width	= job_row_widths,
@@ -288,6 +313,7 @@ void job_out_row(const struct zcopy_completion *rec)
 	out_mode("mode", rec->mode);
 	out_bytes("bytes_sent", rec->bytes_sent);
 	out_bytes("length", rec->length);
+	out_timing("duration", rec);
 	out_error("error", rec->error, "-");
 	out_close_object();
 }

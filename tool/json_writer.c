@@ -2,7 +2,8 @@
 /*
  * zcopyctl: a minimal streaming JSON writer.
  *
- * Strings are escaped per RFC 8259; bytes that are not valid UTF-8 (a
+ * Compact by default, or pretty: one member a line, two spaces an
+ * indentation level. Strings are escaped per RFC 8259; bytes that are not valid UTF-8 (a
  * module release string is just bytes) become U+FFFD, so the document
  * is always valid JSON.
  */
@@ -19,6 +20,7 @@ struct json_writer {
 	FILE *f;
 	unsigned int depth;
 	bool started;			/* the root value has been opened */
+	bool pretty;			/* one value a line, indented */
 	bool has_items[JW_MAX_DEPTH];	/* per open container: need a comma */
 };
 
@@ -34,6 +36,16 @@ struct json_writer *jw_new(FILE *f)
 void jw_free(struct json_writer *jw)
 {
 	free(jw);
+}
+
+void jw_set_pretty(struct json_writer *jw, bool pretty)
+{
+	jw->pretty = pretty;
+}
+
+unsigned int jw_depth(const struct json_writer *jw)
+{
+	return jw->depth;
 }
 
 bool jw_is_complete(const struct json_writer *jw)
@@ -123,6 +135,13 @@ static void write_string(FILE *f, const char *str)
 	fputc('"', f);
 }
 
+/* Pretty: a new line, indented two spaces per level. */
+static void new_line(struct json_writer *jw)
+{
+	if (jw->pretty)
+		fprintf(jw->f, "\n%*s", 2 * (int)jw->depth, "");
+}
+
 /* Separator and key before a value; the key only inside an object. */
 static void begin_value(struct json_writer *jw, const char *key)
 {
@@ -134,9 +153,10 @@ static void begin_value(struct json_writer *jw, const char *key)
 	if (jw->has_items[jw->depth - 1])
 		fputc(',', jw->f);
 	jw->has_items[jw->depth - 1] = true;
+	new_line(jw);
 	if (key) {
 		write_string(jw->f, key);
-		fputc(':', jw->f);
+		fputs(jw->pretty ? ": " : ":", jw->f);
 	}
 }
 
@@ -152,6 +172,9 @@ static void close_container(struct json_writer *jw, char c)
 {
 	assert(jw->depth > 0);
 	jw->depth--;
+	/* An empty container stays on its line: {} or []. */
+	if (jw->has_items[jw->depth])
+		new_line(jw);
 	fputc(c, jw->f);
 }
 

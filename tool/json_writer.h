@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * zcopyctl: a minimal streaming JSON writer (RFC 8259), compact output.
+ * zcopyctl: a minimal streaming JSON writer (RFC 8259), compact or pretty.
  *
  * Keys are given with each value; pass NULL as the key for the document
  * root and for array elements.
@@ -16,6 +16,11 @@ struct json_writer;
 
 struct json_writer *jw_new(FILE *f);
 void jw_free(struct json_writer *jw);
+
+/* One member a line, indented; before the first value. */
+void jw_set_pretty(struct json_writer *jw, bool pretty);
+/* Containers open now: 0 before the root and after it is closed. */
+unsigned int jw_depth(const struct json_writer *jw);
 
 /* True once every container that was opened has been closed. */
 bool jw_is_complete(const struct json_writer *jw);

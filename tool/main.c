@@ -6,6 +6,7 @@
  * command: one cmd_<name>.c defining a struct cmd, its declaration in
  * cmd.h and one line in the table.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -54,7 +55,9 @@ static void print_usage(FILE *f)
 			commands[i]->summary);
 	fputs("\nOptions:\n"
 	      "  -j, --json     print one JSON document (commands that print data)\n"
-	      "  -h, --help     show this help\n"
+	      "  -p, --pretty   indented JSON (implies -j)\n"
+	      "  -h, --human    units in text output (KiB, ms, MiB/s)\n"
+	      "      --help     show this help\n"
 	      "  -V, --version  show the tool's version\n"
 	      "\nExit status: 0 success, 1 failure, 2 usage error.\n", f);
 }
@@ -84,7 +87,6 @@ static int help_run(const struct cmd *cmd, int argc, char **argv)
 }
 
 static const struct option help_options[] = {
-	{ "help",	no_argument,	NULL, 'h' },
 	{ }
 };
 
@@ -98,11 +100,21 @@ static const struct cmd cmd_help = {
 	.longopts	= help_options,
 };
 
+/* Usage errors before a command runs: exit 2, with -j the error object. */
+static int global_usage_error(const char *hint)
+{
+	fputs(hint, stderr);
+	error_print_json(EXIT_USAGE);
+	return EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "json",	no_argument,	NULL, 'j' },
-		{ "help",	no_argument,	NULL, 'h' },
+		{ "pretty",	no_argument,	NULL, 'p' },
+		{ "human",	no_argument,	NULL, 'h' },
+		{ "help",	no_argument,	NULL, CMD_OPT_HELP },
 		{ "version",	no_argument,	NULL, 'V' },
 		{ }
 	};
@@ -114,33 +126,44 @@ int main(int argc, char **argv)
 
 	if (argc > 0)
 		argv[0] = program;
-	/* '+': stop at the command; its options are its own */
-	while ((opt = getopt_long(argc, argv, "+jhV", options, NULL)) != -1) {
+	/*
+	 * '+': stop at the command, its options are its own; ':': a missing
+	 * argument returns ':'. Our messages, through the error path.
+	 */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:jphV", options, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			out_set_json(true);
 			break;
+		case 'p':
+			out_set_pretty(true);
+			break;
 		case 'h':
+			out_set_human(true);
+			break;
+		case CMD_OPT_HELP:
 			print_usage(stdout);
 			return EXIT_OK;
 		case 'V':
 			printf("zcopyctl %s\n", ZCOPYCTL_VERSION);
 			return EXIT_OK;
 		default:
-			fputs("Try 'zcopyctl --help'.\n", stderr);
-			return EXIT_USAGE;
+			cmd_option_error("zcopyctl", opt, argv);
+			return global_usage_error("Try 'zcopyctl --help'.\n");
 		}
 	}
 	if (optind >= argc) {
 		print_usage(stderr);
-		return EXIT_USAGE;
+		if (out_is_json())
+			tool_error(EINVAL, "missing command");
+		return global_usage_error("");
 	}
 
 	cmd = find_command(argv[optind]);
 	if (!cmd) {
-		pr_err("unknown command '%s'", argv[optind]);
-		fputs("Try 'zcopyctl help'.\n", stderr);
-		return EXIT_USAGE;
+		tool_error(EINVAL, "unknown command '%s'", argv[optind]);
+		return global_usage_error("Try 'zcopyctl help'.\n");
 	}
 
 	argc -= optind;
@@ -150,6 +173,7 @@ int main(int argc, char **argv)
 	optind = 0;	/* glibc: start a fresh scan of the command's argv */
 
 	status = cmd->run(cmd, argc, argv);
+	error_print_json(status);
 	out_discard();
 	return status;
 }

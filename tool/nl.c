@@ -369,13 +369,9 @@ void nl_ctx_close(struct nl_ctx *ctx)
 void nl_ctx_perror(const struct nl_ctx *ctx, int err)
 {
 	if (ctx->family_missing) {
-		pr_err("zcopy module not loaded: generic netlink family \"%s\" not found (try: modprobe zcopy)",
-		       ZCOPY_GENL_NAME);
+		tool_error(ENOENT, "%s", NL_CTX_MODULE_MISSING);
 		return;
 	}
-	fprintf(stderr, "zcopyctl: %s: %s", ctx->what ? ctx->what : "netlink",
-		strerror(-err));
-	if (ctx->extack[0])
-		fprintf(stderr, ": %s", ctx->extack);
-	fputc('\n', stderr);
+	tool_error(-err, "%s: %s%s%s", ctx->what ? ctx->what : "netlink",
+		   strerror(-err), ctx->extack[0] ? ": " : "", ctx->extack);
 }

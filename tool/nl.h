@@ -64,9 +64,14 @@ int nl_ctx_fd(const struct nl_ctx *ctx);
  */
 int nl_ctx_read_events(struct nl_ctx *ctx, nl_ctx_reply_fn fn, void *arg);
 
+/* Why the family is missing, and how to load the module (any install). */
+#define NL_CTX_MODULE_MISSING						\
+	"zcopy module not loaded: generic netlink family \"zcopy\" not found; " \
+	"load it: modprobe zcopy (zcopy-dkms package) or insmod zcopy.ko"
+
 /*
- * "zcopyctl: <what>: <strerror>[: <extack>]" on stderr, or the "module not
- * loaded" explanation when the family does not exist.
+ * The failure through tool_error(): "<what>: <strerror>[: <extack>]", or
+ * NL_CTX_MODULE_MISSING when the family does not exist.
  */
 void nl_ctx_perror(const struct nl_ctx *ctx, int err);
 

@@ -23,6 +23,8 @@
 #define OUT_MAX_COLUMNS	32
 
 static bool json_mode;
+static bool human_mode;
+static bool pretty_mode;
 static bool out_failed;		/* out of memory: out_flush() reports it */
 
 static FILE *json_stream;
@@ -84,6 +86,28 @@ bool out_is_json(void)
 	return json_mode;
 }
 
+void out_set_human(bool human)
+{
+	human_mode = human;
+}
+
+bool out_is_human(void)
+{
+	return human_mode;
+}
+
+void out_set_pretty(bool pretty)
+{
+	pretty_mode = pretty;
+	if (pretty)
+		json_mode = true;
+}
+
+bool out_is_pretty(void)
+{
+	return pretty_mode;
+}
+
 /* The JSON writer, created on first use; NULL once memory ran out. */
 static struct json_writer *json(void)
 {
@@ -97,8 +121,14 @@ static struct json_writer *json(void)
 			out_failed = true;
 			return NULL;
 		}
+		jw_set_pretty(jw, pretty_mode);
 	}
 	return jw;
+}
+
+struct json_writer *out_json_writer(void)
+{
+	return json_mode ? json() : NULL;
 }
 
 static char *label_of(const char *key)
@@ -329,9 +359,16 @@ static void text_pop(void)
 
 void out_open_object(const char *key)
 {
+	bool root;
+
 	if (json_mode) {
-		if (json())
-			jw_open_object(jw, key);
+		if (!json())
+			return;
+		root = jw_depth(jw) == 0;
+		jw_open_object(jw, key);
+		/* The stability policy's anchor: in every document, first. */
+		if (root)
+			jw_u64(jw, "schema_version", OUT_SCHEMA_VERSION);
 	} else {
 		text_push(false, key);
 	}
@@ -476,11 +513,52 @@ const char *out_format_bytes(double bytes, char *buf, size_t len)
 	return buf;
 }
 
-static char *human_bytes(uint64_t bytes)
+const char *out_format_rate(double bytes_per_s, char *buf, size_t len)
+{
+	char bytes[OUT_BYTES_LEN];
+
+	snprintf(buf, len, "%s/s",
+		 out_format_bytes(bytes_per_s, bytes, sizeof(bytes)));
+	return buf;
+}
+
+const char *out_format_ns(uint64_t ns, char *buf, size_t len)
+{
+	if (ns < 1000)
+		snprintf(buf, len, "%" PRIu64 " ns", ns);
+	else if (ns < 1000000)
+		snprintf(buf, len, "%.1f us", (double)ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(buf, len, "%.1f ms", (double)ns / 1e6);
+	else
+		snprintf(buf, len, "%.2f s", (double)ns / 1e9);
+	return buf;
+}
+
+/* Text: the exact integer, or the human form when -h asked for it. */
+static void text_unit(const char *key, uint64_t value,
+		      const char *(*human)(uint64_t v, char *buf, size_t len))
 {
 	char buf[OUT_BYTES_LEN];
+	char *text;
 
-	return strdup(out_format_bytes((double)bytes, buf, sizeof(buf)));
+	if (human_mode) {
+		text_value(key, strdup(human(value, buf, sizeof(buf))));
+		return;
+	}
+	if (asprintf(&text, "%" PRIu64, value) < 0)
+		text = NULL;
+	text_value(key, text);
+}
+
+static const char *human_bytes(uint64_t v, char *buf, size_t len)
+{
+	return out_format_bytes((double)v, buf, len);
+}
+
+static const char *human_rate(uint64_t v, char *buf, size_t len)
+{
+	return out_format_rate((double)v, buf, len);
 }
 
 void out_bytes(const char *key, uint64_t value)
@@ -490,7 +568,35 @@ void out_bytes(const char *key, uint64_t value)
 			jw_u64(jw, key, value);
 		return;
 	}
-	text_value(key, human_bytes(value));
+	text_unit(key, value, human_bytes);
+}
+
+void out_ns(const char *key, uint64_t ns)
+{
+	if (json_mode) {
+		if (json())
+			jw_u64(jw, key, ns);
+		return;
+	}
+	text_unit(key, ns, out_format_ns);
+}
+
+void out_rate(const char *key, double bytes_per_s)
+{
+	uint64_t rate;
+
+	if (!isfinite(bytes_per_s) || bytes_per_s < 0 ||
+	    bytes_per_s >= 18446744073709551615.0) {
+		out_null(key);
+		return;
+	}
+	rate = (uint64_t)(bytes_per_s + 0.5);
+	if (json_mode) {
+		if (json())
+			jw_u64(jw, key, rate);
+		return;
+	}
+	text_unit(key, rate, human_rate);
 }
 
 void out_bool(const char *key, bool value)

@@ -12,6 +12,11 @@
  * '_' as ' '); JSON shows it as an array. The objects of a table hold
  * scalars only, the same keys in the same order.
  *
+ * Units (see UNITS in zcopyctl.8): text shows exact values, byte counts
+ * and nanoseconds as integers and rates in bytes per second, unless
+ * out_set_human() asks for units (KiB, ms, MiB/s). JSON is always exact,
+ * and its every root object starts with "schema_version".
+ *
  * Nothing reaches stdout before out_flush(): a command that fails half-way
  * prints no partial document. Commands that report as they go (watch,
  * sink) describe and flush one small document per event.
@@ -23,8 +28,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Bumped when a JSON field is removed or renamed, not when one is added. */
+#define OUT_SCHEMA_VERSION	1
+
 void out_set_json(bool json);
 bool out_is_json(void);
+/* -h: units in text output. */
+void out_set_human(bool human);
+bool out_is_human(void);
+/* -p: JSON one member a line, indented; implies JSON. */
+void out_set_pretty(bool pretty);
+bool out_is_pretty(void);
 
 void out_open_object(const char *key);
 void out_close_object(void);
@@ -46,17 +60,35 @@ void out_u64(const char *key, uint64_t value);
 void out_s64(const char *key, int64_t value);
 /* A number with a fixed number of decimals; null if not finite. */
 void out_double(const char *key, double value, int decimals);
-/* Exact in JSON, human-readable in text ("1.5 MiB"). */
+/* A byte count: exact, or with a unit in human text ("1.5 MiB"). */
 void out_bytes(const char *key, uint64_t value);
+/* A duration in ns: exact, or with a unit in human text ("1.5 ms"). */
+void out_ns(const char *key, uint64_t ns);
 /*
- * The text form of a byte count: binary units with one decimal, e.g.
- * "1.5 MiB"; below 1 KiB in bytes ("512 B"). Returns buf.
+ * Bytes per second, rounded to an integer; "1.5 MiB/s" in human text;
+ * null (left out in text) if not finite or negative.
+ */
+void out_rate(const char *key, double bytes_per_s);
+/*
+ * The human forms, also for what goes to stderr (progress lines):
+ * binary units with one decimal, e.g. "1.5 MiB", below 1 KiB in bytes
+ * ("512 B"); "1.5 MiB/s"; "850 ns", "1.5 us", "1.5 ms", "1.50 s".
+ * Each returns buf.
  */
 #define OUT_BYTES_LEN	32
 const char *out_format_bytes(double bytes, char *buf, size_t len);
+const char *out_format_rate(double bytes_per_s, char *buf, size_t len);
+const char *out_format_ns(uint64_t ns, char *buf, size_t len);
 void out_bool(const char *key, bool value);
 /* An unknown value: null in JSON, the line is left out in text. */
 void out_null(const char *key);
+
+/*
+ * The JSON writer of the document, for a part written by other code
+ * (bench's results inside an error object); NULL in text mode.
+ */
+struct json_writer;
+struct json_writer *out_json_writer(void);
 
 /* Write the finished document to stdout: 0, or -errno (e.g. -ENOSPC). */
 int out_flush(void);

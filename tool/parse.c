@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,7 +121,7 @@ int parse_host_port(const char *arg, char *buf, size_t len, char **host,
 
 const char *format_sockaddr(const struct sockaddr *sa, char *buf, size_t len)
 {
-	char addr[INET6_ADDRSTRLEN];
+	char addr[INET6_ADDRSTRLEN], ifname[IF_NAMESIZE];
 
 	if (sa->sa_family == AF_INET) {
 		const struct sockaddr_in *sin = (const void *)sa;
@@ -139,7 +140,14 @@ const char *format_sockaddr(const struct sockaddr *sa, char *buf, size_t len)
 			return buf;
 		}
 		inet_ntop(AF_INET6, &sin6->sin6_addr, addr, sizeof(addr));
-		snprintf(buf, len, "[%s]:%u", addr, ntohs(sin6->sin6_port));
+		/* A link-local address means nothing without its interface. */
+		if (sin6->sin6_scope_id &&
+		    if_indextoname(sin6->sin6_scope_id, ifname))
+			snprintf(buf, len, "[%s%%%s]:%u", addr, ifname,
+				 ntohs(sin6->sin6_port));
+		else
+			snprintf(buf, len, "[%s]:%u", addr,
+				 ntohs(sin6->sin6_port));
 	} else {
 		snprintf(buf, len, "(address family %u)", sa->sa_family);
 	}

@@ -32,8 +32,11 @@ int parse_port(const char *s, bool allow_zero, uint16_t *port);
 int parse_host_port(const char *arg, char *buf, size_t len, char **host,
 		    uint16_t *port);
 
-/* "192.0.2.1:80" or "[2001:db8::1]:80". */
-#define ADDR_STR_LEN	(46 + 2 + 1 + 5 + 1)	/* INET6_ADDRSTRLEN, [], :, port */
+/*
+ * "192.0.2.1:80", "[2001:db8::1]:80" or "[fe80::1%eth0]:80":
+ * INET6_ADDRSTRLEN, '%', IF_NAMESIZE, "[]", ':', the port, NUL.
+ */
+#define ADDR_STR_LEN	(46 + 1 + 16 + 2 + 1 + 5 + 1)
 const char *format_sockaddr(const struct sockaddr *sa, char *buf, size_t len);
 
 #endif /* ZCOPYCTL_PARSE_H */

@@ -103,8 +103,8 @@ static void refused(struct server *s, struct serve_response *r, int err,
 		return;
 	}
 	c = serve_conn_by_id(s, r->conn_id);
-	pr_err("serve: submitting a response to %s: %s", c->peer,
-	       strerror(err));
+	pr_info("serve: submitting a response to %s: %s", c->peer,
+		strerror(err));
 	serve_conn_abort(s, c);
 }
 
@@ -246,8 +246,8 @@ int serve_read_completions(struct server *s)
 				continue;
 			if (errno == EAGAIN)
 				return 0;
-			pr_err("serve: reading completions: %s",
-			       strerror(errno));
+			tool_error(errno, "serve: reading completions: %s",
+				   strerror(errno));
 			return -errno;
 		}
 		s->submit_blocked = false;
@@ -257,8 +257,8 @@ int serve_read_completions(struct server *s)
 		     p += rec.size) {
 			memcpy(&rec, p, sizeof(rec));
 			if (rec.size < sizeof(rec)) {
-				pr_err("serve: a completion record of %u bytes",
-				       rec.size);
+				tool_error(EPROTO, "serve: a completion record of %u bytes",
+					   rec.size);
 				return -EPROTO;
 			}
 			completed(s, &rec);

@@ -400,8 +400,8 @@ static int open_listener(const struct serve_opts *o)
 		ret = getaddrinfo(NULL, port, &hints, &ai);
 	}
 	if (ret) {
-		pr_err("serve: cannot listen on %s: %s",
-		       o->bind ? o->bind : "any address", gai_strerror(ret));
+		tool_error(EADDRNOTAVAIL, "serve: cannot listen on %s: %s",
+			   o->bind ? o->bind : "any address", gai_strerror(ret));
 		return -1;
 	}
 	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
@@ -421,8 +421,8 @@ static int open_listener(const struct serve_opts *o)
 		}
 	}
 	if (fd < 0)
-		pr_err("serve: cannot listen on %s: %s",
-		       format_sockaddr(ai->ai_addr, addr, sizeof(addr)),
+		tool_error(errno, "serve: cannot listen on %s: %s",
+			   format_sockaddr(ai->ai_addr, addr, sizeof(addr)),
 		       strerror(errno));
 	freeaddrinfo(ai);
 	if (fd >= 0)
@@ -439,8 +439,8 @@ static int open_device(void)
 	int fd = job_dev_open(O_NONBLOCK);
 
 	if (fd < 0)
-		pr_err("serve: cannot open %s: %s", JOB_DEV_PATH,
-		       errno == EPROTO ? "the module's records are shorter" :
+		tool_error(errno, "serve: cannot open %s: %s", JOB_DEV_PATH,
+			   errno == EPROTO ? "the module's records are shorter" :
 		       strerror(errno));
 	return fd;
 }
@@ -472,8 +472,8 @@ static int server_open(struct server *s, const struct serve_opts *o)
 
 	s->root_fd = open(o->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (s->root_fd < 0) {
-		pr_err("serve: cannot open the directory %s: %s", o->dir,
-		       strerror(errno));
+		tool_error(errno, "serve: cannot open the directory %s: %s", o->dir,
+			   strerror(errno));
 		return -1;
 	}
 	s->empty_fd = memfd_create("zcopyctl-serve-empty", MFD_CLOEXEC);
@@ -484,7 +484,7 @@ static int server_open(struct server *s, const struct serve_opts *o)
 	s->queue = calloc(s->q_cap, sizeof(*s->queue));
 	if (s->empty_fd < 0 || s->epoll_fd < 0 || !s->conns ||
 	    !s->free_slots || !s->queue) {
-		pr_err("serve: %s", strerror(errno));
+		tool_error(errno, "serve: %s", strerror(errno));
 		return -1;
 	}
 	for (i = 0; i < o->max_conns; i++) {
@@ -499,7 +499,7 @@ static int server_open(struct server *s, const struct serve_opts *o)
 	if (s->listen_fd < 0)
 		return -1;
 	if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, s->dev_fd, &ev)) {
-		pr_err("serve: epoll: %s", strerror(errno));
+		tool_error(errno, "serve: epoll: %s", strerror(errno));
 		return -1;
 	}
 	listener_watch(s, true);
@@ -568,7 +568,7 @@ static int serve_loop(struct server *s)
 		n = epoll_pwait(s->epoll_fd, events, EVENTS_PER_WAIT,
 				wait_ms(s, now), &wait_mask);
 		if (n < 0 && errno != EINTR) {
-			pr_err("serve: epoll_pwait: %s", strerror(errno));
+			tool_error(errno, "serve: epoll_pwait: %s", strerror(errno));
 			return -1;
 		}
 		now = now_seconds();

@@ -31,8 +31,8 @@ int serve_report_open(struct server *s)
 	} else {
 		s->access_log = fopen(path, "ae");
 		if (!s->access_log) {
-			pr_err("cannot open the access log %s: %s", path,
-			       strerror(errno));
+			tool_error(errno, "cannot open the access log %s: %s", path,
+				   strerror(errno));
 			return -1;
 		}
 	}
@@ -152,7 +152,7 @@ void serve_stats_tick(struct server *s, double now, bool final)
 	layout.no_header = true;
 	err = out_flush();
 	if (err)
-		pr_err("writing the statistics: %s", strerror(-err));
+		tool_error(-err, "writing the statistics: %s", strerror(-err));
 	s->at_last_tick = *t;
 	s->last_tick = now;
 }

@@ -164,7 +164,7 @@ void serve_respond(struct server *s, struct conn *c,
 
 	r.head = h.overflow ? NULL : malloc(h.len);
 	if (!r.head) {
-		pr_err("serve: cannot build a response for %s", c->peer);
+		pr_info("serve: cannot build a response for %s", c->peer);
 		serve_response_release(s, &r);
 		serve_conn_abort(s, c);
 		return;

@@ -8,8 +8,7 @@ atomic_int stop_requested;
 
 static void on_stop_signal(int sig)
 {
-	(void)sig;
-	atomic_store(&stop_requested, 1);
+	atomic_store(&stop_requested, sig);
 }
 
 void stop_signals_catch(sigset_t *saved, sigset_t *wait_mask)

@@ -8,7 +8,10 @@
 #include <signal.h>
 #include <stdatomic.h>
 
-/* Set by the handler; lock-free, so a handler may set it (C11 7.14.1.1). */
+/*
+ * Set by the handler to the signal's number, 0 until then; lock-free, so
+ * a handler may set it (C11 7.14.1.1).
+ */
 extern atomic_int stop_requested;
 
 /*
