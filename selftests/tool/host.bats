@@ -64,16 +64,23 @@ tool_version() {
 		'send list show cancel watch stats observe serve bench sink version help'
 }
 
-@test "-h and --help: the same usage as help, exit 0" {
+@test "--help: the same usage as help, exit 0; -h is --human, not help" {
 	local help
 
 	help=$("$ZCOPYCTL" help)
-	run --separate-stderr "$ZCOPYCTL" -h
-	assert_success
-	assert_output "$help"
 	run --separate-stderr "$ZCOPYCTL" --help
 	assert_success
 	assert_output "$help"
+	assert_line --regexp '^  -h, --human +units in text output'
+	assert_line --regexp '^  -p, --pretty +indented JSON \(implies -j\)$'
+	assert_line --regexp '^      --help +show this help$'
+	# -h alone: an output option without a command
+	run --separate-stderr "$ZCOPYCTL" -h
+	assert_failure 2
+	assert_output ''
+	assert_stderr --partial 'Usage: zcopyctl [OPTIONS] COMMAND [ARGS]'
+	run --separate-stderr "$ZCOPYCTL" --human
+	assert_failure 2
 }
 
 @test "-V and --version: the tool's version, exit 0" {
@@ -122,25 +129,101 @@ tool_version() {
 	assert_output ''
 	assert_stderr --partial "zcopyctl stats: unexpected argument 'now'"
 
+	# with -j, the usage error as the error object too
 	run --separate-stderr "$ZCOPYCTL" version -j now
 	assert_failure 2
-	assert_output ''
+	assert_json_error EINVAL
+	assert_equal "$json_message" "unexpected argument 'now'"
 	assert_stderr --partial "zcopyctl version: unexpected argument 'now'"
 }
 
-@test "every listed command: -h and --help print its usage, exit 0" {
+@test "-j: every usage error is one error object, EINVAL, exit 2" {
+	local args
+
+	for args in "-j frobnicate" "-j -x stats" "-j --frobnicate stats" \
+		"-j stats -x" "-j version --json=yes" "-j send -m" \
+		"-j send --mode=foo /etc/hostname 127.0.0.1:9" "-j sink -p 70000" \
+		"-j bench --files /tmp" "-j observe" "-j show" "-j"; do
+		# shellcheck disable=SC2086 # split on purpose
+		run --separate-stderr "$ZCOPYCTL" $args
+		assert_failure 2
+		assert_json_error EINVAL
+		assert_jq '.error.errno == 22'
+	done
+	# the message is what stderr says, without the prefix
+	run --separate-stderr "$ZCOPYCTL" -j stats -x
+	assert_jq '.error.message == "invalid option -- '"'"'x'"'"'"'
+	run --separate-stderr "$ZCOPYCTL" -j --frobnicate stats
+	assert_jq '.error.message == "unrecognized option '"'"'--frobnicate'"'"'"'
+	run --separate-stderr "$ZCOPYCTL" -j send -m
+	assert_jq '.error.message == "option requires an argument -- '"'"'m'"'"'"'
+}
+
+@test "-p and --pretty: indented JSON, implies -j, the same document as -j" {
+	local compact
+
+	compact=$("$ZCOPYCTL" -j version)
+	for args in "-p version" "--pretty version" "version --pretty" "-p -j version"; do
+		# shellcheck disable=SC2086 # split on purpose
+		run --separate-stderr "$ZCOPYCTL" $args
+		assert_success
+		assert_json_document
+		assert_line --index 0 '{'
+		assert_line --index 1 '  "schema_version": 1,'
+		assert_line --index 2 --regexp '^  "tool_version": "[^"]+",$'
+		assert_line '  "modes": null,'
+		assert_line --index $((${#lines[@]} - 1)) '}'
+		assert_equal "$(jq -c . <<<"$output")" "$(jq -c . <<<"$compact")"
+	done
+	# errors too; nested objects one level deeper
+	run --separate-stderr "$ZCOPYCTL" -p stats
+	assert_failure 1
+	assert_json_error ENOENT
+	assert_line --index 2 '  "error": {'
+	assert_line --index 3 '    "errno": 2,'
+	assert_line --index 4 '    "name": "ENOENT",'
+}
+
+@test "-h and --human: units in text; exact integers without; JSON always exact" {
+	local opts
+
+	for opts in "" "-h" "--human" "-j" "-h -j"; do
+		# shellcheck disable=SC2086 # split on purpose
+		start_sink $opts -b 127.0.0.1 --count 1
+		head -c 1572864 /dev/zero | socat -u - "TCP:127.0.0.1:$SINK_PORT"
+		finish_sink
+		case $opts in
+		"")
+			assert_line --index 1 --regexp '^127\.0\.0\.1:[0-9]+ +1572864 +[0-9]+\.[0-9]{6} +[0-9]+ +- +-$' ;;
+		-h | --human)
+			assert_line --index 1 --regexp '^127\.0\.0\.1:[0-9]+ +1\.5 MiB +[0-9]+\.[0-9]{6} +[0-9.]+ [KMGT]?i?B/s +- +-$' ;;
+		*)
+			assert_json_document
+			assert_jq '.bytes == 1572864 and (.rate | type) == "number" and .rate == (.rate | floor)' ;;
+		esac
+	done
+	# the global form before the command: "zcopyctl -h sink ..."
+	printf '#!/bin/sh\nexec "%s" -h "$@"\n' "$ZCOPYCTL" >"$BATS_TEST_TMPDIR/zh"
+	chmod +x "$BATS_TEST_TMPDIR/zh"
+	ZCOPYCTL=$BATS_TEST_TMPDIR/zh start_sink -b 127.0.0.1 --count 1
+	head -c 100 /dev/zero | socat -u - "TCP:127.0.0.1:$SINK_PORT"
+	finish_sink
+	assert_line --index 1 --regexp '^127\.0\.0\.1:[0-9]+ +100 B +'
+}
+
+@test "every listed command: --help prints its usage, -h and --pretty listed, exit 0" {
 	local cmds cmd
 
 	cmds=$("$ZCOPYCTL" help | sed -n '/^Commands:/,/^$/s/^  \([a-z-]*\) .*/\1/p')
 	[[ -n $cmds ]] || fail "no commands in 'zcopyctl help'"
 	for cmd in $cmds; do
-		for opt in -h --help; do
-			run --separate-stderr "$ZCOPYCTL" "$cmd" "$opt"
-			assert_success
-			assert_stderr ''
-			assert_line --index 0 --regexp "^Usage: zcopyctl $cmd( |\$)"
-			assert_line --regexp '^  -h, --help +show this help$'
-		done
+		run --separate-stderr "$ZCOPYCTL" "$cmd" --help
+		assert_success
+		assert_stderr ''
+		assert_line --index 0 --regexp "^Usage: zcopyctl $cmd( |\$)"
+		assert_line --regexp '^      --help +show this help$'
+		assert_line --regexp '^  -h, --human +units in text output \(KiB, ms, MiB/s\)$'
+		assert_line --regexp '^      --pretty +indented JSON \(implies -j\)$'
 	done
 }
 
@@ -196,7 +279,7 @@ tool_version() {
 	assert_line 'Needs CAP_NET_ADMIN: events carry every user'"'"'s jobs.'
 	run "$ZCOPYCTL" sink --help
 	assert_line --index 0 'Usage: zcopyctl sink [-p PORT] [-b ADDR] [--count N] [--sha256] [-j]'
-	assert_line --regexp '^  -p, --port PORT +.*default 5201'
+	assert_line --regexp '^  -p, --port PORT +.*default 9933'
 	assert_line --regexp '^  -b, --bind ADDR +'
 	assert_line --regexp '^      --count N +'
 	assert_line --regexp '^      --sha256 +'
@@ -216,7 +299,7 @@ tool_version() {
 
 # --- without the module -----------------------------------------------------
 
-@test "version: the tool's part, then module not loaded, exit 1" {
+@test "version: the tool's part, module not loaded, how to load it, exit 0" {
 	local version abi
 
 	version=$(tool_version)
@@ -224,14 +307,17 @@ tool_version() {
 	[[ -n $abi ]] || fail "ZCOPY_ABI_VERSION not found in the uapi header"
 
 	run --separate-stderr "$ZCOPYCTL" version
-	assert_failure 1
+	assert_success
 	# labels are padded to align the values; compare with single spaces
 	assert_equal "$(tr -s ' ' <<<"$output")" \
-		"tool version: $version"$'\n'"tool abi: $abi"
+		"tool version: $version"$'\n'"tool abi: $abi"$'\n'"module loaded: no"
 	assert_stderr "$MODULE_NOT_LOADED"
+	# for modprobe users and for insmod users alike
+	assert_stderr --partial 'modprobe zcopy (zcopy-dkms package)'
+	assert_stderr --partial 'insmod zcopy.ko'
 }
 
-@test "version -j: valid JSON with the tool's part and null module, exit 1" {
+@test "version -j: valid JSON with the tool's part and null module, exit 0" {
 	local version abi
 
 	version=$(tool_version)
@@ -239,14 +325,17 @@ tool_version() {
 	for args in "version -j" "version --json" "-j version" "--json version"; do
 		# shellcheck disable=SC2086 # split on purpose
 		run --separate-stderr "$ZCOPYCTL" $args
-		assert_failure 1
+		assert_success
 		assert_json_document
 		assert_jq --arg v "$version" '.tool_version == $v'
 		assert_jq --argjson abi "$abi" '.tool_abi == $abi'
+		assert_jq '.module_loaded == false'
 		assert_jq '.module_release == null and .module_abi == null'
 		assert_jq '.modes == null and .module_source == null'
-		assert_jq 'keys == (["tool_version", "tool_abi", "module_release",
-			"module_abi", "modes", "module_source"] | sort)'
+		assert_jq 'keys == (["schema_version", "tool_version", "tool_abi",
+			"module_loaded", "module_release", "module_abi", "modes",
+			"module_source"] | sort)'
+		assert_jq '.schema_version == 1'
 		assert_stderr "$MODULE_NOT_LOADED"
 	done
 }
@@ -258,12 +347,14 @@ tool_version() {
 	assert_stderr "$MODULE_NOT_LOADED"
 }
 
-@test "stats -j: module not loaded, no partial JSON, exit 1" {
+@test "stats -j: module not loaded, the error object only, exit 1" {
 	for args in "stats -j" "stats --json" "-j stats"; do
 		# shellcheck disable=SC2086 # split on purpose
 		run --separate-stderr "$ZCOPYCTL" $args
 		assert_failure 1
-		assert_output ''
+		assert_json_error ENOENT
+		assert_jq '.error.errno == 2'
+		assert_equal "zcopyctl: $json_message" "$MODULE_NOT_LOADED"
 		assert_stderr "$MODULE_NOT_LOADED"
 	done
 }
@@ -417,8 +508,13 @@ make_file() { # SIZE
 	assert_stderr 'zcopyctl: cannot open /nonexistent: No such file or directory'
 	run --separate-stderr "$ZCOPYCTL" send -j "$BATS_TEST_TMPDIR" 127.0.0.1:9
 	assert_failure 1
-	assert_output ''
+	assert_json_error EINVAL
+	assert_equal "$json_message" "cannot send $BATS_TEST_TMPDIR: not a regular file"
 	assert_stderr "zcopyctl: cannot send $BATS_TEST_TMPDIR: not a regular file"
+	run --separate-stderr "$ZCOPYCTL" -j send /nonexistent 127.0.0.1:9
+	assert_failure 1
+	assert_json_error ENOENT
+	assert_equal "$json_message" 'cannot open /nonexistent: No such file or directory'
 }
 
 @test "send: module not loaded: exit 1, no output, nothing connected" {
@@ -427,12 +523,19 @@ make_file() { # SIZE
 	file=$(make_file 4096)
 	# a receiver that must see no connection
 	start_sink -b 127.0.0.1 -j
-	for args in "" "-j" "--no-wait" "--no-wait -j" "--all-modes -j" \
-		"--progress" "-m copy -o 1k -l 1k"; do
+	for args in "" "--no-wait" "--progress" "-m copy -o 1k -l 1k"; do
 		# shellcheck disable=SC2086 # split on purpose
 		run --separate-stderr "$ZCOPYCTL" send $args "$file" "127.0.0.1:$SINK_PORT"
 		assert_failure 1
 		assert_output ''
+		assert_stderr "$MODULE_NOT_LOADED"
+	done
+	# with -j: the error object, nothing else
+	for args in "-j" "--no-wait -j" "--all-modes -j"; do
+		# shellcheck disable=SC2086 # split on purpose
+		run --separate-stderr "$ZCOPYCTL" send $args "$file" "127.0.0.1:$SINK_PORT"
+		assert_failure 1
+		assert_json_error ENOENT
 		assert_stderr "$MODULE_NOT_LOADED"
 	done
 	kill -TERM "$SINK_PID"
@@ -465,17 +568,30 @@ make_file() { # SIZE
 	run --separate-stderr "$ZCOPYCTL" cancel -j 1
 	assert_failure 2
 	assert_stderr --partial "zcopyctl cancel: invalid option -- 'j'"
+	# the global -j still shapes its errors
+	run --separate-stderr "$ZCOPYCTL" -j cancel x
+	assert_failure 2
+	assert_json_error EINVAL
+	assert_equal "$json_message" "invalid job ID 'x'"
 }
 
 @test "list, show, cancel, watch: module not loaded, exit 1, no output" {
 	local args
 
-	for args in list "list -j" "show 1" "show -j 18446744073709551615" \
-		"cancel 1" watch "watch -j" "-j list" "-j watch"; do
+	for args in list "show 1" "cancel 1" watch; do
 		# shellcheck disable=SC2086 # split on purpose
 		run --separate-stderr "$ZCOPYCTL" $args
 		assert_failure 1
 		assert_output ''
+		assert_stderr "$MODULE_NOT_LOADED"
+	done
+	# with -j (before or after the command): the error object only
+	for args in "list -j" "show -j 18446744073709551615" "-j cancel 1" \
+		"watch -j" "-j list" "-j watch" "-p list"; do
+		# shellcheck disable=SC2086 # split on purpose
+		run --separate-stderr "$ZCOPYCTL" $args
+		assert_failure 1
+		assert_json_error ENOENT
 		assert_stderr "$MODULE_NOT_LOADED"
 	done
 }
@@ -528,14 +644,46 @@ make_file() { # SIZE
 		assert_failure 2
 		assert_stderr --partial "zcopyctl sink: invalid count '$bad' (a number from 1)"
 	done
-	for bad in localhost 1.2.3 ::g '[::1' '[127.0.0.1]' '' 127.0.0.1:80 '[::1]:80'; do
+	# brackets that do not close, or hold nothing
+	for bad in '[::1' '' '[::1]:80' '[]'; do
 		run --separate-stderr "$ZCOPYCTL" sink -b "$bad" -p 0
 		assert_failure 2
-		assert_stderr --partial "zcopyctl sink: invalid address '$bad' (an IPv4 or IPv6 address)"
+		assert_stderr "zcopyctl sink: invalid address '$bad' (a name, or an IPv4 or IPv6 address)"$'\n'"Try 'zcopyctl sink --help'."
 	done
 	run --separate-stderr "$ZCOPYCTL" sink now
 	assert_failure 2
 	assert_stderr --partial "zcopyctl sink: unexpected argument 'now'"
+}
+
+@test "sink -b: names and scoped IPv6 resolve (getaddrinfo), others fail clearly, exit 1" {
+	local bad ll
+
+	start_sink -b localhost --count 1 -j
+	[[ $(<"$SINK_ERR") =~ ^listening\ on\ (127\.0\.0\.1|\[::1\]):$SINK_PORT$ ]] ||
+		fail "$(<"$SINK_ERR")"
+	socat -u /dev/null "TCP:localhost:$SINK_PORT"
+	finish_sink
+	assert_jq '.bytes == 0'
+
+	for bad in no-such-host.invalid ::g 127.0.0.1:80 '[127.0.0.1]'; do
+		run --separate-stderr "$ZCOPYCTL" sink -b "$bad" -p 0
+		assert_failure 1
+		assert_output ''
+		assert_stderr --regexp "^zcopyctl: cannot resolve the address '${bad//[/\\[}': [A-Z].*\$"
+		run --separate-stderr "$ZCOPYCTL" -j sink -b "$bad" -p 0
+		assert_failure 1
+		assert_json_error ENOENT
+	done
+
+	# a link-local address with its interface, if this host has one
+	ll=$(ip -6 -o addr show scope link 2>/dev/null |
+		awk '$4 ~ /^fe80:/ { sub("/.*", "", $4); print $4 "%" $2; exit }')
+	[[ -n $ll ]] || skip "no link-local IPv6 address here"
+	start_sink -b "$ll" --count 1 -j
+	assert_equal "$(<"$SINK_ERR")" "listening on [$ll]:$SINK_PORT"
+	socat -u /dev/null "TCP6:[$ll]:$SINK_PORT"
+	finish_sink
+	assert_jq '.bytes == 0'
 }
 
 @test "sink --sha256 -j: bytes and SHA-256 of what arrived, one JSON object" {
@@ -548,7 +696,7 @@ make_file() { # SIZE
 	socat -u "OPEN:$BATS_TEST_TMPDIR/data" "TCP:127.0.0.1:$SINK_PORT"
 	finish_sink
 	assert_json_document
-	assert_jq 'keys == (["peer", "bytes", "seconds", "rate", "sha256", "error"] | sort)'
+	assert_jq 'keys == (["schema_version", "peer", "bytes", "seconds", "rate", "sha256", "error"] | sort)'
 	assert_jq --arg s "$sum" '.bytes == 3000001 and .sha256 == $s and .error == null'
 	assert_jq '.peer | test("^127\\.0\\.0\\.1:[0-9]+$")'
 	assert_jq '(.seconds | type) == "number" and .seconds > 0'
@@ -562,7 +710,7 @@ make_file() { # SIZE
 	head -c 5 /dev/zero | socat -u - "TCP:127.0.0.1:$SINK_PORT"
 	finish_sink
 	assert_equal "${#lines[@]}" 2
-	assert_line --index 0 --regexp '^\{"peer":"127\.0\.0\.1:[0-9]+","bytes":0,"seconds":[0-9.]+,"rate":0,"sha256":null,"error":null\}$'
+	assert_line --index 0 --regexp '^\{"schema_version":1,"peer":"127\.0\.0\.1:[0-9]+","bytes":0,"seconds":[0-9.]+,"rate":0,"sha256":null,"error":null\}$'
 	assert_line --index 1 --regexp '"bytes":5,.*"sha256":null'
 
 	# the hash of nothing
@@ -583,8 +731,9 @@ make_file() { # SIZE
 	finish_sink
 	assert_equal "${#lines[@]}" 3
 	assert_line --index 0 --regexp '^PEER +BYTES +SECONDS +RATE +SHA256 +ERROR$'
-	assert_line --index 1 --regexp "^127\\.0\\.0\\.1:[0-9]+ +1\\.0 MiB +[0-9]+\\.[0-9]{6} +[0-9.]+ [KMGT]?i?B/s +$sum1 +-\$"
-	assert_line --index 2 --regexp "^127\\.0\\.0\\.1:[0-9]+ +100 B +[0-9]+\\.[0-9]{6} +[0-9.]+ [KMGT]?i?B/s +$sum2 +-\$"
+	# exact values: bytes and bytes per second as integers
+	assert_line --index 1 --regexp "^127\\.0\\.0\\.1:[0-9]+ +1048576 +[0-9]+\\.[0-9]{6} +[0-9]+ +$sum1 +-\$"
+	assert_line --index 2 --regexp "^127\\.0\\.0\\.1:[0-9]+ +100 +[0-9]+\\.[0-9]{6} +[0-9]+ +$sum2 +-\$"
 	# the columns line up with the header
 	assert_equal "$(awk '{ print index($0, "SHA256") }' <<<"${lines[0]}")" \
 		"$(awk -v s="$sum1" '{ print index($0, s) }' <<<"${lines[1]}")"
@@ -606,8 +755,8 @@ make_file() { # SIZE
 	head -c 12 /dev/zero | socat -u - "TCP6:[::1]:$SINK_PORT"
 	finish_sink
 	# an IPv4 peer of the dual-stack socket is shown as IPv4
-	assert_line --index 0 --regexp '^\{"peer":"127\.0\.0\.1:[0-9]+","bytes":11,'
-	assert_line --index 1 --regexp '^\{"peer":"\[::1\]:[0-9]+","bytes":12,'
+	assert_line --index 0 --regexp '^\{"schema_version":1,"peer":"127\.0\.0\.1:[0-9]+","bytes":11,'
+	assert_line --index 1 --regexp '^\{"schema_version":1,"peer":"\[::1\]:[0-9]+","bytes":12,'
 }
 
 @test "sink: several connections at once, each with its own count and hash" {
@@ -653,14 +802,14 @@ make_file() { # SIZE
 	assert_stderr "zcopyctl: cannot listen on 127.0.0.1:$SINK_PORT: Address already in use"
 }
 
-@test "sink: default port 5201" {
-	grep -qi ':1451 ' /proc/net/tcp /proc/net/tcp6 && skip "port 5201 is in use"
+@test "sink: default port 9933, not iperf3's 5201" {
+	grep -qi ':26CD ' /proc/net/tcp /proc/net/tcp6 && skip "port 9933 is in use"
 	SINK_OUT=$BATS_TEST_TMPDIR/sink.out SINK_ERR=$BATS_TEST_TMPDIR/sink.err
 	start_bg "$SINK_OUT" "$SINK_ERR" "$ZCOPYCTL" sink -b 127.0.0.1 --count 1
 	SINK_PID=$BG_PID
 	wait_line "$SINK_ERR" '^listening on ' "$SINK_PID"
-	assert_equal "$(<"$SINK_ERR")" 'listening on 127.0.0.1:5201'
-	socat -u /dev/null TCP:127.0.0.1:5201
+	assert_equal "$(<"$SINK_ERR")" 'listening on 127.0.0.1:9933'
+	socat -u /dev/null TCP:127.0.0.1:9933
 	finish_sink
 }
 
@@ -758,7 +907,8 @@ make_bench_files() { # SIZE...
 	assert_json_document
 	assert_stderr --partial 'bench: loopback 65536 hot: 5 cells, 6 rounds ...'
 	assert_stderr --partial 'bench: loopback 65536 cold: 5 cells, 6 rounds ...'
-	assert_jq '.schema == 1 and .profile == "custom" and .runs == 5 and .warmup == 1'
+	assert_jq '.schema_version == 1 and .schema == 1 and .profile == "custom" and .runs == 5 and .warmup == 1'
+	assert_jq '.partial == false and .cells_planned == 10 and (.cells | length) == 10'
 	assert_jq '.order == "interleaved" and .seed == 1'
 	assert_jq '.observer_probes == null and (.cpus | type) == "number" and .cpus > 0'
 	assert_jq '(.kernel | length) > 0 and (.started | test("^[0-9-]+T[0-9:]+Z$"))'
@@ -836,4 +986,112 @@ make_bench_files() { # SIZE...
 	assert_jq '[.cells[] | select(.method | startswith("zcopy_")) | [.runs, .throughput_mib_s, .verified]] == [[0, null, false], [0, null, false]]'
 	assert_jq '[.cells[] | select(.method == "zcopy_copy_batch") | .transfers_per_run] == [64]'
 	assert_jq '[.cells[] | select(.method == "sendfile") | .runs] == [3]'
+}
+
+@test "bench: SIGINT or SIGTERM: partial results marked, -o FILE too, the error object, exit 1" {
+	local files sig
+
+	files=$(make_bench_files 4096 65536)
+	start_sink -b 127.0.0.1
+	for sig in INT TERM; do
+		start_bg "$BATS_TEST_TMPDIR/b.out" "$BATS_TEST_TMPDIR/b.err" \
+			"$ZCOPYCTL" bench --target "lo=127.0.0.1:$SINK_PORT" \
+			--files "$files" --method sendfile --method read_write \
+			--size 4k --size 64k --runs 100 --no-module -j \
+			-o "$BATS_TEST_TMPDIR/b.json"
+		# the first round's progress line: it runs
+		wait_line "$BATS_TEST_TMPDIR/b.err" '^bench: cell 2/4, round 1/101, ETA [0-9]+:[0-9]{2}$' "$BG_PID"
+		kill -"$sig" "$BG_PID"
+		wait_exit "$BG_PID" 60
+		assert_equal "$bg_status" 1
+		set_output "$(<"$BATS_TEST_TMPDIR/b.out")"
+		assert_json_error EINTR
+		assert_equal "$json_message" "bench: interrupted by SIG$sig: partial results, 2 of 4 cells begun"
+		assert_jq '.results.schema_version == 1 and .results.partial == true and .results.cells_planned == 4'
+		assert_jq '[.results.cells[] | .size] == [4096, 4096] and all(.results.cells[]; .error == null and .runs >= 0 and .runs < 100)'
+		grep -qx "zcopyctl: $json_message" "$BATS_TEST_TMPDIR/b.err" ||
+			fail "$(cat "$BATS_TEST_TMPDIR/b.err")"
+		output=$(<"$BATS_TEST_TMPDIR/b.json")
+		assert_json_document
+		assert_jq '.partial == true and .cells_planned == 4 and (.cells | length) == 2'
+	done
+}
+
+@test "bench: text results of an interrupted bench say partial; progress as cell N/M with an ETA" {
+	local files
+
+	files=$(make_bench_files 4096)
+	start_sink -b 127.0.0.1
+	start_bg "$BATS_TEST_TMPDIR/b.out" "$BATS_TEST_TMPDIR/b.err" \
+		"$ZCOPYCTL" bench --target "lo=127.0.0.1:$SINK_PORT" \
+		--files "$files" --method sendfile --size 4k --runs 100 --no-module
+	wait_line "$BATS_TEST_TMPDIR/b.err" '^bench: cell 1/1, round 2/101, ETA [0-9]+:[0-9]{2}$' "$BG_PID"
+	kill -INT "$BG_PID"
+	wait_exit "$BG_PID" 60
+	assert_equal "$bg_status" 1
+	set_output "$(<"$BATS_TEST_TMPDIR/b.out")"
+	assert_line --index 0 --regexp '^METHOD +OBSERVER +PATH +SIZE +CACHE '
+	assert_line --index 1 --regexp '^sendfile +on +lo +4096 +hot '
+	assert_line 'partial:       yes'
+	assert_line 'cells planned: 1'
+	# a bench left alone: one progress line a round, the last one 0:00
+	run --separate-stderr "$ZCOPYCTL" bench --target "lo=127.0.0.1:$SINK_PORT" \
+		--files "$files" --method sendfile --size 4k --runs 2 --warmup 1 --no-module
+	assert_success
+	refute_line --partial 'partial'
+	assert_equal "$(grep -c '^bench: cell 1/1, round [1-3]/3, ETA ' <<<"$stderr")" 3
+	assert_stderr --partial $'bench: cell 1/1, round 3/3, ETA 0:00\n'
+}
+
+# A pkg-config that knows nothing of liburing and libcrypto.
+make_pkg_config_without() {
+	local wrapper=$BATS_TEST_TMPDIR/pkg-config
+
+	cat >"$wrapper" <<-'EOF'
+		#!/bin/sh
+		for arg in "$@"; do
+			case $arg in liburing | libcrypto) exit 1 ;; esac
+		done
+		exec pkg-config "$@"
+	EOF
+	chmod +x "$wrapper"
+	echo "$wrapper"
+}
+
+@test "build without liburing and libcrypto: the tool builds, and says what it lacks" {
+	local top=$BATS_TEST_DIRNAME/../.. out=$BATS_TEST_TMPDIR/build zc files
+
+	command -v make cc pkg-config >/dev/null || skip "no compiler here"
+	run make -s -C "$top/tool" O="$out" PKG_CONFIG="$(make_pkg_config_without)"
+	assert_success
+	assert_line --partial 'liburing >= 2.3 not found'
+	assert_line --partial 'libcrypto not found'
+	zc=$out/zcopyctl
+	[[ -x $zc ]] || fail "no $zc"
+	grep -qx '#define ZCOPYCTL_HAVE_LIBURING 0' "$out/config.h" || fail "$(cat "$out/config.h")"
+	grep -qx '#define ZCOPYCTL_HAVE_LIBCRYPTO 0' "$out/config.h" || fail "$(cat "$out/config.h")"
+	! ldd "$zc" | grep -E 'liburing|libcrypto' || fail "linked with them anyway"
+
+	# sink --sha256: a usage error of this build
+	run --separate-stderr "$zc" sink --sha256 -p 0
+	assert_failure 2
+	assert_output ''
+	assert_stderr "zcopyctl sink: --sha256: built without libssl (libcrypto): rebuild with libssl-dev installed"$'\n'"Try 'zcopyctl sink --help'."
+	# sink without it still works
+	ZCOPYCTL=$zc start_sink -b 127.0.0.1 --count 1 -j
+	head -c 10 /dev/zero | socat -u - "TCP:127.0.0.1:$SINK_PORT"
+	finish_sink
+	assert_jq '.bytes == 10 and .sha256 == null'
+
+	# the io_uring methods: reported, skipped, the bench still passes
+	files=$(make_bench_files 4096)
+	start_sink -b 127.0.0.1
+	run --separate-stderr "$zc" bench --target "lo=127.0.0.1:$SINK_PORT" \
+		--files "$files" --method io_uring_send_zc --method io_uring_splice_batch \
+		--method sendfile --size 4k --runs 1 --warmup 0 --no-module -j
+	assert_success
+	assert_json_document
+	assert_jq '[.cells[] | select(.method | startswith("io_uring_")) | [.error, .runs]] == [["not built: liburing >= 2.3 missing", 0], ["not built: liburing >= 2.3 missing", 0]]'
+	assert_jq '[.cells[] | select(.method == "sendfile") | [.error, .runs]] == [[null, 1]]'
+	assert_stderr --partial 'bench: lo io_uring_send_zc 4096 hot: not built: liburing >= 2.3 missing'
 }

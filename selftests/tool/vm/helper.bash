@@ -25,14 +25,17 @@ if [[ -z ${ZCOPYCTL:-} ]]; then
 fi
 
 # The one message for "no zcopy family", printed by every netlink command.
-MODULE_NOT_LOADED='zcopyctl: zcopy module not loaded: generic netlink family "zcopy" not found (try: modprobe zcopy)'
+MODULE_NOT_LOADED='zcopyctl: zcopy module not loaded: generic netlink family "zcopy" not found; load it: modprobe zcopy (zcopy-dkms package) or insmod zcopy.ko'
 
-# The counters of "stats", by their JSON keys.
+# The counters of "stats", by their JSON keys and units: counts, bytes,
+# nanoseconds, and the observer's probes (arrays of names).
 STATS_COUNT_KEYS=(jobs_submitted jobs_queued jobs_running jobs_done
 	jobs_failed jobs_cancelled jobs_copy jobs_mmap jobs_sendfile jobs_sg
-	observer_probes jobs_verified observations observer_ns observer_armed)
+	jobs_verified observations)
 STATS_BYTES_KEYS=(bytes_sent cpu_copy_bytes ref_bytes dma_in_bytes
 	dma_out_bytes retrans_bytes)
+STATS_NS_KEYS=(observer_ns)
+STATS_PROBES_KEYS=(observer_probes observer_armed)
 
 require_zcopyctl() {
 	[[ -x $ZCOPYCTL ]] ||
@@ -50,6 +53,15 @@ refute_stderr() {
 	local output=$stderr
 
 	refute_output "$@"
+}
+
+# $output is exactly one error object (ERRORS in zcopyctl.8) with this
+# errno name, e.g. assert_json_error ENOENT; its message in $json_message.
+assert_json_error() { # NAME
+	assert_json_document
+	# shellcheck disable=SC2016 # $n is jq's
+	assert_jq --arg n "$1" '.schema_version == 1 and (.error | keys) == ["errno", "message", "name"] and .error.name == $n and (.error.errno | type) == "number" and .error.errno > 0 and (.error.message | length) > 0'
+	json_message=$(jq -r .error.message <<<"$output")
 }
 
 # $output is exactly one JSON document.
@@ -88,15 +100,17 @@ as_nobody() {
 }
 
 # Every field of a job record, as send -j, show -j, list -j and watch -j
-# print it: the names of the design, and user_data.
+# print it: the names of the design, user_data, and the job's duration
+# and rate (null until it has ended).
 JOB_KEYS=(id mode state error offset length header_len trailer_len bytes_sent
 	cpu_copy_bytes ref_bytes dma_in_bytes dma_out_bytes cache_hit_pages
 	cache_miss_pages skbs frags syscalls context_switches queued_ns start_ns
-	end_ns cpu_ns egress_dev verified user_data)
+	end_ns cpu_ns duration_ns rate egress_dev verified user_data)
 
-# JOB_KEYS as a JSON array, for jq --argjson.
-job_keys_json() {
-	printf '%s\n' "${JOB_KEYS[@]}" | jq -R . | jq -s -c .
+# JOB_KEYS as a JSON array, for jq --argjson; with an argument, that key
+# too (schema_version, for a record that is the document's root).
+job_keys_json() { # [KEY]
+	printf '%s\n' "${JOB_KEYS[@]}" "$@" | jq -R . | jq -s -c .
 }
 
 # --- background processes ---------------------------------------------------
@@ -194,6 +208,8 @@ start_sink() { # [PREFIX... --] ARGS...
 	fi
 	SINK_OUT=$BATS_TEST_TMPDIR/sink.out
 	SINK_ERR=$BATS_TEST_TMPDIR/sink.err
+	# start_bg truncates them in the background: not a previous sink's line
+	rm -f "$SINK_OUT" "$SINK_ERR"
 	start_bg "$SINK_OUT" "$SINK_ERR" "${prefix[@]}" "$ZCOPYCTL" sink -p 0 "$@"
 	SINK_PID=$BG_PID
 	wait_line "$SINK_ERR" '^listening on .*:[0-9]+$' "$SINK_PID"

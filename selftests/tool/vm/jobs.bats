@@ -184,12 +184,17 @@ send_and_check() { # MODE FILE ADDR
 	run --separate-stderr "$ZCOPYCTL" send -j "$DATA/f1m1" "127.0.0.1:$SINK_PORT"
 	assert_success
 	assert_json_document
-	assert_jq --argjson k "$(job_keys_json)" '(keys | sort) == ($k | sort)'
+	assert_jq --argjson k "$(job_keys_json schema_version)" '(keys | sort) == ($k | sort)'
+	assert_jq '.schema_version == 1'
 	assert_jq '[.id, .offset, .length, .bytes_sent, .cpu_copy_bytes,
 		.ref_bytes, .dma_in_bytes, .dma_out_bytes, .cache_hit_pages,
 		.cache_miss_pages, .skbs, .frags, .syscalls, .context_switches,
-		.queued_ns, .start_ns, .end_ns, .cpu_ns, .user_data] |
+		.queued_ns, .start_ns, .end_ns, .cpu_ns, .duration_ns, .rate,
+		.user_data] |
 		all(type == "number" and . >= 0 and . == floor)'
+	# the job has ended: its duration from its clock, its rate from both
+	assert_jq '.duration_ns == .end_ns - .start_ns and .duration_ns > 0'
+	assert_jq '(.bytes_sent * 1e9 / .duration_ns - .rate | fabs) <= 1'
 	assert_jq '.error | type == "number"'
 	assert_jq '(.mode | type) == "string" and (.state | type) == "string"'
 	assert_jq '(.egress_dev | type) == "string" and (.verified | type) == "boolean"'
@@ -311,10 +316,10 @@ send_and_check() { # MODE FILE ADDR
 	assert_stderr "zcopyctl: cannot send $DATA/f4097: offset 4098 is beyond its end (4097 bytes)"
 }
 
-@test "send: text output labels every field, byte counts with units" {
+@test "send: text output labels every field, exact values; -h with units" {
 	local key
 
-	start_sink --count 1
+	start_sink --count 2
 	run --separate-stderr "$ZCOPYCTL" send -m mmap "$DATA/f1m1" "127.0.0.1:$SINK_PORT"
 	assert_success
 	assert_stderr ''
@@ -323,13 +328,29 @@ send_and_check() { # MODE FILE ADDR
 	assert_line 'mode: mmap'
 	assert_line 'state: done'
 	assert_line 'error: 0'
-	assert_line 'bytes sent: 1.0 MiB'
-	assert_line 'cpu copy bytes: 1.0 MiB'
-	assert_line 'ref bytes: 0 B'
+	assert_line 'bytes sent: 1048577'
+	assert_line 'cpu copy bytes: 1048577'
+	assert_line 'ref bytes: 0'
+	assert_line --regexp '^cpu ns: [0-9]+$'
+	assert_line --regexp '^duration ns: [1-9][0-9]*$'
+	assert_line --regexp '^rate: [1-9][0-9]*$'
 	assert_line 'egress dev: lo'
 	for key in "${JOB_KEYS[@]}"; do
 		assert_line --regexp "^${key//_/ }:"
 	done
+
+	# -h: the same fields with units
+	run --separate-stderr "$ZCOPYCTL" -h send -m mmap "$DATA/f1m1" "127.0.0.1:$SINK_PORT"
+	assert_success
+	squeeze_output
+	assert_line 'bytes sent: 1.0 MiB'
+	assert_line 'cpu copy bytes: 1.0 MiB'
+	assert_line 'ref bytes: 0 B'
+	assert_line --regexp '^cpu ns: [0-9.]+ (ns|us|ms|s)$'
+	assert_line --regexp '^duration ns: [0-9.]+ (ns|us|ms|s)$'
+	assert_line --regexp '^rate: [0-9.]+ (B|KiB|MiB|GiB)/s$'
+	# timestamps are not durations: exact either way
+	assert_line --regexp '^start ns: [0-9]+$'
 	finish_sink
 }
 
@@ -361,7 +382,7 @@ send_and_check() { # MODE FILE ADDR
 	assert_success
 	assert_stderr ''
 	assert_json_document
-	assert_jq 'keys == ["id"] and (.id | type) == "number" and .id > 0'
+	assert_jq 'keys == ["id", "schema_version"] and (.id | type) == "number" and .id > 0'
 	id=$(jq .id <<<"$output")
 
 	finish_sink
@@ -379,24 +400,37 @@ send_and_check() { # MODE FILE ADDR
 	finish_sink
 }
 
-@test "send: nothing listening: connection refused, exit 1, no output" {
-	run --separate-stderr "$ZCOPYCTL" send -j "$DATA/f1" 127.0.0.1:9
+@test "send: nothing listening: connection refused, exit 1, the error object" {
+	run --separate-stderr "$ZCOPYCTL" send "$DATA/f1" 127.0.0.1:9
 	assert_failure 1
 	assert_output ''
 	assert_stderr 'zcopyctl: cannot connect to 127.0.0.1:9: Connection refused'
+	run --separate-stderr "$ZCOPYCTL" send -j "$DATA/f1" 127.0.0.1:9
+	assert_failure 1
+	assert_json_error ECONNREFUSED
+	assert_equal "$json_message" 'cannot connect to 127.0.0.1:9: Connection refused'
 }
 
-@test "send: receiver goes away: record printed, transfer failed, exit 1" {
+@test "send: receiver goes away: transfer failed, exit 1; -j: the error object holds the record" {
 	local port=5311
 
 	start_bg "$BATS_TEST_TMPDIR/r.out" "$BATS_TEST_TMPDIR/r.err" \
-		socat -u "TCP-LISTEN:$port,reuseaddr" EXEC:true
+		socat -u "TCP-LISTEN:$port,reuseaddr,fork" EXEC:true
 	wait_listen "$port"
 	run --separate-stderr "$ZCOPYCTL" send -j "$DATA/f64m" "127.0.0.1:$port"
 	assert_failure 1
 	assert_json_document
-	assert_jq '.state == "failed" and (.error == -32 or .error == -104)'
-	assert_jq '.bytes_sent < 67108864'
+	assert_jq '.schema_version == 1 and (keys | sort) == ["error", "job", "schema_version"]'
+	assert_jq '(.error.name == "EPIPE" and .error.errno == 32) or (.error.name == "ECONNRESET" and .error.errno == 104)'
+	assert_jq '.error.message | test("^transfer failed: (Broken pipe|Connection reset by peer)$")'
+	assert_jq '.job.state == "failed" and .job.error == -.error.errno'
+	assert_jq '.job.bytes_sent < 67108864 and .job.duration_ns == .job.end_ns - .job.start_ns'
+	assert_stderr --regexp '^zcopyctl: transfer failed: (Broken pipe|Connection reset by peer)$'
+	# text: the record on stdout, the reason on stderr
+	run --separate-stderr "$ZCOPYCTL" send "$DATA/f64m" "127.0.0.1:$port"
+	assert_failure 1
+	squeeze_output
+	assert_line 'state: failed'
 	assert_stderr --regexp '^zcopyctl: transfer failed: (Broken pipe|Connection reset by peer)$'
 }
 
@@ -421,6 +455,7 @@ send_and_check() { # MODE FILE ADDR
 		["read/write", "mmap/write", "sendfile", "sendfile"]'
 	# measured on loopback (scatter/gather): 2, 1, 1, 0 copies per byte
 	assert_jq '.modes | map(.cpu_copies_per_byte) == [2, 1, 1, 0]'
+	assert_jq '.schema_version == 1 and keys == ["modes", "schema_version"]'
 	assert_jq --argjson k "$(job_keys_json)" \
 		'.modes | all(keys - ["cpu_copies_per_byte", "dma_copies_per_byte", "textbook"] | sort == ($k | sort))'
 	assert_jq '[.modes[].id] | . == (sort | unique) and length == 4'
@@ -438,9 +473,18 @@ send_and_check() { # MODE FILE ADDR
 	assert_success
 	assert_equal "${#lines[@]}" 5
 	assert_line --index 0 --regexp '^MODE +TEXTBOOK +CPU COPIES +\(BOOK\) +DMA COPIES +\(BOOK\) +SYSCALLS +\(BOOK\) +CTX SWITCHES +\(BOOK\) +BYTES SENT +REF BYTES +DMA OUT +CPU TIME$'
-	assert_line --index 1 --regexp '^copy +read \+ write +2\.00 +2 +[0-9.]+ +2 +[0-9]+ +read/write +[0-9]+ +4 +97\.7 KiB +0 B +0 B +[0-9.]+ [mun]?s$'
-	assert_line --index 2 --regexp '^mmap +mmap \+ write +1\.00 +1 +[0-9.]+ +2 +[0-9]+ +mmap/write +[0-9]+ +4 +97\.7 KiB +0 B +0 B '
-	assert_line --index 3 --regexp '^sendfile +sendfile +1\.00 +1 +[0-9.]+ +2 +[0-9]+ +sendfile +[0-9]+ +2 +97\.7 KiB +0 B +0 B '
+	# exact: bytes and the CPU time in ns as integers
+	assert_line --index 1 --regexp '^copy +read \+ write +2\.00 +2 +[0-9.]+ +2 +[0-9]+ +read/write +[0-9]+ +4 +100000 +0 +0 +[0-9]+$'
+	assert_line --index 2 --regexp '^mmap +mmap \+ write +1\.00 +1 +[0-9.]+ +2 +[0-9]+ +mmap/write +[0-9]+ +4 +100000 +0 +0 '
+	assert_line --index 3 --regexp '^sendfile +sendfile +1\.00 +1 +[0-9.]+ +2 +[0-9]+ +sendfile +[0-9]+ +2 +100000 +0 +0 '
+	assert_line --index 4 --regexp '^sg +sendfile \+ DMA gather +0\.00 +0 +[0-9.]+ +2 +[0-9]+ +sendfile +[0-9]+ +2 +100000 +100000 +0 '
+	finish_sink
+	# -h: with units
+	start_sink --count 4
+	run --separate-stderr "$ZCOPYCTL" send -h --all-modes "$DATA/f100000" \
+		"127.0.0.1:$SINK_PORT"
+	assert_success
+	assert_line --index 1 --regexp '^copy +read \+ write +2\.00 +2 +[0-9.]+ +2 +[0-9]+ +read/write +[0-9]+ +4 +97\.7 KiB +0 B +0 B +[0-9.]+ (ns|us|ms|s)$'
 	assert_line --index 4 --regexp '^sg +sendfile \+ DMA gather +0\.00 +0 +[0-9.]+ +2 +[0-9]+ +sendfile +[0-9]+ +2 +97\.7 KiB +97\.7 KiB +0 B '
 	finish_sink
 }
@@ -492,14 +536,18 @@ send_and_check() { # MODE FILE ADDR
 	run --separate-stderr "$ZCOPYCTL" list
 	assert_success
 	assert_stderr ''
-	assert_line --index 0 --regexp '^ID +STATE +MODE +BYTES SENT +LENGTH +ERROR$'
+	assert_line --index 0 --regexp '^ID +STATE +MODE +BYTES SENT +LENGTH +DURATION +RATE +ERROR$'
 	squeeze_output
-	assert_line "$id done copy 4.0 KiB 4.0 KiB -"
+	assert_line --regexp "^$id done copy 4097 4097 [1-9][0-9]* [1-9][0-9]* -\$"
+	run --separate-stderr "$ZCOPYCTL" list -h
+	assert_success
+	squeeze_output
+	assert_line --regexp "^$id done copy 4\\.0 KiB 4\\.0 KiB [0-9.]+ (ns|us|ms|s) [0-9.]+ (B|KiB|MiB|GiB)/s -\$"
 
 	run --separate-stderr "$ZCOPYCTL" list -j
 	assert_success
 	assert_json_document
-	assert_jq 'keys == ["jobs"] and (.jobs | type) == "array"'
+	assert_jq 'keys == ["jobs", "schema_version"] and (.jobs | type) == "array"'
 	assert_jq --argjson id "$id" \
 		'.jobs | map(select(.id == $id)) | length == 1 and .[0].state == "done"
 		 and .[0].mode == "copy" and .[0].bytes_sent == 4097'
@@ -552,7 +600,7 @@ send_and_check() { # MODE FILE ADDR
 	finish_sink
 
 	show_job "$(jq .id <<<"$sent")"
-	assert_jq --argjson k "$(job_keys_json)" '(keys | sort) == ($k | sort)'
+	assert_jq --argjson k "$(job_keys_json schema_version)" '(keys | sort) == ($k | sort)'
 	# the same record but for syscalls: send's read() of /dev/zcopy
 	# counted itself in the record it returned, after the history copy
 	run jq -n --argjson a "$sent" --argjson b "$output" \
@@ -564,14 +612,18 @@ send_and_check() { # MODE FILE ADDR
 	assert_equal "${#lines[@]}" "${#JOB_KEYS[@]}"
 	squeeze_output
 	assert_line 'mode: sendfile'
-	assert_line 'bytes sent: 97.7 KiB'
+	assert_line 'bytes sent: 100000'
 }
 
 @test "show: an unknown id: no such job, exit 1" {
-	run --separate-stderr "$ZCOPYCTL" show -j 18446744073709551615
+	run --separate-stderr "$ZCOPYCTL" show 18446744073709551615
 	assert_failure 1
 	assert_output ''
 	assert_stderr 'zcopyctl: getting job 18446744073709551615: No such file or directory: no such job'
+	run --separate-stderr "$ZCOPYCTL" show -j 18446744073709551615
+	assert_failure 1
+	assert_json_error ENOENT
+	assert_equal "$json_message" 'getting job 18446744073709551615: No such file or directory: no such job'
 }
 
 # --- cancel -----------------------------------------------------------------------
@@ -686,7 +738,7 @@ send_and_check() { # MODE FILE ADDR
 	run jq -c . "$out"
 	assert_output "$(<"$out")"
 	output=$(<"$out")
-	run jq -s --argjson k "$(job_keys_json)" 'all(keys | sort == ($k | sort))' <<<"$output"
+	run jq -s --argjson k "$(job_keys_json schema_version)" 'all(keys | sort == ($k | sort))' <<<"$output"
 	assert_output true
 	output=$(<"$out")
 	run jq -s --argjson a "$id1" --argjson b "$id2" \
@@ -713,9 +765,9 @@ send_and_check() { # MODE FILE ADDR
 	assert_equal "$bg_status" 0
 	set_output "$(<"$out")"
 	assert_equal "${#lines[@]}" 3
-	assert_line --index 0 --regexp '^ID +STATE +MODE +BYTES SENT +LENGTH +ERROR$'
-	assert_line --index 1 --regexp "^$id +done +mmap +4\\.0 KiB +4\\.0 KiB +-$"
-	assert_line --index 2 --regexp "^$id2 +done +mmap +4\\.0 KiB +4\\.0 KiB +-$"
+	assert_line --index 0 --regexp '^ID +STATE +MODE +BYTES SENT +LENGTH +DURATION +RATE +ERROR$'
+	assert_line --index 1 --regexp "^$id +done +mmap +4096 +4096 +[1-9][0-9]* +[1-9][0-9]* +-$"
+	assert_line --index 2 --regexp "^$id2 +done +mmap +4096 +4096 +[1-9][0-9]* +[1-9][0-9]* +-$"
 	# the columns line up with the header, line after line
 	a=${lines[0]%%STATE*} b=${lines[1]%%done*} c=${lines[2]%%done*}
 	[[ ${#a} == "${#b}" && ${#b} == "${#c}" ]] || fail "columns moved: $output"
@@ -724,10 +776,14 @@ send_and_check() { # MODE FILE ADDR
 }
 
 @test "watch as nobody: the kernel refuses the group, clear message, exit 1" {
-	run --separate-stderr as_nobody "$ZCOPYCTL" watch -j
+	run --separate-stderr as_nobody "$ZCOPYCTL" watch
 	assert_failure 1
 	assert_output ''
 	assert_stderr 'zcopyctl: joining the "events" group: Operation not permitted: only CAP_NET_ADMIN may listen to events'
+	run --separate-stderr as_nobody "$ZCOPYCTL" watch -j
+	assert_failure 1
+	assert_json_error EPERM
+	assert_equal "$json_message" 'joining the "events" group: Operation not permitted: only CAP_NET_ADMIN may listen to events'
 }
 
 # --- sink in the guest ---------------------------------------------------------------

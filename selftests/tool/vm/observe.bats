@@ -150,7 +150,7 @@ observe_send() { # ARGS...
 		n=$((n + 1))
 	done
 	((n >= 3)) || fail "$n live lines in 2 s at 0.5 s: $output"
-	assert_line --regexp '^bytes: +0 B$'
+	assert_line --regexp '^bytes: +0$'
 	assert_line --regexp '^copies per byte: +0\.00$'
 }
 

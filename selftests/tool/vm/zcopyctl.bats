@@ -16,9 +16,15 @@ setup_file() {
 
 # The stats keys as a JSON array, for jq --argjson.
 stats_keys_json() {
-	printf '%s\n' "${STATS_COUNT_KEYS[@]}" "${STATS_BYTES_KEYS[@]}" |
+	printf '%s\n' "${STATS_COUNT_KEYS[@]}" "${STATS_BYTES_KEYS[@]}" \
+		"${STATS_NS_KEYS[@]}" "${STATS_PROBES_KEYS[@]}" |
 		jq -R . | jq -s -c .
 }
+
+# Every probe the observer may have, by the name stats gives it.
+PROBE_NAMES='["net_dev_start_xmit", "tcp_retransmit_skb", "skb_copy_ubufs",
+	"__pskb_pull_tail", "skb_copy_bits", "skb_checksum_help", "skb_segment",
+	"tcp_sendmsg_locked", "do_tcp_sendpages"]'
 
 # --- version --------------------------------------------------------------
 
@@ -87,17 +93,19 @@ stats_keys_json() {
 
 # --- stats ----------------------------------------------------------------
 
-@test "stats -j: all 21 counters, each a non-negative integer" {
+@test "stats -j: all 21 counters, integers, the probes by name" {
 	run --separate-stderr "$ZCOPYCTL" stats -j
 	assert_success
 	assert_stderr ''
 	assert_json_document
 	assert_jq --argjson k "$(stats_keys_json)" '($k | length) == 21'
-	assert_jq --argjson k "$(stats_keys_json)" '(keys | sort) == ($k | sort)'
-	assert_jq 'to_entries | all(.value | type == "number" and . >= 0 and . == floor)'
+	assert_jq --argjson k "$(stats_keys_json)" '(keys - ["schema_version"] | sort) == ($k | sort)'
+	assert_jq '.schema_version == 1'
+	assert_jq 'del(.schema_version, .observer_probes, .observer_armed) | to_entries | all(.value | type == "number" and . >= 0 and . == floor)'
+	assert_jq --argjson all "$PROBE_NAMES" '[.observer_probes, .observer_armed] | all(type == "array" and all(. as $p | $all | index($p) != null))'
 }
 
-@test "stats: text shows every counter, bytes with a unit" {
+@test "stats: text shows every counter, exact; -h: bytes and ns with units" {
 	local key
 
 	run --separate-stderr "$ZCOPYCTL" stats
@@ -105,11 +113,22 @@ stats_keys_json() {
 	assert_stderr ''
 	assert_equal "${#lines[@]}" 21
 	squeeze_output
-	for key in "${STATS_COUNT_KEYS[@]}"; do
+	for key in "${STATS_COUNT_KEYS[@]}" "${STATS_BYTES_KEYS[@]}" "${STATS_NS_KEYS[@]}"; do
 		assert_line --regexp "^${key//_/ }: [0-9]+\$"
 	done
+	# the probes: names separated by spaces, no bitmask
+	assert_line --regexp '^observer probes: net_dev_start_xmit tcp_retransmit_skb( [a-z_]+)+$'
+	assert_line --regexp '^observer armed:( [a-z_]+)*$'
+
+	run --separate-stderr "$ZCOPYCTL" stats -h
+	assert_success
+	squeeze_output
 	for key in "${STATS_BYTES_KEYS[@]}"; do
 		assert_line --regexp "^${key//_/ }: [0-9]+(\\.[0-9])? (B|KiB|MiB|GiB|TiB|PiB|EiB)\$"
+	done
+	assert_line --regexp '^observer ns: [0-9.]+ (ns|us|ms|s)$'
+	for key in "${STATS_COUNT_KEYS[@]}"; do
+		assert_line --regexp "^${key//_/ }: [0-9]+\$"
 	done
 }
 
@@ -118,7 +137,7 @@ stats_keys_json() {
 	assert_success
 	# ZCOPY_PROBES_ALL (both tracepoints and the five kprobes) and the
 	# send probes: tcp_sendmsg_locked, do_tcp_sendpages before 6.5
-	assert_jq '(.observer_probes == 255 or .observer_probes == 511) and
+	assert_jq --argjson all "$PROBE_NAMES" '(.observer_probes == $all[0:8] or .observer_probes == $all) and
 		(has("observer_error") | not)'
 }
 
@@ -145,6 +164,6 @@ stats_keys_json() {
 	assert_success
 	assert_stderr ''
 	assert_json_document
-	assert_jq --argjson k "$(stats_keys_json)" '(keys | sort) == ($k | sort)'
-	assert_jq 'to_entries | all(.value | type == "number" and . >= 0 and . == floor)'
+	assert_jq --argjson k "$(stats_keys_json)" '(keys - ["schema_version"] | sort) == ($k | sort)'
+	assert_jq 'del(.schema_version, .observer_probes, .observer_armed) | to_entries | all(.value | type == "number" and . >= 0 and . == floor)'
 }
