@@ -7,7 +7,7 @@ set -euo pipefail
 
 file=/data/f64m
 peer=${ZCOPY_PEER_VIRTIO:-192.0.2.2}
-port=5201
+port=9933
 
 run() {
 	echo "\$ $*"

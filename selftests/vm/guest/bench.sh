@@ -25,7 +25,7 @@ set -euo pipefail
 
 profile=${ZCOPY_BENCH_PROFILE:-quick}
 outdir=${ZCOPY_BENCH_OUT:-/tmp/bench-out}
-port=5201
+port=9933
 mkdir -p "$outdir"
 json=$outdir/bench.json
 log=$outdir/bench.log
