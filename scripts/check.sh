@@ -87,7 +87,10 @@ for k in "${kernels[@]}"; do
 	# slub_debug=U records who allocated every live object: the leak
 	# test reads it, and it keeps slab caches unmerged so that a cache
 	# destroyed with objects left complains.
-	ZCOPY_VM_APPEND="slub_debug=U ${ZCOPY_VM_APPEND:-}" \
+	# The suite takes 12-15 minutes of a loaded 2-core host (run.sh's
+	# default limit is 15): give the VM 40 and its bats 25.
+	ZCOPY_VM_TIMEOUT=${ZCOPY_VM_TIMEOUT:-2400} \
+	ZCOPY_VM_APPEND="slub_debug=U zcopyvm.bats_timeout=1500 ${ZCOPY_VM_APPEND:-}" \
 		selftests/vm/run.sh --kver "$k" --mode tests --out "$top/build/$k/vm" \
 		--module "$ko" --tool "$top/build/tool/zcopyctl" \
 		--tests "$top/build/selftests" --bats selftests/tool/vm \
