@@ -69,7 +69,7 @@ else
 		libnl-3-dev libnl-genl-3-dev
 		bats bats-assert bats-support
 		libssl-dev liburing-dev liburing2
-		iproute2 e2fsprogs socat ethtool sparse python3 python3-yaml jq
+		iproute2 e2fsprogs socat ethtool sparse python3 python3-yaml python3-jsonschema jq
 		nginx-light lighttpd curl wrk
 		gnuplot-nox
 		bison flex bc libelf-dev

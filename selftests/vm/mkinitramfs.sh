@@ -183,6 +183,47 @@ if [[ -n $bats && -d $bats ]]; then
 	# *.bats, their *.bash helpers and any fixtures beside them.
 	find "$bats" -maxdepth 1 -type f -exec cp {} zcopy/bats/ \;
 fi
+
+# ynl.bats runs the kernel's own cli.py against the module: the host's
+# python3 (its standard library without tests, tools and build files),
+# PyYAML and jsonschema with what it needs, and in /zcopy/ynl the YNL tree
+# of linux-source-6.12 (ynl-source.sh) with our spec where the kernel keeps
+# its own: Documentation/netlink/specs/zcopy.yaml.
+put_ynl() { # YNL_TREE
+	local py=/usr/lib/python3.11 dp=/usr/lib/python3/dist-packages f
+	local skip=(config-3.11-x86_64-linux-gnu test idlelib tkinter turtledemo
+		lib2to3 pydoc_data distutils ensurepip asyncio multiprocessing
+		unittest venv wsgiref xmlrpc curses sqlite3 dbm)
+
+	put_prog /usr/bin/python3.11
+	ln -sf python3.11 usr/bin/python3
+	mkdir -p "$root$py" "$root$dp"
+	# shellcheck disable=SC2046 # one --exclude per name
+	tar -C "$py" -chf - $(printf -- '--exclude=./%s ' "${skip[@]}") . |
+		tar -C "$root$py" -xf -
+	for f in "$root$py"/lib-dynload/*.so; do
+		put_libs "$f"
+	done
+	for f in yaml _yaml 'PyYAML-*' jsonschema 'jsonschema-*' attr attrs \
+		'attrs-*' pyrsistent 'pyrsistent-*' _pyrsistent_version.py \
+		'pvectorc.*.so'; do
+		# shellcheck disable=SC2086 # the names are globs
+		cp -rL "$dp"/$f "$root$dp/"
+	done
+	put_libs "$dp"/yaml/_yaml.cpython-311-x86_64-linux-gnu.so
+	mkdir -p zcopy/ynl/Documentation/netlink/specs
+	cp -r "$1/tools" zcopy/ynl/
+	cp "$1"/Documentation/netlink/*.yaml zcopy/ynl/Documentation/netlink/
+	cp "$here/../../Documentation/netlink/specs/zcopy.yaml" \
+		zcopy/ynl/Documentation/netlink/specs/
+}
+if [[ -n $bats && -f $bats/ynl.bats ]]; then
+	if ynl_tree=$("$here/ynl-source.sh" "$here/../../build/linux-source-6.12"); then
+		put_ynl "$ynl_tree"
+	else
+		echo "mkinitramfs: no YNL tooling in the VM: ynl.bats will skip" >&2
+	fi
+fi
 cp "${demo:-$here/guest/demo.sh}" zcopy/demo.sh
 chmod 0755 zcopy/demo.sh
 cp "$here/guest/bench.sh" "$here/guest/bench_http.sh" zcopy/
