@@ -71,6 +71,8 @@ step "checkpatch --strict clean" "$out/checkpatch.log" make --no-print-directory
 step "the job core calls no front end" "$out/layering.log" scripts/check-layering.sh
 step "netlink spec matches the uapi header" "$out/spec.log" \
 	/usr/bin/python3 selftests/spec/check_spec.py "$top"
+step "VERSION, dkms.conf and debian/changelog agree" "$out/version.log" \
+	scripts/check-version.sh "$top"
 count_tap "$out/steps.tap"
 
 echo "# host: bats selftests/tool/host.bats"
@@ -78,6 +80,12 @@ ZCOPYCTL=$top/build/tool/zcopyctl bats --tap selftests/tool/host.bats \
 	>"$out/host.tap" 2>&1
 cat "$out/host.tap"
 count_tap "$out/host.tap"
+
+echo "# host: the bash completion against build/tool/zcopyctl --help"
+scripts/check-completion.sh "$top/build/tool/zcopyctl" tool/zcopyctl.bash-completion \
+	>"$out/completion.tap" 2>&1
+cat "$out/completion.tap"
+count_tap "$out/completion.tap"
 
 for k in "${kernels[@]}"; do
 	[[ $k == missing-* ]] && continue
@@ -103,6 +111,19 @@ for k in "${kernels[@]}"; do
 		failed=$((failed + 1))
 	fi
 done
+
+# The packages, end to end: make deb, installed here (DKMS builds the
+# module for both kernels; nothing is loaded here), the VM on the DKMS
+# module and the installed tool, purged (scripts/package-test.sh).
+echo "# packages"
+scripts/package-test.sh >"$out/package.tap" 2>&1
+rc=$?
+cat "$out/package.tap"
+count_tap "$out/package.tap"
+if ((rc != 0)) && ! grep -q '^not ok ' "$out/package.tap"; then
+	echo "not ok - package test ended early (rc $rc)"
+	failed=$((failed + 1))
+fi
 
 # The benchmark's plumbing, end to end on one kernel: the tiny profile in
 # the VM (about a minute), the JSON against the schema, the report and
