@@ -295,6 +295,7 @@ static void text_push(bool is_array, const char *key)
 {
 	struct text_frame *parent = top_frame();
 	struct text_frame *frame;
+	size_t heading = SIZE_MAX;
 
 	if (parent && parent->kind == FRAME_TABLE) {
 		assert(!is_array);
@@ -304,6 +305,13 @@ static void text_push(bool is_array, const char *key)
 	/* A table's line holds scalars only. */
 	assert(!parent || parent->kind != FRAME_TABLE_ROW);
 
+	/*
+	 * A heading in the parent, added while the parent is on top: its
+	 * depth and its group, so that its label lines up with its siblings'.
+	 * Arrays collect their scalars in it.
+	 */
+	if (parent && parent->kind != FRAME_ARRAY)
+		heading = text_add_row(key, is_array ? strdup("") : NULL);
 	frame = text_new_frame(is_array ? FRAME_ARRAY : FRAME_OBJECT);
 	if (!parent) {
 		/* the root object: no heading */
@@ -314,8 +322,7 @@ static void text_push(bool is_array, const char *key)
 			blank_pending = true;
 		frame->depth = parent->depth;
 	} else {
-		/* a heading in the parent; arrays collect scalars in it */
-		frame->row = text_add_row(key, is_array ? strdup("") : NULL);
+		frame->row = heading;
 		frame->depth = parent->depth + 1;
 	}
 	if (!is_array)
