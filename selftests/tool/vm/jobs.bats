@@ -698,8 +698,10 @@ send_and_check() { # MODE FILE ADDR
 		wait_exit "$pid" 30
 		assert_equal "$bg_status" 1
 		set_output "$(<"$BATS_TEST_TMPDIR/s.out")"
-		assert_json_document
-		assert_jq --argjson id "$id" '.id == $id and .state == "cancelled" and .error == -125'
+		# the error object, the cancelled job's record in it
+		assert_json_error ECANCELED
+		assert_equal "$json_message" 'transfer failed: Operation canceled'
+		assert_jq --argjson id "$id" '.job.id == $id and .job.state == "cancelled" and .job.error == -125'
 		assert_equal "$(<"$BATS_TEST_TMPDIR/s.err")" 'zcopyctl: transfer failed: Operation canceled'
 		kill_tree "$STALL_PID"
 		wait "$STALL_PID" 2>/dev/null || true
@@ -801,4 +803,34 @@ send_and_check() { # MODE FILE ADDR
 		'map({(.sha256): .bytes}) | add == {($a): 4095, ($b): 100000, ($c): 1048577}' <<<"$output"
 	assert_output true
 	wait
+}
+
+# --- bench, interrupted -------------------------------------------------------------
+
+@test "bench: SIGINT while the observer-off cells run: partial results, observe parameter as it was" {
+	local param=/sys/module/zcopy/parameters/observe before dir=$BATS_TEST_TMPDIR/files
+
+	[[ -w $param ]] || skip "no $param"
+	before=$(<"$param")
+	# a file of the disk: the module's jobs read a real file system
+	mkdir -p "$dir"
+	ln -s "$DATA/f4096" "$dir/bench-4096"
+	start_sink
+	# zcopy_sg has its observer-off twin, which switches the parameter
+	# off for its own round: stop the bench in the middle of its rounds
+	start_bg "$BATS_TEST_TMPDIR/b.out" "$BATS_TEST_TMPDIR/b.err" \
+		"$ZCOPYCTL" bench --target "lo=127.0.0.1:$SINK_PORT" --files "$dir" \
+		--method zcopy_sg --size 4k --runs 100 -j
+	wait_line "$BATS_TEST_TMPDIR/b.err" '^bench: cell 2/2, round 2/101, ETA ' "$BG_PID"
+	alive "$BG_PID" || fail "bench ended early: $(cat "$BATS_TEST_TMPDIR/b.err")"
+	kill -INT "$BG_PID"
+	wait_exit "$BG_PID" 120
+	assert_equal "$bg_status" 1
+	assert_equal "$(<"$param")" "$before"
+	set_output "$(<"$BATS_TEST_TMPDIR/b.out")"
+	assert_json_error EINTR
+	assert_jq '.results.partial == true and .results.cells_planned == 2'
+	# in the document's order: the observed cell, then its twin
+	assert_jq '[.results.cells[] | [.method, .observer]] == [["zcopy_sg", true], ["zcopy_sg", false]]'
+	assert_jq 'all(.results.cells[]; .error == null and .runs < 100)'
 }
