@@ -11,7 +11,7 @@
 #   check-debug.sh --fuzz   make fuzz: only the fuzzer, FUZZ_INPUTS inputs
 #
 # Environment: ZCOPY_PLANT=uaf|lockinv|leak builds the module with that bug
-# planted (it must make this fail); FUZZ_INPUTS (check: 100000, fuzz:
+# planted (it must make this fail); FUZZ_INPUTS (check: 50000, fuzz:
 # 1000000), FUZZ_PROCS (4), FUZZ_SEED (check: 1, fuzz: the time);
 # CHECK_DEBUG_TESTS="chardev_test ..." runs only those test programs and
 # no bats (a quick look, e.g. at a planted bug: the kernel checks at the
@@ -73,13 +73,13 @@ elif [[ -n ${CHECK_DEBUG_TESTS:-} ]]; then
 	for t in $CHECK_DEBUG_TESTS; do
 		cp "build/selftests/$t" "$tests/" || fail "no test program $t"
 	done
-	inputs=${FUZZ_INPUTS:-100000}
+	inputs=${FUZZ_INPUTS:-50000}
 	seed=${FUZZ_SEED:-1}
 	vm_timeout=${ZCOPY_VM_TIMEOUT:-4500}
 else
 	tests=$top/build/selftests
 	bats=$top/selftests/tool/vm
-	inputs=${FUZZ_INPUTS:-100000}
+	inputs=${FUZZ_INPUTS:-50000}
 	seed=${FUZZ_SEED:-1}
 	vm_timeout=${ZCOPY_VM_TIMEOUT:-4500}
 fi

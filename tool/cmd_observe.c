@@ -684,6 +684,17 @@ static int observe_cgroup(const struct observe_opts *opts)
 		nl_ctx_perror(&r.nl, err);
 		goto out;
 	}
+	/* What was sent since the last line gets a (shorter) line too. */
+	if (opts->interval && (o.v[ZCOPY_OBSERVE_A_BYTES] !=
+			       r.last.v[ZCOPY_OBSERVE_A_BYTES] ||
+			       o.v[ZCOPY_OBSERVE_A_SKBS] !=
+			       r.last.v[ZCOPY_OBSERVE_A_SKBS])) {
+		err = print_interval(&r, &o, now_s());
+		if (err) {
+			tool_error(-err, "writing output: %s", strerror(-err));
+			goto out;
+		}
+	}
 	if (opts->interval && !out_is_json() && r.lines)
 		putchar('\n');
 	print_summary(opts, &r, &o, now_s());
