@@ -1,13 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# make deb: the Debian packages zcopy-dkms, zcopyctl and zcopy-dev from
-# debian/, built (dpkg-buildpackage -b, debhelper 13, dh-dkms) in a copy
-# of the tree, so that the tree itself stays clean and build/ is left out.
+# make deb: the Debian source package zcopy and its binary packages
+# zcopy-dkms, zcopyctl and zcopy-dev from debian/, built
+# (dpkg-buildpackage, debhelper 13, dh-dkms) in a copy of the tree, so
+# that the tree itself stays clean and build/ is left out. The orig
+# tarball is that copy without debian/, reproducible (sorted, owned by
+# root, dated by the changelog).
 #
 #   scripts/deb.sh OUTDIR      (make deb: build/deb)
 #
-# Leaves OUTDIR/*.deb (only this build's), OUTDIR/*.buildinfo,
-# OUTDIR/*.changes and OUTDIR/build.log.
+# Leaves in OUTDIR only this build's *.deb, the source package (.dsc,
+# .orig.tar.xz, .debian.tar.xz), *.buildinfo, *.changes, and build.log.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,7 +27,8 @@ done
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 rm -rf "$out/src"
-rm -f "$out"/*.deb "$out"/*.buildinfo "$out"/*.changes
+rm -f "$out"/*.deb "$out"/*.buildinfo "$out"/*.changes "$out"/*.dsc \
+	"$out"/*.tar.xz
 src=$out/src/zcopy-$version
 mkdir -p "$src"
 
@@ -41,14 +45,20 @@ else
 	tar -C "$top" --exclude=./build --exclude=./.git -cf - . | tar -C "$src" -xf -
 fi
 
+epoch=$(cd "$src" && dpkg-parsechangelog -STimestamp)
+tar -C "$out/src" --exclude="zcopy-$version/debian" --sort=name \
+	--owner=0 --group=0 --numeric-owner --mtime="@$epoch" \
+	-cJf "$out/src/zcopy_$version.orig.tar.xz" "zcopy-$version"
+
 echo "deb: building zcopy $version in $src"
 rc=0
-(cd "$src" && dpkg-buildpackage -b -us -uc -j2) >"$out/build.log" 2>&1 || rc=$?
+(cd "$src" && dpkg-buildpackage -us -uc -j2) >"$out/build.log" 2>&1 || rc=$?
 if ((rc)); then
 	tail -n 40 "$out/build.log" >&2
 	echo "deb: dpkg-buildpackage failed ($rc), log in $out/build.log" >&2
 	exit 1
 fi
-mv "$out"/src/*.deb "$out"/src/*.buildinfo "$out"/src/*.changes "$out/"
+mv "$out"/src/*.deb "$out"/src/*.buildinfo "$out"/src/*.changes \
+	"$out"/src/*.dsc "$out"/src/*.tar.xz "$out/"
 rm -rf "$out/src"
 ls -1 "$out"/*.deb

@@ -73,7 +73,7 @@ else
 		nginx-light lighttpd curl wrk
 		gnuplot-nox
 		bison flex bc libelf-dev
-		debhelper dh-dkms
+		debhelper dh-dkms lintian
 	)
 	# After the kernels and their headers, on its own: DKMS's hooks
 	# then see no new headers, and nothing is built now (dh-dkms does

@@ -6,7 +6,10 @@
 #  1. VERSION, dkms.conf and debian/changelog agree, and the check fails
 #     when one of them does not; make install lays out DESTDIR/PREFIX;
 #     make module tool builds from a clean copy without linux-source.
-#  2. make deb: zcopy-dkms, zcopyctl and zcopy-dev, their file lists.
+#  2. make deb: the source package, which unpacks to the tree's files;
+#     zcopy-dkms, zcopyctl and zcopy-dev, their file lists; lintian
+#     --pedantic has nothing to say of any of them (debian/*lintian-
+#     overrides say why for what it would).
 #  3. apt-get install of the three: DKMS builds and installs zcopy.ko
 #     for each kernel of scripts/kernels.sh (dkms status, the file under
 #     /lib/modules/KVER/updates/dkms, modinfo version and vermagic);
@@ -147,8 +150,8 @@ got=$(grep '^APT-GET install' "$out/deps-stub.log" | tail -n 1)
 same "make deps installs dkms last, alone, --no-install-recommends" \
 	"APT-GET install -y -q --no-install-recommends -o Dpkg::Use-Pty=0 dkms" "$got"
 got=$(grep '^APT-GET install' "$out/deps-stub.log" | head -n 1 | tr ' ' '\n' |
-	grep -cxE 'debhelper|dh-dkms|--no-install-recommends' || true)
-same "make deps installs debhelper and dh-dkms, --no-install-recommends" 3 "$got"
+	grep -cxE 'debhelper|dh-dkms|lintian|--no-install-recommends' || true)
+same "make deps installs debhelper, dh-dkms and lintian, --no-install-recommends" 4 "$got"
 
 # make install: every file where PREFIX and DESTDIR put it, nothing else.
 install_list() { # PREFIX
@@ -214,15 +217,42 @@ else
 	exit 1
 fi
 
+# The source package: what dpkg-source unpacks is the tree (its tracked
+# and not ignored files), nothing more, nothing less.
+dsc=build/deb/zcopy_$version-1.dsc
+rm -rf "$out/dsc"
+mkdir -p "$out/dsc"
+if dpkg-source --no-check -x "$dsc" "$out/dsc/zcopy-$version" >"$out/dsc.log" 2>&1; then
+	want=$(git ls-files -co --exclude-standard | while IFS= read -r f; do
+		[[ -e $f || -L $f ]] && printf '%s\n' "$f"; done | sort | sha256sum)
+	got=$(cd "$out/dsc/zcopy-$version" && find . \( -type f -o -type l \) \
+		-not -path './.pc/*' -printf '%P\n' | sort | sha256sum)
+	same "$dsc: dpkg-source -x gives the tree's $(git ls-files -co --exclude-standard | wc -l) files" \
+		"$want" "$got"
+else
+	fail "dpkg-source -x $dsc"
+	show_log "$out/dsc.log"
+fi
+rm -rf "$out/dsc"
+
+# lintian on the source and the three packages: no tag at any level.
+if lintian --pedantic -I --fail-on error,warning,info,pedantic \
+	"build/deb/zcopy_$version-1_amd64.changes" >"$out/lintian.log" 2>&1; then
+	pass "lintian --pedantic -I: nothing on the source package and the three .deb"
+else
+	fail "lintian --pedantic -I on build/deb/zcopy_$version-1_amd64.changes"
+	show_log "$out/lintian.log"
+fi
+
 deb_files() { # DEB: its regular files and links, one line
 	dpkg-deb -c "build/deb/$1" | awk '$1 !~ /^d/ { print $6 }' | sed 's|^\.||' |
 		sort | tr '\n' ' ' | sed 's/ $//'
 }
 same "zcopyctl.deb: the tool, its man page and bash completion" \
-	"/usr/bin/zcopyctl /usr/share/bash-completion/completions/zcopyctl /usr/share/doc/zcopyctl/README.md.gz /usr/share/doc/zcopyctl/changelog.Debian.gz /usr/share/doc/zcopyctl/copyright /usr/share/man/man8/zcopyctl.8.gz" \
+	"/usr/bin/zcopyctl /usr/share/bash-completion/completions/zcopyctl /usr/share/doc/zcopyctl/README.md.gz /usr/share/doc/zcopyctl/changelog.Debian.gz /usr/share/doc/zcopyctl/copyright /usr/share/lintian/overrides/zcopyctl /usr/share/man/man8/zcopyctl.8.gz" \
 	"$(deb_files "${debs[1]}")"
 same "zcopy-dev.deb: the uapi header and the netlink spec" \
-	"/usr/include/linux/zcopy.h /usr/share/doc/zcopy-dev/changelog.Debian.gz /usr/share/doc/zcopy-dev/copyright /usr/share/zcopy/netlink/zcopy.yaml" \
+	"/usr/include/linux/zcopy.h /usr/share/doc/zcopy-dev/changelog.Debian.gz /usr/share/doc/zcopy-dev/copyright /usr/share/lintian/overrides/zcopy-dev /usr/share/zcopy/netlink/zcopy.yaml" \
 	"$(deb_files "${debs[2]}")"
 # zcopy-dkms: the module's sources as DKMS builds them, no planted bug.
 src=/usr/src/zcopy-$version
@@ -232,7 +262,8 @@ want=$( {
 		/usr/share/doc/zcopy-dkms/changelog.Debian.gz \
 		/usr/share/doc/zcopy-dkms/copyright \
 		/usr/share/doc/zcopy-dkms/examples/modprobe.d/zcopy.conf \
-		/usr/share/doc/zcopy-dkms/examples/modules-load.d/zcopy.conf
+		/usr/share/doc/zcopy-dkms/examples/modules-load.d/zcopy.conf \
+		/usr/share/lintian/overrides/zcopy-dkms
 	git ls-files -co --exclude-standard kmod | grep -vx kmod/plant.c |
 		sed "s|^|$src/|"
 } | sort | tr '\n' ' ' | sed 's/ $//')
