@@ -26,6 +26,20 @@ count_tap() {
 	failed=$((failed + f))
 }
 
+# A part that prints TAP: run it into FILE, show and count that; a part
+# that failed without saying "not ok" (a crash, a timeout) is a failure.
+tap_part() { # NAME FILE CMD...
+	local name=$1 tap=$2 rc=0
+	shift 2
+	"$@" >"$tap" 2>&1 || rc=$?
+	cat "$tap"
+	count_tap "$tap"
+	if ((rc != 0)) && ! grep -q '^not ok ' "$tap"; then
+		echo "not ok - $name ended early (rc $rc)"
+		failed=$((failed + 1))
+	fi
+}
+
 # One TAP line for a step that is a test by itself (a build, a lint).
 step() {
 	local name=$1 log=$2
@@ -76,16 +90,12 @@ step "VERSION, dkms.conf and debian/changelog agree" "$out/version.log" \
 count_tap "$out/steps.tap"
 
 echo "# host: bats selftests/tool/host.bats"
-ZCOPYCTL=$top/build/tool/zcopyctl bats --tap selftests/tool/host.bats \
-	>"$out/host.tap" 2>&1
-cat "$out/host.tap"
-count_tap "$out/host.tap"
+tap_part "host.bats" "$out/host.tap" \
+	env ZCOPYCTL="$top/build/tool/zcopyctl" bats --tap selftests/tool/host.bats
 
 echo "# host: the bash completion against build/tool/zcopyctl --help"
-scripts/check-completion.sh "$top/build/tool/zcopyctl" tool/zcopyctl.bash-completion \
-	>"$out/completion.tap" 2>&1
-cat "$out/completion.tap"
-count_tap "$out/completion.tap"
+tap_part "the completion check" "$out/completion.tap" \
+	scripts/check-completion.sh "$top/build/tool/zcopyctl" tool/zcopyctl.bash-completion
 
 for k in "${kernels[@]}"; do
 	[[ $k == missing-* ]] && continue
@@ -97,64 +107,45 @@ for k in "${kernels[@]}"; do
 	# destroyed with objects left complains.
 	# The suite takes 12-15 minutes of a loaded 2-core host (run.sh's
 	# default limit is 15): give the VM 40 and its bats 25.
-	ZCOPY_VM_TIMEOUT=${ZCOPY_VM_TIMEOUT:-2400} \
-	ZCOPY_VM_APPEND="slub_debug=U zcopyvm.bats_timeout=1500 ${ZCOPY_VM_APPEND:-}" \
+	tap_part "vm $k" "$out/vm-$k.tap" \
+		env ZCOPY_VM_TIMEOUT="${ZCOPY_VM_TIMEOUT:-2400}" \
+		ZCOPY_VM_APPEND="slub_debug=U zcopyvm.bats_timeout=1500 ${ZCOPY_VM_APPEND:-}" \
 		selftests/vm/run.sh --kver "$k" --mode tests --out "$top/build/$k/vm" \
 		--module "$ko" --tool "$top/build/tool/zcopyctl" \
-		--tests "$top/build/selftests" --bats selftests/tool/vm \
-		>"$out/vm-$k.tap" 2>&1
-	rc=$?
-	cat "$out/vm-$k.tap"
-	count_tap "$out/vm-$k.tap"
-	if ((rc != 0)) && ! grep -q '^not ok ' "$out/vm-$k.tap"; then
-		echo "not ok - vm $k ended without a passing verdict (rc $rc)"
-		failed=$((failed + 1))
-	fi
+		--tests "$top/build/selftests" --bats selftests/tool/vm
 done
 
 # The packages, end to end: make deb, installed here (DKMS builds the
 # module for both kernels; nothing is loaded here), the VM on the DKMS
 # module and the installed tool, purged (scripts/package-test.sh).
 echo "# packages"
-scripts/package-test.sh >"$out/package.tap" 2>&1
-rc=$?
-cat "$out/package.tap"
-count_tap "$out/package.tap"
-if ((rc != 0)) && ! grep -q '^not ok ' "$out/package.tap"; then
-	echo "not ok - package test ended early (rc $rc)"
-	failed=$((failed + 1))
-fi
+tap_part "package test" "$out/package.tap" scripts/package-test.sh
+
+# The report and plots made from DIR/bench.json, and the JSON's check.
+bench_report() { # DIR
+	/usr/bin/python3 scripts/bench-report.py "$1/bench.json" >/dev/null &&
+		/usr/bin/python3 selftests/bench/check_bench_json.py \
+			--report-dir "$1" "$1/bench.json"
+}
 
 # The benchmark's plumbing, end to end on one kernel: the tiny profile in
 # the VM (about a minute), the JSON against the schema, the report and
 # plots made from it. The numbers themselves are make bench's business.
 bench_tiny() {
-	local k=$1 vm=$top/build/$1/vm-bench-tiny rc=0 b=$out/bench t0
+	local k=$1 vm=$top/build/$1/vm-bench-tiny b=$out/bench t0
 	t0=$(date +%s)
 	echo "# bench tiny on $k"
-	ZCOPY_VM_BENCH_DISK=$top/build/bench-disk.img \
+	tap_part "bench vm $k" "$out/bench-vm.tap" \
+		env ZCOPY_VM_BENCH_DISK="$top/build/bench-disk.img" \
 		selftests/vm/run.sh --kver "$k" --mode bench --bench-profile tiny \
 		--out "$vm" --module "$top/build/$k/mod/kmod/zcopy.ko" \
-		--tool "$top/build/tool/zcopyctl" --tests "$empty" --bats "$empty" \
-		>"$out/bench-vm.tap" 2>&1 || rc=$?
-	cat "$out/bench-vm.tap"
-	count_tap "$out/bench-vm.tap"
-	if ((rc != 0)) && ! grep -q '^not ok ' "$out/bench-vm.tap"; then
-		echo "not ok - bench vm $k ended without a passing verdict (rc $rc)"
-		failed=$((failed + 1))
-	fi
+		--tool "$top/build/tool/zcopyctl" --tests "$empty" --bats "$empty"
 	[[ -s $vm/bench.json ]] || return 0
 	mkdir -p "$b"
 	cp "$vm/bench.json" "$b/"
 	# The HTTP servers' step (guest/bench_http.sh), when it left a result.
 	[[ ! -s $vm/http.json ]] || cp "$vm/http.json" "$b/"
-	{
-		/usr/bin/python3 scripts/bench-report.py "$b/bench.json" >/dev/null
-		/usr/bin/python3 selftests/bench/check_bench_json.py \
-			--report-dir "$b" "$b/bench.json"
-	} >"$out/bench.tap" 2>&1
-	cat "$out/bench.tap"
-	count_tap "$out/bench.tap"
+	tap_part "the bench report" "$out/bench.tap" bench_report "$b"
 	echo "# bench tiny took $(($(date +%s) - t0)) s"
 }
 bench_k=''
