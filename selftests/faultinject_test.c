@@ -459,6 +459,14 @@ static void tally_log(struct __test_metadata *_metadata, struct tally *t)
 	       t->exhausted ? "" : " (sweep cut short)");
 }
 
+/* The last point did not fire: the operation ran out of allocations. */
+static void sweep_end(struct __test_metadata *_metadata, struct tally *t,
+		      bool fired)
+{
+	t->exhausted = !fired;
+	tally_log(_metadata, t);
+}
+
 /* Module-wide counters, read with no fault armed. */
 static uint64_t stat_of(struct __test_metadata *_metadata,
 			struct fi_ctx *self, int attr)
@@ -797,8 +805,7 @@ TEST_F_TIMEOUT(fi, ioctl_submit, 300)
 			TH_LOG("N=%u returned %d", n, ret);
 		jobs += !ret;
 	}
-	t.exhausted = !fired;
-	tally_log(_metadata, &t);
+	sweep_end(_metadata, &t, fired);
 	expect_records_done(_metadata, fi->dev, jobs, x.size);
 	expect_received(_metadata, &x, jobs);
 }
@@ -853,8 +860,7 @@ TEST_F_TIMEOUT(fi, ioctl_submit_batch, 300)
 			jobs += b.count;
 		}
 	}
-	t.exhausted = !fired;
-	tally_log(_metadata, &t);
+	sweep_end(_metadata, &t, fired);
 	expect_records_done(_metadata, fi->dev, jobs, x.size);
 	expect_received(_metadata, &x, jobs);
 }
@@ -892,6 +898,26 @@ static bool submit_point(struct __test_metadata *_metadata,
 	return fired;
 }
 
+/*
+ * One point of a sweep of any other request that names a job or an
+ * observation: a reply carries its id, or the request failed with an
+ * errno listed. Returns whether the fault fired.
+ */
+static bool nl_point(struct __test_metadata *_metadata, struct fi_ctx *fi,
+		     struct tally *t, unsigned int n, struct rnl *r,
+		     struct rmsg *m, struct rnl_result *res)
+{
+	bool fired;
+
+	nth_arm(fi, n);
+	rnl_request(r, m, res);
+	fired = nth_disarm(fi);
+	ASSERT_TRUE(tally_add(t, fired, res->has_id ? 0 : res->err))
+		TH_LOG("N=%u: %s", n, strerror(-res->err));
+	ASSERT_TRUE(fired || (!res->err && res->has_id));
+	return fired;
+}
+
 TEST_F_TIMEOUT(fi, netlink_submit_fds, 300)
 {
 	struct fi_ctx *fi = &self->c;
@@ -913,8 +939,7 @@ TEST_F_TIMEOUT(fi, netlink_submit_fds, 300)
 		rmsg_submit_fds(&m, r.family, x.file, x.sock, n % 4, n);
 		fired = submit_point(_metadata, fi, &t, n, &r, &m, ids, &jobs);
 	}
-	t.exhausted = !fired;
-	tally_log(_metadata, &t);
+	sweep_end(_metadata, &t, fired);
 	for (i = 0; i < jobs; i++) {
 		ASSERT_EQ(ZCOPY_STATE_DONE, nl_wait_job(fi, ids[i], &rec))
 			TH_LOG("job %" PRIu64 ": error %d", ids[i], rec.error);
@@ -1063,8 +1088,7 @@ TEST_F_TIMEOUT(fi, netlink_submit_path, 300)
 		rmsg_put_u32(&m, ZCOPY_A_MODE, n % 4);
 		fired = submit_point(_metadata, fi, &t, n, &r, &m, ids, &jobs);
 	}
-	t.exhausted = !fired;
-	tally_log(_metadata, &t);
+	sweep_end(_metadata, &t, fired);
 	for (i = 0; i < jobs; i++) {
 		ASSERT_EQ(ZCOPY_STATE_DONE, nl_wait_job(fi, ids[i], &rec))
 			TH_LOG("job %" PRIu64 ": error %d", ids[i], rec.error);
@@ -1145,25 +1169,25 @@ TEST_F_TIMEOUT(fi, netlink_get_and_dump, 300)
 					    clean.replies * sizeof(res.ids[0])));
 		}
 	}
-	t.exhausted = !fired;
-	tally_log(_metadata, &t);
+	sweep_end(_metadata, &t, fired);
 
 	ASSERT_EQ(0, rnl_open(&r, fi->nl.family));
 	sweep_begin(fi, &t, "netlink GET (one job)", errs_nl);
 	for (n = 1, fired = true; sweep_next(fi, &t, n, fired); n++) {
 		rmsg_init(&m, r.family, ZCOPY_CMD_GET, NLM_F_ACK);
 		rmsg_put_u64(&m, ZCOPY_A_ID, clean.ids[0]);
-		nth_arm(fi, n);
-		rnl_request(&r, &m, &res);
-		fired = nth_disarm(fi);
-		ASSERT_TRUE(tally_add(&t, fired, res.has_id ? 0 : res.err))
-			TH_LOG("N=%u: %s", n, strerror(-res.err));
-		ASSERT_TRUE(fired || (!res.err && res.has_id));
+		fired = nl_point(_metadata, fi, &t, n, &r, &m, &res);
 		ASSERT_TRUE(!res.has_id || res.id == clean.ids[0]);
 	}
-	t.exhausted = !fired;
-	tally_log(_metadata, &t);
+	sweep_end(_metadata, &t, fired);
 	close(r.fd);
+}
+
+static void observe_cmd_msg(struct rmsg *m, int family, uint8_t cmd,
+			    uint64_t id)
+{
+	rmsg_init(m, family, cmd, NLM_F_ACK);
+	rmsg_put_u64(m, ZCOPY_A_OBSERVE_ID, id);
 }
 
 static int observe_cmd(struct rnl *r, uint8_t cmd, uint64_t id,
@@ -1171,9 +1195,15 @@ static int observe_cmd(struct rnl *r, uint8_t cmd, uint64_t id,
 {
 	struct rmsg m;
 
-	rmsg_init(&m, r->family, cmd, NLM_F_ACK);
-	rmsg_put_u64(&m, ZCOPY_A_OBSERVE_ID, id);
+	observe_cmd_msg(&m, r->family, cmd, id);
 	return rnl_request(r, &m, res);
+}
+
+static void observe_start_msg(struct rmsg *m, int family, int file, int sock)
+{
+	rmsg_init(m, family, ZCOPY_CMD_OBSERVE_START, NLM_F_ACK);
+	rmsg_put_u32(m, ZCOPY_A_SOCK_FD, sock);
+	rmsg_put_u32(m, ZCOPY_A_FILE_FD, file);
 }
 
 static int observe_start(struct rnl *r, int file, int sock,
@@ -1181,9 +1211,7 @@ static int observe_start(struct rnl *r, int file, int sock,
 {
 	struct rmsg m;
 
-	rmsg_init(&m, r->family, ZCOPY_CMD_OBSERVE_START, NLM_F_ACK);
-	rmsg_put_u32(&m, ZCOPY_A_SOCK_FD, sock);
-	rmsg_put_u32(&m, ZCOPY_A_FILE_FD, file);
+	observe_start_msg(&m, r->family, file, sock);
 	return rnl_request(r, &m, res);
 }
 
@@ -1194,6 +1222,7 @@ TEST_F_TIMEOUT(fi, netlink_observe, 300)
 	uint64_t base, id;
 	unsigned int n;
 	struct tally t;
+	struct rmsg m;
 	struct xfer x;
 	struct rnl r;
 	bool fired;
@@ -1206,12 +1235,8 @@ TEST_F_TIMEOUT(fi, netlink_observe, 300)
 
 	sweep_begin(fi, &t, "netlink OBSERVE_START", errs_nl);
 	for (n = 1, fired = true; sweep_next(fi, &t, n, fired); n++) {
-		nth_arm(fi, n);
-		observe_start(&r, x.file, x.sock, &res);
-		fired = nth_disarm(fi);
-		ASSERT_TRUE(tally_add(&t, fired, res.has_id ? 0 : res.err))
-			TH_LOG("N=%u: %s", n, strerror(-res.err));
-		ASSERT_TRUE(fired || (!res.err && res.has_id));
+		observe_start_msg(&m, r.family, x.file, x.sock);
+		fired = nl_point(_metadata, fi, &t, n, &r, &m, &res);
 		/* No id, no observation left running. */
 		ASSERT_EQ(base + res.has_id,
 			  stat_of(_metadata, fi, ZCOPY_STATS_A_OBSERVATIONS))
@@ -1220,25 +1245,19 @@ TEST_F_TIMEOUT(fi, netlink_observe, 300)
 			ASSERT_EQ(0, observe_cmd(&r, ZCOPY_CMD_OBSERVE_STOP,
 						 res.id, &clean));
 	}
-	t.exhausted = !fired;
-	tally_log(_metadata, &t);
+	sweep_end(_metadata, &t, fired);
 
 	ASSERT_EQ(0, observe_start(&r, x.file, x.sock, &clean));
 	id = clean.id;
 	sweep_begin(fi, &t, "netlink OBSERVE_READ", errs_nl);
 	for (n = 1, fired = true; sweep_next(fi, &t, n, fired); n++) {
-		nth_arm(fi, n);
-		observe_cmd(&r, ZCOPY_CMD_OBSERVE_READ, id, &res);
-		fired = nth_disarm(fi);
-		ASSERT_TRUE(tally_add(&t, fired, res.has_id ? 0 : res.err))
-			TH_LOG("N=%u: %s", n, strerror(-res.err));
-		ASSERT_TRUE(fired || (!res.err && res.has_id));
+		observe_cmd_msg(&m, r.family, ZCOPY_CMD_OBSERVE_READ, id);
+		fired = nl_point(_metadata, fi, &t, n, &r, &m, &res);
 		ASSERT_TRUE(!res.has_id || res.id == id);
 		ASSERT_EQ(0, observe_cmd(&r, ZCOPY_CMD_OBSERVE_READ, id, &clean))
 			TH_LOG("N=%u: the observation is gone", n);
 	}
-	t.exhausted = !fired;
-	tally_log(_metadata, &t);
+	sweep_end(_metadata, &t, fired);
 	ASSERT_EQ(0, observe_cmd(&r, ZCOPY_CMD_OBSERVE_STOP, id, &clean));
 
 	/* A STOP that fails must leave the observation to stop again. */
@@ -1246,12 +1265,8 @@ TEST_F_TIMEOUT(fi, netlink_observe, 300)
 	for (n = 1, fired = true; sweep_next(fi, &t, n, fired); n++) {
 		ASSERT_EQ(0, observe_start(&r, x.file, x.sock, &clean));
 		id = clean.id;
-		nth_arm(fi, n);
-		observe_cmd(&r, ZCOPY_CMD_OBSERVE_STOP, id, &res);
-		fired = nth_disarm(fi);
-		ASSERT_TRUE(tally_add(&t, fired, res.has_id ? 0 : res.err))
-			TH_LOG("N=%u: %s", n, strerror(-res.err));
-		ASSERT_TRUE(fired || (!res.err && res.has_id));
+		observe_cmd_msg(&m, r.family, ZCOPY_CMD_OBSERVE_STOP, id);
+		fired = nl_point(_metadata, fi, &t, n, &r, &m, &res);
 		if (res.has_id) {
 			EXPECT_EQ(-ENOENT, observe_cmd(&r, ZCOPY_CMD_OBSERVE_READ,
 						       id, &clean));
@@ -1265,8 +1280,7 @@ TEST_F_TIMEOUT(fi, netlink_observe, 300)
 		ASSERT_EQ(base, stat_of(_metadata, fi,
 					ZCOPY_STATS_A_OBSERVATIONS));
 	}
-	t.exhausted = !fired;
-	tally_log(_metadata, &t);
+	sweep_end(_metadata, &t, fired);
 	close(r.fd);
 	close(x.sock);
 	zcopy_receiver_kill(&x.rx);
