@@ -107,17 +107,10 @@ static void to_submit(const struct frame_job *j, int fd, int sock,
 	};
 }
 
-struct frame_ctx {
-	int dev;
-	const struct zcopy_path *path;
-	struct zcopy_receiver rx;
-	int sock;
+FIXTURE(frame) {
+	struct zcopy_xfer c;
 	char header[ZCOPY_HEADER_MAX + 1];
 	char trailer[ZCOPY_HEADER_MAX];
-};
-
-FIXTURE(frame) {
-	struct frame_ctx c;
 };
 
 FIXTURE_VARIANT(frame) {
@@ -141,31 +134,22 @@ FIXTURE_SETUP(frame)
 	uint32_t size = sizeof(struct zcopy_completion);
 
 	ASSERT_EQ(0, zcopy_ensure_loaded());
-	self->c.dev = open(ZCOPY_DEV_PATH, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->c.dev);
 	/* Records with the frame's lengths. */
-	ASSERT_EQ(0, ioctl(self->c.dev, ZCOPY_IOC_SET_RECORD_SIZE, &size));
+	ASSERT_EQ(0, zcopy_xfer_open(&self->c, variant->path, &size));
 	ASSERT_EQ(ZCOPY_COMPLETION_SIZE_VER1, size);
-	self->c.path = zcopy_path_by_name(variant->path);
-	ASSERT_NE(NULL, self->c.path);
-	fill_pattern(self->c.header, sizeof(self->c.header), 1);
-	fill_pattern(self->c.trailer, sizeof(self->c.trailer), 2);
-	ASSERT_EQ(0, zcopy_receiver_start(&self->c.rx, self->c.path, RECV_ALL));
-	self->c.sock = zcopy_connect(self->c.path, self->c.rx.port);
-	ASSERT_LE(0, self->c.sock);
+	fill_pattern(self->header, sizeof(self->header), 1);
+	fill_pattern(self->trailer, sizeof(self->trailer), 2);
+	ASSERT_EQ(0, zcopy_xfer_connect(&self->c, RECV_ALL));
 }
 
 FIXTURE_TEARDOWN(frame)
 {
-	if (self->c.sock >= 0)
-		close(self->c.sock);
-	zcopy_receiver_kill(&self->c.rx);
-	close(self->c.dev);
+	zcopy_xfer_close(&self->c);
 }
 
 /* The receiver got exactly the jobs' streams, in order. */
 static void check_received(struct __test_metadata *_metadata,
-			   struct frame_ctx *c,
+			   struct zcopy_xfer *c,
 			   const struct frame_job *jobs, unsigned int nr)
 {
 	unsigned char want[SHA256_LEN];
@@ -182,7 +166,7 @@ static void check_received(struct __test_metadata *_metadata,
 
 /* What one done job's record says of its frame and range. */
 static void check_record(struct __test_metadata *_metadata,
-			 struct frame_ctx *c,
+			 struct zcopy_xfer *c,
 			 const struct frame_job *j,
 			 const struct zcopy_completion *rec)
 {
@@ -216,7 +200,7 @@ static void check_record(struct __test_metadata *_metadata,
 }
 
 static void submit_wait(struct __test_metadata *_metadata,
-			struct frame_ctx *c, const struct frame_job *j,
+			struct zcopy_xfer *c, const struct frame_job *j,
 			struct zcopy_completion *rec)
 {
 	struct zcopy_submit s;
@@ -243,9 +227,9 @@ TEST_F_TIMEOUT(frame, header_range_trailer, 200)
 			.file = DATA "f100000",
 			.mode = modes[i],
 			.offset = 1000,
-			.header = self->c.header,
+			.header = self->header,
 			.header_len = 300 + i,
-			.trailer = self->c.trailer,
+			.trailer = self->trailer,
 			.trailer_len = 50 + i,
 		};
 		submit_wait(_metadata, &self->c, &jobs[i], &rec);
@@ -268,7 +252,7 @@ TEST_F_TIMEOUT(frame, header_shares_first_segment, 120)
 	struct frame_job j = {
 		.file = DATA "f4096",
 		.mode = ZCOPY_MODE_SG,
-		.header = self->c.header,
+		.header = self->header,
 		.header_len = 200,
 	};
 	struct zcopy_completion rec;
@@ -296,14 +280,14 @@ TEST_F_TIMEOUT(frame, empty_range, 120)
 			.file = DATA "f4096",
 			.mode = ZCOPY_MODE_SG,
 			.offset = 4096,
-			.header = self->c.header,
+			.header = self->header,
 			.header_len = 100,
-			.trailer = self->c.trailer,
+			.trailer = self->trailer,
 			.trailer_len = 10,
 		}, {
 			.file = DATA "f0",
 			.mode = ZCOPY_MODE_COPY,
-			.trailer = self->c.trailer,
+			.trailer = self->trailer,
 			.trailer_len = 4000,
 		},
 	};
@@ -323,9 +307,9 @@ TEST_F_TIMEOUT(frame, largest_frame, 200)
 	struct frame_job j = {
 		.file = DATA "f1m1",
 		.mode = ZCOPY_MODE_SG,
-		.header = self->c.header,
+		.header = self->header,
 		.header_len = ZCOPY_HEADER_MAX,
-		.trailer = self->c.trailer,
+		.trailer = self->trailer,
 		.trailer_len = ZCOPY_HEADER_MAX,
 	};
 	struct zcopy_completion rec;
@@ -358,9 +342,9 @@ TEST_F_TIMEOUT(frame, batch_in_order, 120)
 			.mode = ZCOPY_MODE_SG,
 			.offset = i * 3000,
 			.length = 5000 + i,
-			.header = self->c.header + i,
+			.header = self->header + i,
 			.header_len = 120 + i,
-			.trailer = self->c.trailer + i,
+			.trailer = self->trailer + i,
 			.trailer_len = 2 + i,
 		};
 		to_submit(&jobs[i], fd, self->c.sock, i, &s[i]);
@@ -385,7 +369,7 @@ TEST_F(frame, bad_frames)
 	struct frame_job j = {
 		.file = DATA "f4096",
 		.mode = ZCOPY_MODE_SG,
-		.header = self->c.header,
+		.header = self->header,
 		.header_len = ZCOPY_HEADER_MAX + 1,
 	};
 	struct zcopy_submit s;
@@ -425,7 +409,7 @@ TEST_F_TIMEOUT(frame, ver0_has_no_frame, 120)
 	ASSERT_LE(0, fd);
 	to_submit(&j, fd, self->c.sock, 0, &s);
 	s.size = ZCOPY_SUBMIT_SIZE_VER0;
-	s.header = (uintptr_t)self->c.header;	/* beyond VER0: not read */
+	s.header = (uintptr_t)self->header;	/* beyond VER0: not read */
 	s.header_len = 10;
 	ASSERT_EQ(0, ioctl(self->c.dev, ZCOPY_IOC_SUBMIT, &s));
 	close(fd);
@@ -464,16 +448,16 @@ TEST_F_TIMEOUT(frame, netlink, 200)
 		{
 			.file = DATA "f100000",
 			.mode = ZCOPY_MODE_SG,
-			.header = self->c.header,
+			.header = self->header,
 			.header_len = ZCOPY_NL_HEADER_MAX,
-			.trailer = self->c.trailer,
+			.trailer = self->trailer,
 			.trailer_len = ZCOPY_NL_HEADER_MAX,
 		}, {
 			.file = DATA "f4096",
 			.mode = ZCOPY_MODE_SG,
-			.header = self->c.header,
+			.header = self->header,
 			.header_len = 0,
-			.trailer = self->c.trailer,
+			.trailer = self->trailer,
 			.trailer_len = 33,
 		},
 	};

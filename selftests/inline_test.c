@@ -63,15 +63,8 @@ static bool record_ready(int dev)
 	return poll(&p, 1, 0) == 1;
 }
 
-struct inline_ctx {
-	int dev;
-	const struct zcopy_path *path;
-	struct zcopy_receiver rx;
-	int sock;
-};
-
 FIXTURE(inline_jobs) {
-	struct inline_ctx c;
+	struct zcopy_xfer c;
 };
 
 FIXTURE_VARIANT(inline_jobs) {
@@ -94,31 +87,13 @@ FIXTURE_SETUP(inline_jobs)
 {
 	uint32_t size = sizeof(struct zcopy_completion);
 
-	self->c.sock = -1;
 	ASSERT_EQ(0, zcopy_ensure_loaded());
-	self->c.dev = open(ZCOPY_DEV_PATH, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->c.dev);
-	ASSERT_EQ(0, ioctl(self->c.dev, ZCOPY_IOC_SET_RECORD_SIZE, &size));
-	self->c.path = zcopy_path_by_name(variant->path);
-	ASSERT_NE(NULL, self->c.path);
+	ASSERT_EQ(0, zcopy_xfer_open(&self->c, variant->path, &size));
 }
 
 FIXTURE_TEARDOWN(inline_jobs)
 {
-	if (self->c.sock >= 0)
-		close(self->c.sock);
-	if (self->c.rx.pid)
-		zcopy_receiver_kill(&self->c.rx);
-	close(self->c.dev);
-}
-
-static void start_receiver(struct __test_metadata *_metadata,
-			   struct inline_ctx *c,
-			   enum receiver_behaviour how)
-{
-	ASSERT_EQ(0, zcopy_receiver_start(&c->rx, c->path, how));
-	c->sock = zcopy_connect(c->path, c->rx.port);
-	ASSERT_LE(0, c->sock);
+	zcopy_xfer_close(&self->c);
 }
 
 static void submit(struct __test_metadata *_metadata, int dev,
@@ -143,7 +118,7 @@ static void submit(struct __test_metadata *_metadata, int dev,
 
 /* The receiver got exactly head and the files, in that order. */
 static void check_stream(struct __test_metadata *_metadata,
-			 struct inline_ctx *c, const char *head,
+			 struct zcopy_xfer *c, const char *head,
 			 const char *const *files, unsigned int nr)
 {
 	unsigned char want[SHA256_LEN];
@@ -172,7 +147,7 @@ TEST_F_TIMEOUT(inline_jobs, fits_the_socket_done_in_the_call, 120)
 	struct zcopy_submit s;
 	bool ready;
 
-	start_receiver(_metadata, &self->c, RECV_ALL);
+	ASSERT_EQ(0, zcopy_xfer_connect(&self->c, RECV_ALL));
 	submit(_metadata, self->c.dev, F4096, self->c.sock, ZCOPY_SUBMIT_INLINE,
 	       header, &s);
 	ready = record_ready(self->c.dev);
@@ -221,7 +196,7 @@ TEST_F_TIMEOUT(inline_jobs, rest_goes_on_in_a_worker, 120)
 	struct zcopy_completion rec;
 	struct zcopy_submit s;
 
-	start_receiver(_metadata, &self->c, RECV_SLOW);
+	ASSERT_EQ(0, zcopy_xfer_connect(&self->c, RECV_SLOW));
 	submit(_metadata, self->c.dev, F1M1, self->c.sock, ZCOPY_SUBMIT_INLINE,
 	       NULL, &s);
 	ASSERT_EQ(0, zcopy_wait_completion(self->c.dev, TIMEOUT_MS, &rec));
@@ -243,7 +218,7 @@ TEST_F_TIMEOUT(inline_jobs, waits_its_turn, 120)
 	struct zcopy_completion rec[2];
 	struct zcopy_submit first, second;
 
-	start_receiver(_metadata, &self->c, RECV_SLOW);
+	ASSERT_EQ(0, zcopy_xfer_connect(&self->c, RECV_SLOW));
 	submit(_metadata, self->c.dev, F1M1, self->c.sock, 0, NULL, &first);
 	submit(_metadata, self->c.dev, F4096, self->c.sock, ZCOPY_SUBMIT_INLINE,
 	       NULL, &second);

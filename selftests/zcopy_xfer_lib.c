@@ -22,6 +22,7 @@
 #include <linux/close_range.h>
 #include <unistd.h>
 
+#include "zcopy_test_lib.h"
 #include "zcopy_xfer_lib.h"
 
 const struct zcopy_path zcopy_paths[] = {
@@ -344,6 +345,39 @@ int zcopy_wait_completion(int dev, int timeout_ms,
 	/* Every record says what it is. */
 	return rec->size == n && rec->version == ZCOPY_COMPLETION_VERSION ?
 	       0 : -EPROTO;
+}
+
+int zcopy_xfer_open(struct zcopy_xfer *x, const char *path_name,
+		    uint32_t *record_size)
+{
+	memset(x, 0, sizeof(*x));
+	x->sock = -1;
+	x->dev = open(ZCOPY_DEV_PATH, O_RDWR | O_CLOEXEC);
+	if (x->dev < 0)
+		return -errno;
+	if (ioctl(x->dev, ZCOPY_IOC_SET_RECORD_SIZE, record_size))
+		return -errno;
+	x->path = zcopy_path_by_name(path_name);
+	return x->path ? 0 : -ENOENT;
+}
+
+int zcopy_xfer_connect(struct zcopy_xfer *x, enum receiver_behaviour how)
+{
+	if (zcopy_receiver_start(&x->rx, x->path, how))
+		return -EIO;
+	x->sock = zcopy_connect(x->path, x->rx.port);
+	return x->sock < 0 ? x->sock : 0;
+}
+
+void zcopy_xfer_close(struct zcopy_xfer *x)
+{
+	if (x->sock >= 0)
+		close(x->sock);
+	/* pid 0 would be kill()'s whole process group. */
+	if (x->rx.pid)
+		zcopy_receiver_kill(&x->rx);
+	if (x->dev >= 0)
+		close(x->dev);
 }
 
 int zcopy_drop_caches(void)

@@ -76,6 +76,25 @@ int zcopy_stall_connect(const struct zcopy_stall_peer *peer);
 int64_t zcopy_sha256_file(const char *path, uint64_t off, uint64_t len,
 			  unsigned char out[SHA256_LEN]);
 
+/* A fixture's /dev/zcopy and its connection over one path. */
+struct zcopy_xfer {
+	int dev;
+	const struct zcopy_path *path;
+	struct zcopy_receiver rx;
+	int sock;		/* -1 until zcopy_xfer_connect() */
+};
+
+/*
+ * Opens /dev/zcopy with records of *record_size bytes (the size the
+ * module settled on is written back) and finds path_name: 0 or -errno.
+ */
+int zcopy_xfer_open(struct zcopy_xfer *x, const char *path_name,
+		    uint32_t *record_size);
+/* A receiver that behaves as how, and a connection to it: 0 or -errno. */
+int zcopy_xfer_connect(struct zcopy_xfer *x, enum receiver_behaviour how);
+/* Closes what open and connect made, also after either failed. */
+void zcopy_xfer_close(struct zcopy_xfer *x);
+
 /* ZCOPY_IOC_SUBMIT; returns 0 or -errno and the id in *id. */
 int zcopy_submit(int dev, int file_fd, int sock_fd, uint32_t mode,
 		 uint64_t offset, uint64_t length, uint64_t user_data,
