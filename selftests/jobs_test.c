@@ -294,6 +294,15 @@ static void close_stalled(struct zcopy_receiver *rx, int sock, int file)
 	zcopy_receiver_kill(rx);
 }
 
+/* CANCEL of job id, and its record, which comes at once. */
+static void cancel_job(struct __test_metadata *_metadata, int dev,
+		       uint64_t id, struct zcopy_completion *rec)
+{
+	ASSERT_EQ(0, ioctl(dev, ZCOPY_IOC_CANCEL, &id));
+	ASSERT_EQ(0, zcopy_wait_completion(dev, 5000, rec));
+	EXPECT_EQ(id, rec->id);
+}
+
 TEST_F_TIMEOUT(jobs, cancel_stops_a_stalled_transfer, 120)
 {
 	struct zcopy_completion rec;
@@ -305,9 +314,7 @@ TEST_F_TIMEOUT(jobs, cancel_stops_a_stalled_transfer, 120)
 	EXPECT_EQ(-ETIMEDOUT, zcopy_wait_completion(self->dev, 100, &rec));
 	EXPECT_EQ(-1, ioctl(self->dev, ZCOPY_IOC_CANCEL, &other));
 	EXPECT_EQ(ENOENT, errno);
-	ASSERT_EQ(0, ioctl(self->dev, ZCOPY_IOC_CANCEL, &id));
-	ASSERT_EQ(0, zcopy_wait_completion(self->dev, 5000, &rec));
-	EXPECT_EQ(id, rec.id);
+	cancel_job(_metadata, self->dev, id, &rec);
 	EXPECT_EQ(ZCOPY_STATE_CANCELLED, rec.state);
 	EXPECT_EQ(-ECANCELED, rec.error);
 	EXPECT_LT(rec.bytes_sent, rec.length);
@@ -366,9 +373,7 @@ TEST_F_TIMEOUT(jobs, close_with_a_job_queued_behind_a_stalled_one, 120)
 	EXPECT_EQ(ZCOPY_STATE_RUNNING, zcopy_job_state(stalled, false));
 	EXPECT_EQ(-ETIMEDOUT, zcopy_wait_completion(self->dev, 100, &rec));
 
-	ASSERT_EQ(0, ioctl(self->dev, ZCOPY_IOC_CANCEL, &stalled));
-	ASSERT_EQ(0, zcopy_wait_completion(self->dev, 5000, &rec));
-	EXPECT_EQ(stalled, rec.id);
+	cancel_job(_metadata, self->dev, stalled, &rec);
 	close_stalled(&rx, sock, file);
 }
 
@@ -390,9 +395,7 @@ TEST_F_TIMEOUT(jobs, cancel_of_a_queued_job_is_immediate, 120)
 				  0, 4096, 8, &second));
 	ASSERT_EQ(0, zcopy_submit(self->dev, self->file, sock, ZCOPY_MODE_SG,
 				  0, 4096, 9, &third));
-	ASSERT_EQ(0, ioctl(self->dev, ZCOPY_IOC_CANCEL, &second));
-	ASSERT_EQ(0, zcopy_wait_completion(self->dev, 5000, &rec));
-	EXPECT_EQ(second, rec.id);
+	cancel_job(_metadata, self->dev, second, &rec);
 	EXPECT_EQ(ZCOPY_STATE_CANCELLED, rec.state);
 	EXPECT_EQ(0, rec.bytes_sent);
 	usleep(300000);

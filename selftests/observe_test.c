@@ -614,6 +614,24 @@ static bool probes_gone(struct zcopy_nl *nl)
 	return false;
 }
 
+/*
+ * Observation id, just started, has every probe registered and armed,
+ * and sees a write() of FILE_1M whole, which ends it into *o.
+ */
+static void observe_armed_write(struct __test_metadata *_metadata,
+				struct zcopy_nl *nl, int file, int sock,
+				uint64_t id, struct zcopy_observed *o)
+{
+	EXPECT_EQ(5, kprobes_listed());
+	EXPECT_EQ(ZCOPY_PROBES_ALL,
+		  stats_counter(nl, ZCOPY_STATS_A_OBSERVER_ARMED));
+	ASSERT_EQ(0, zcopy_user_send(sock, file, SIZE_1M, BY_WRITE));
+	ASSERT_EQ(0, zcopy_wait_outq_empty(sock, TIMEOUT_MS));
+	ASSERT_EQ(0, zcopy_observe_end(nl, ZCOPY_CMD_OBSERVE_STOP, id, o));
+	EXPECT_EQ(ZCOPY_PROBES_ALL, o->v[ZCOPY_OBSERVE_A_PROBES]);
+	EXPECT_EQ(SIZE_1M, o->v[ZCOPY_OBSERVE_A_BYTES]);
+}
+
 TEST_F_TIMEOUT(arming, probes_only_while_observing, 120)
 {
 	const struct zcopy_path *path = zcopy_path_by_name("loopback");
@@ -644,15 +662,7 @@ TEST_F_TIMEOUT(arming, probes_only_while_observing, 120)
 	ASSERT_EQ(0, observe_start(&self->nl, file, sock, &id, &reply));
 	took = zcopy_now() - t0;
 	TH_LOG("start with registering: %.1f ms", took * 1e3);
-	EXPECT_EQ(5, kprobes_listed());
-	EXPECT_EQ(ZCOPY_PROBES_ALL,
-		  stats_counter(&self->nl, ZCOPY_STATS_A_OBSERVER_ARMED));
-
-	ASSERT_EQ(0, zcopy_user_send(sock, file, SIZE_1M, BY_WRITE));
-	ASSERT_EQ(0, zcopy_wait_outq_empty(sock, TIMEOUT_MS));
-	ASSERT_EQ(0, zcopy_observe_end(&self->nl, ZCOPY_CMD_OBSERVE_STOP, id, &o));
-	EXPECT_EQ(ZCOPY_PROBES_ALL, o.v[ZCOPY_OBSERVE_A_PROBES]);
-	EXPECT_EQ(SIZE_1M, o.v[ZCOPY_OBSERVE_A_BYTES]);
+	observe_armed_write(_metadata, &self->nl, file, sock, id, &o);
 	EXPECT_EQ(SIZE_1M, o.v[ZCOPY_OBSERVE_A_COPIED_BYTES]);
 	EXPECT_EQ(0, o.v[ZCOPY_OBSERVE_A_REF_BYTES]);
 	EXPECT_LT(ns, stats_counter(&self->nl, ZCOPY_STATS_A_OBSERVER_NS));
@@ -696,14 +706,7 @@ TEST_F_TIMEOUT(arming, a_job_registers_only_what_its_record_needs, 120)
 
 	rx_sock_file(_metadata, path, &rx, &sock, &file);
 	ASSERT_EQ(0, observe_start(&self->nl, file, sock, &id, &reply));
-	EXPECT_EQ(5, kprobes_listed());
-	EXPECT_EQ(ZCOPY_PROBES_ALL,
-		  stats_counter(&self->nl, ZCOPY_STATS_A_OBSERVER_ARMED));
-	ASSERT_EQ(0, zcopy_user_send(sock, file, SIZE_1M, BY_WRITE));
-	ASSERT_EQ(0, zcopy_wait_outq_empty(sock, TIMEOUT_MS));
-	ASSERT_EQ(0, zcopy_observe_end(&self->nl, ZCOPY_CMD_OBSERVE_STOP, id, &o));
-	EXPECT_EQ(ZCOPY_PROBES_ALL, o.v[ZCOPY_OBSERVE_A_PROBES]);
-	EXPECT_EQ(SIZE_1M, o.v[ZCOPY_OBSERVE_A_BYTES]);
+	observe_armed_write(_metadata, &self->nl, file, sock, id, &o);
 	EXPECT_TRUE(probes_gone(&self->nl));
 	close(sock);
 	close(file);
