@@ -252,8 +252,8 @@ static void out_timing(const char *duration_key,
 	uint64_t ns = job_duration_ns(rec);
 
 	if (!ns) {
-		out_null(duration_key);
-		out_null("rate");
+		out_ns_null(duration_key);
+		out_rate_null("rate");
 		return;
 	}
 	out_ns(duration_key, ns);

@@ -22,6 +22,10 @@
 #define OUT_MAX_DEPTH	16
 #define OUT_MAX_COLUMNS	32
 
+/* What a table's header says of exact durations and rates. */
+#define UNIT_NS		"ns"
+#define UNIT_RATE	"B/s"
+
 static bool json_mode;
 static bool human_mode;
 static bool pretty_mode;
@@ -182,19 +186,29 @@ fail:
 	return SIZE_MAX;
 }
 
-/* A column name: the key in upper case, '_' shown as ' '. */
-static char *column_name(const char *key)
+/*
+ * A column name: the key in upper case, '_' shown as ' ', and the unit of
+ * exact values, if they have one ("DURATION (ns)"). With -h each value
+ * says its own.
+ */
+static char *column_name(const char *key, const char *unit)
 {
 	char *name = label_of(key);
+	char *with_unit;
 	char *p;
 
 	for (p = name; p && *p; p++)
 		*p = toupper((unsigned char)*p);
-	return name;
+	if (!name || !unit || human_mode)
+		return name;
+	if (asprintf(&with_unit, "%s (%s)", name, unit) < 0)
+		with_unit = NULL;
+	free(name);
+	return with_unit;
 }
 
 /* One more value in a table's line; takes ownership of value. */
-static void text_cell(const char *key, char *value)
+static void text_cell(const char *key, char *value, const char *unit)
 {
 	struct text_frame *frame = top_frame();
 	struct text_table *table;
@@ -217,14 +231,17 @@ static void text_cell(const char *key, char *value)
 	cells[row->nr_cells++] = value;
 	table = &tables[frame->table];
 	if (table->nr_rows == 1 && table->nr_names < row->nr_cells) {
-		table->names[table->nr_names] = column_name(key);
+		table->names[table->nr_names] = column_name(key, unit);
 		if (!table->names[table->nr_names++])
 			out_failed = true;
 	}
 }
 
-/* A scalar: its own row in an object, or one more word in an array's row. */
-static void text_value(const char *key, char *value)
+/*
+ * A scalar: its own row in an object, or one more word in an array's row;
+ * unit: what a table's header says of exact values, or NULL.
+ */
+static void text_scalar(const char *key, char *value, const char *unit)
 {
 	struct text_frame *frame = top_frame();
 	struct text_row *row;
@@ -235,7 +252,7 @@ static void text_value(const char *key, char *value)
 		return;
 	}
 	if (frame && frame->kind == FRAME_TABLE_ROW) {
-		text_cell(key, value);
+		text_cell(key, value, unit);
 		return;
 	}
 	/* A table holds objects only. */
@@ -258,6 +275,11 @@ static void text_value(const char *key, char *value)
 	}
 	frame->items++;
 	free(value);
+}
+
+static void text_value(const char *key, char *value)
+{
+	text_scalar(key, value, NULL);
 }
 
 static struct text_frame *text_new_frame(enum text_frame_kind kind)
@@ -542,9 +564,13 @@ const char *out_format_ns(uint64_t ns, char *buf, size_t len)
 	return buf;
 }
 
-/* Text: the exact integer, or the human form when -h asked for it. */
+/*
+ * Text: the exact integer, or the human form when -h asked for it; unit:
+ * what a table's header says of the exact integers (NULL: bytes are bytes).
+ */
 static void text_unit(const char *key, uint64_t value,
-		      const char *(*human)(uint64_t v, char *buf, size_t len))
+		      const char *(*human)(uint64_t v, char *buf, size_t len),
+		      const char *unit)
 {
 	char buf[OUT_BYTES_LEN];
 	char *text;
@@ -555,7 +581,7 @@ static void text_unit(const char *key, uint64_t value,
 	}
 	if (asprintf(&text, "%" PRIu64, value) < 0)
 		text = NULL;
-	text_value(key, text);
+	text_scalar(key, text, unit);
 }
 
 static const char *human_bytes(uint64_t v, char *buf, size_t len)
@@ -575,7 +601,7 @@ void out_bytes(const char *key, uint64_t value)
 			jw_u64(jw, key, value);
 		return;
 	}
-	text_unit(key, value, human_bytes);
+	text_unit(key, value, human_bytes, NULL);
 }
 
 void out_ns(const char *key, uint64_t ns)
@@ -585,7 +611,7 @@ void out_ns(const char *key, uint64_t ns)
 			jw_u64(jw, key, ns);
 		return;
 	}
-	text_unit(key, ns, out_format_ns);
+	text_unit(key, ns, out_format_ns, UNIT_NS);
 }
 
 void out_rate(const char *key, double bytes_per_s)
@@ -594,7 +620,7 @@ void out_rate(const char *key, double bytes_per_s)
 
 	if (!isfinite(bytes_per_s) || bytes_per_s < 0 ||
 	    bytes_per_s >= 18446744073709551615.0) {
-		out_null(key);
+		out_rate_null(key);
 		return;
 	}
 	rate = (uint64_t)(bytes_per_s + 0.5);
@@ -603,7 +629,7 @@ void out_rate(const char *key, double bytes_per_s)
 			jw_u64(jw, key, rate);
 		return;
 	}
-	text_unit(key, rate, human_rate);
+	text_unit(key, rate, human_rate, UNIT_RATE);
 }
 
 void out_bool(const char *key, bool value)
@@ -616,7 +642,11 @@ void out_bool(const char *key, bool value)
 	}
 }
 
-void out_null(const char *key)
+/*
+ * null in JSON; in text "-" in a table, its header still with the unit,
+ * else no line.
+ */
+static void null_value(const char *key, const char *unit)
 {
 	struct text_frame *frame = top_frame();
 
@@ -625,8 +655,23 @@ void out_null(const char *key)
 			jw_null(jw, key);
 	} else if (frame && frame->kind == FRAME_TABLE_ROW) {
 		/* a column cannot be left out */
-		text_value(key, strdup("-"));
+		text_scalar(key, strdup("-"), unit);
 	}
+}
+
+void out_null(const char *key)
+{
+	null_value(key, NULL);
+}
+
+void out_ns_null(const char *key)
+{
+	null_value(key, UNIT_NS);
+}
+
+void out_rate_null(const char *key)
+{
+	null_value(key, UNIT_RATE);
 }
 
 static void widen(size_t *width, const char *text)

@@ -14,8 +14,11 @@
  *
  * Units (see UNITS in zcopyctl.8): text shows exact values, byte counts
  * and nanoseconds as integers and rates in bytes per second, unless
- * out_set_human() asks for units (KiB, ms, MiB/s). JSON is always exact,
- * and its every root object starts with "schema_version".
+ * out_set_human() asks for units (KiB, ms, MiB/s). A table's header says
+ * the unit of exact durations and rates ("DURATION (ns)", "RATE (B/s)"),
+ * not of byte counts (bytes are bytes), and none with -h, where each value
+ * has its own. JSON is always exact, and its every root object starts with
+ * "schema_version".
  *
  * Nothing reaches stdout before out_flush(): a command that fails half-way
  * prints no partial document. Commands that report as they go (watch,
@@ -82,6 +85,9 @@ const char *out_format_ns(uint64_t ns, char *buf, size_t len);
 void out_bool(const char *key, bool value);
 /* An unknown value: null in JSON, the line is left out in text. */
 void out_null(const char *key);
+/* An unknown duration or rate: in a table, under the header's unit. */
+void out_ns_null(const char *key);
+void out_rate_null(const char *key);
 
 /*
  * The JSON writer of the document, for a part written by other code

@@ -194,8 +194,12 @@ tool_version() {
 		finish_sink
 		case $opts in
 		"")
+			# exact values: the header says the rate's unit
+			assert_line --index 0 --regexp '^PEER +BYTES +SECONDS +RATE \(B/s\) +SHA256 +ERROR$'
 			assert_line --index 1 --regexp '^127\.0\.0\.1:[0-9]+ +1572864 +[0-9]+\.[0-9]{6} +[0-9]+ +- +-$' ;;
 		-h | --human)
+			# each value says it: the header does not
+			assert_line --index 0 --regexp '^PEER +BYTES +SECONDS +RATE +SHA256 +ERROR$'
 			assert_line --index 1 --regexp '^127\.0\.0\.1:[0-9]+ +1\.5 MiB +[0-9]+\.[0-9]{6} +[0-9.]+ [KMGT]?i?B/s +- +-$' ;;
 		*)
 			assert_json_document
@@ -208,6 +212,7 @@ tool_version() {
 	ZCOPYCTL=$BATS_TEST_TMPDIR/zh start_sink -b 127.0.0.1 --count 1
 	head -c 100 /dev/zero | socat -u - "TCP:127.0.0.1:$SINK_PORT"
 	finish_sink
+	assert_line --index 0 --regexp '^PEER +BYTES +SECONDS +RATE +SHA256 +ERROR$'
 	assert_line --index 1 --regexp '^127\.0\.0\.1:[0-9]+ +100 B +'
 }
 
@@ -730,7 +735,7 @@ make_file() { # SIZE
 	head -c 100 /dev/zero | socat -u - "TCP:127.0.0.1:$SINK_PORT"
 	finish_sink
 	assert_equal "${#lines[@]}" 3
-	assert_line --index 0 --regexp '^PEER +BYTES +SECONDS +RATE +SHA256 +ERROR$'
+	assert_line --index 0 --regexp '^PEER +BYTES +SECONDS +RATE \(B/s\) +SHA256 +ERROR$'
 	# exact values: bytes and bytes per second as integers
 	assert_line --index 1 --regexp "^127\\.0\\.0\\.1:[0-9]+ +1048576 +[0-9]+\\.[0-9]{6} +[0-9]+ +$sum1 +-\$"
 	assert_line --index 2 --regexp "^127\\.0\\.0\\.1:[0-9]+ +100 +[0-9]+\\.[0-9]{6} +[0-9]+ +$sum2 +-\$"

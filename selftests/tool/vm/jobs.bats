@@ -472,7 +472,7 @@ send_and_check() { # MODE FILE ADDR
 		"127.0.0.1:$SINK_PORT"
 	assert_success
 	assert_equal "${#lines[@]}" 5
-	assert_line --index 0 --regexp '^MODE +TEXTBOOK +CPU COPIES +\(BOOK\) +DMA COPIES +\(BOOK\) +SYSCALLS +\(BOOK\) +CTX SWITCHES +\(BOOK\) +BYTES SENT +REF BYTES +DMA OUT +CPU TIME$'
+	assert_line --index 0 --regexp '^MODE +TEXTBOOK +CPU COPIES +\(BOOK\) +DMA COPIES +\(BOOK\) +SYSCALLS +\(BOOK\) +CTX SWITCHES +\(BOOK\) +BYTES SENT +REF BYTES +DMA OUT +CPU TIME \(ns\)$'
 	# exact: bytes and the CPU time in ns as integers
 	assert_line --index 1 --regexp '^copy +read \+ write +2\.00 +2 +[0-9.]+ +2 +[0-9]+ +read/write +[0-9]+ +4 +100000 +0 +0 +[0-9]+$'
 	assert_line --index 2 --regexp '^mmap +mmap \+ write +1\.00 +1 +[0-9.]+ +2 +[0-9]+ +mmap/write +[0-9]+ +4 +100000 +0 +0 '
@@ -484,6 +484,7 @@ send_and_check() { # MODE FILE ADDR
 	run --separate-stderr "$ZCOPYCTL" send -h --all-modes "$DATA/f100000" \
 		"127.0.0.1:$SINK_PORT"
 	assert_success
+	assert_line --index 0 --regexp ' +DMA OUT +CPU TIME$'
 	assert_line --index 1 --regexp '^copy +read \+ write +2\.00 +2 +[0-9.]+ +2 +[0-9]+ +read/write +[0-9]+ +4 +97\.7 KiB +0 B +0 B +[0-9.]+ (ns|us|ms|s)$'
 	assert_line --index 4 --regexp '^sg +sendfile \+ DMA gather +0\.00 +0 +[0-9.]+ +2 +[0-9]+ +sendfile +[0-9]+ +2 +97\.7 KiB +97\.7 KiB +0 B '
 	finish_sink
@@ -536,11 +537,13 @@ send_and_check() { # MODE FILE ADDR
 	run --separate-stderr "$ZCOPYCTL" list
 	assert_success
 	assert_stderr ''
-	assert_line --index 0 --regexp '^ID +STATE +MODE +BYTES SENT +LENGTH +DURATION +RATE +ERROR$'
+	assert_line --index 0 --regexp '^ID +STATE +MODE +BYTES SENT +LENGTH +DURATION \(ns\) +RATE \(B/s\) +ERROR$'
 	squeeze_output
 	assert_line --regexp "^$id done copy 4097 4097 [1-9][0-9]* [1-9][0-9]* -\$"
 	run --separate-stderr "$ZCOPYCTL" list -h
 	assert_success
+	# the values carry their units, the header none
+	assert_line --index 0 --regexp '^ID +STATE +MODE +BYTES SENT +LENGTH +DURATION +RATE +ERROR$'
 	squeeze_output
 	assert_line --regexp "^$id done copy 4\\.0 KiB 4\\.0 KiB [0-9.]+ (ns|us|ms|s) [0-9.]+ (B|KiB|MiB|GiB)/s -\$"
 
@@ -767,7 +770,7 @@ send_and_check() { # MODE FILE ADDR
 	assert_equal "$bg_status" 0
 	set_output "$(<"$out")"
 	assert_equal "${#lines[@]}" 3
-	assert_line --index 0 --regexp '^ID +STATE +MODE +BYTES SENT +LENGTH +DURATION +RATE +ERROR$'
+	assert_line --index 0 --regexp '^ID +STATE +MODE +BYTES SENT +LENGTH +DURATION \(ns\) +RATE \(B/s\) +ERROR$'
 	assert_line --index 1 --regexp "^$id +done +mmap +4096 +4096 +[1-9][0-9]* +[1-9][0-9]* +-$"
 	assert_line --index 2 --regexp "^$id2 +done +mmap +4096 +4096 +[1-9][0-9]* +[1-9][0-9]* +-$"
 	# the columns line up with the header, line after line
