@@ -99,10 +99,11 @@ int cmd_option_error(const char *prefix, int opt, char **argv)
 
 #define CMD_MAX_LONGOPTS	32
 
-/* The command's long options, then those of every command. */
+/* The command's long options, then those of every command (and --json). */
 static const struct option *all_longopts(const struct cmd *cmd)
 {
 	static const struct option common[] = {
+		{ "json",	no_argument,	NULL, 'j' },	/* first */
 		{ "help",	no_argument,	NULL, CMD_OPT_HELP },
 		{ "human",	no_argument,	NULL, 'h' },
 		{ "pretty",	no_argument,	NULL, CMD_OPT_PRETTY },
@@ -115,12 +116,16 @@ static const struct option *all_longopts(const struct cmd *cmd)
 		assert(n + ARRAY_SIZE(common) < CMD_MAX_LONGOPTS);
 		all[n++] = cmd->longopts[i];
 	}
-	for (i = 0; i < ARRAY_SIZE(common); i++)
+	/* --json only where -j is an option: not for cancel */
+	for (i = strchr(cmd->optstring, 'j') ? 0 : 1; i < ARRAY_SIZE(common);
+	     i++)
 		all[n++] = common[i];
 	return all;
 }
 
-int cmd_getopt(const struct cmd *cmd, int argc, char **argv, int *status)
+/* The next of the command's own options, or -1 with *status set. */
+static int cmd_getopt(const struct cmd *cmd, int argc, char **argv,
+		      int *status)
 {
 	/* ':' first (after a '+'): a missing argument returns ':'. */
 	char optstring[64], prefix[64];
@@ -135,6 +140,9 @@ int cmd_getopt(const struct cmd *cmd, int argc, char **argv, int *status)
 	for (;;) {
 		opt = getopt_long(argc, argv, optstring, longopts, NULL);
 		switch (opt) {
+		case 'j':	/* only if the optstring has it */
+			out_set_json(true);
+			continue;
 		case 'h':
 			out_set_human(true);
 			continue;
@@ -165,9 +173,13 @@ int cmd_no_args(const struct cmd *cmd, int argc, char **argv)
 	return CMD_CONTINUE;
 }
 
-int cmd_job_id_arg(const struct cmd *cmd, int argc, char **argv,
-		   uint64_t *id)
+int cmd_job_id_only(const struct cmd *cmd, int argc, char **argv,
+		    uint64_t *id)
 {
+	int status = cmd_parse_options(cmd, argc, argv, NULL, NULL);
+
+	if (status != CMD_CONTINUE)
+		return status;
 	if (optind == argc)
 		return cmd_usage_error(cmd, "missing job ID");
 	if (argc - optind > 1)
@@ -179,19 +191,25 @@ int cmd_job_id_arg(const struct cmd *cmd, int argc, char **argv,
 	return CMD_CONTINUE;
 }
 
-const struct option cmd_json_options[] = {
-	{ "json",	no_argument,	NULL, 'j' },
-	{ }
-};
-
-int cmd_json_only(const struct cmd *cmd, int argc, char **argv)
+int cmd_parse_options(const struct cmd *cmd, int argc, char **argv,
+		      cmd_option_fn *option, void *arg)
 {
 	int opt, status;
 
 	while ((opt = cmd_getopt(cmd, argc, argv, &status)) != -1) {
-		if (opt == 'j')
-			out_set_json(true);
+		/* a command with options of its own handles them */
+		assert(option);
+		status = option(cmd, opt, arg);
+		if (status != CMD_CONTINUE)
+			return status;
 	}
+	return status;
+}
+
+int cmd_json_only(const struct cmd *cmd, int argc, char **argv)
+{
+	int status = cmd_parse_options(cmd, argc, argv, NULL, NULL);
+
 	if (status != CMD_CONTINUE)
 		return status;
 	return cmd_no_args(cmd, argc, argv);

@@ -33,7 +33,7 @@ struct cmd {
 	const struct option *longopts;
 };
 
-/* Status for the caller while cmd_getopt() still parses. */
+/* Status for the caller while the command goes on. */
 #define CMD_CONTINUE	(-1)
 
 /* Long-only options every command takes, beside its own. */
@@ -42,18 +42,24 @@ enum {
 	CMD_OPT_PRETTY,
 };
 
+/* One of the command's own options (optarg set): CMD_CONTINUE or status. */
+typedef int cmd_option_fn(const struct cmd *cmd, int opt, void *arg);
+
 /*
  * getopt_long() over a command's own options and those every command
  * takes: --help, and the output options that may follow the command as
  * well as precede it (-h/--human, --pretty; -p is a port or a pid to some
- * commands, so --pretty is long only). Uniform handling of
- * --help (usage on stdout, *status = EXIT_OK), of -h/--human and --pretty
- * (they set the output mode), and of unknown options or missing arguments
- * (message on stderr, *status = EXIT_USAGE). Returns the next option for
- * the caller, or -1 when parsing is over; *status is then CMD_CONTINUE if
- * the command should go on.
+ * commands, so --pretty is long only), and -j/--json for a command whose
+ * optstring has 'j'. Uniform handling of --help (usage on stdout,
+ * EXIT_OK), of -h/--human, --pretty and -j (they set the output mode), and
+ * of unknown options or missing arguments (message on stderr,
+ * EXIT_USAGE). Each of the command's own options goes to option(cmd, opt,
+ * arg), NULL for a command without any; its status other than
+ * CMD_CONTINUE ends the parsing. Returns CMD_CONTINUE if the command
+ * should go on (its arguments from optind), else its exit status.
  */
-int cmd_getopt(const struct cmd *cmd, int argc, char **argv, int *status);
+int cmd_parse_options(const struct cmd *cmd, int argc, char **argv,
+		      cmd_option_fn *option, void *arg);
 
 /*
  * A bad option that getopt_long() (opterr = 0) returned as '?' or ':':
@@ -62,12 +68,11 @@ int cmd_getopt(const struct cmd *cmd, int argc, char **argv, int *status);
  */
 int cmd_option_error(const char *prefix, int opt, char **argv);
 
-/* Long options of the commands whose only option is -j/--json. */
-extern const struct option cmd_json_options[];
+/* The help of the commands whose only option is -j/--json. */
 #define CMD_JSON_HELP	"  -j, --json   print one JSON document\n"
 /*
- * Parse the options of such a command (-j sets JSON output) and refuse
- * arguments; returns CMD_CONTINUE or the exit status.
+ * Parse the options of such a command and refuse arguments; returns
+ * CMD_CONTINUE or the exit status.
  */
 int cmd_json_only(const struct cmd *cmd, int argc, char **argv);
 
@@ -85,11 +90,12 @@ int cmd_usage_hint(const struct cmd *cmd);
 int cmd_no_args(const struct cmd *cmd, int argc, char **argv);
 
 /*
- * After the options: exactly one argument, a job id (decimal). Returns
- * CMD_CONTINUE with *id set, or EXIT_USAGE.
+ * Parse the options of a command without options of its own, then
+ * exactly one argument, a job id (decimal). Returns CMD_CONTINUE with *id
+ * set, or the exit status.
  */
-int cmd_job_id_arg(const struct cmd *cmd, int argc, char **argv,
-		   uint64_t *id);
+int cmd_job_id_only(const struct cmd *cmd, int argc, char **argv,
+		    uint64_t *id);
 
 /* The usage of one command (synopsis, summary, options). */
 void cmd_print_usage(const struct cmd *cmd, FILE *f);

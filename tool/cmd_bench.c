@@ -146,17 +146,14 @@ static int parse_count(const struct cmd *cmd, const char *name,
 	return CMD_CONTINUE;
 }
 
-static int parse_option(const struct cmd *cmd, struct bench_opts *o, int opt)
+static int parse_option(const struct cmd *cmd, int opt, void *arg)
 {
+	struct bench_opts *o = arg;
 	const struct bench_method *m;
 	unsigned int i;
 	uint64_t v;
 
 	switch (opt) {
-	case 'j':
-		o->json = true;
-		out_set_json(true);
-		break;
 	case 'o':
 		o->out_file = optarg;
 		break;
@@ -231,18 +228,15 @@ static int parse_args(const struct cmd *cmd, int argc, char **argv,
 		      struct bench_opts *o)
 {
 	unsigned int i;
-	int opt, status;
+	int status;
 
 	o->cpu = -1;
 	o->seed = 1;
-	o->json = out_is_json();
-	while ((opt = cmd_getopt(cmd, argc, argv, &status)) != -1) {
-		status = parse_option(cmd, o, opt);
-		if (status != CMD_CONTINUE)
-			return status;
-	}
+	status = cmd_parse_options(cmd, argc, argv, parse_option, o);
 	if (status != CMD_CONTINUE)
 		return status;
+	/* -j or --pretty, before the command or after it */
+	o->json = out_is_json();
 	status = cmd_no_args(cmd, argc, argv);
 	if (status != CMD_CONTINUE)
 		return status;
@@ -848,7 +842,6 @@ static const struct option bench_options[] = {
 	{ "seed",	required_argument,	NULL, OPT_SEED },
 	{ "no-module",	no_argument,		NULL, OPT_NO_MODULE },
 	{ "output",	required_argument,	NULL, 'o' },
-	{ "json",	no_argument,		NULL, 'j' },
 	{ }
 };
 

@@ -66,11 +66,7 @@ static int cancel_run(const struct cmd *cmd, int argc, char **argv)
 	int status, err;
 	uint64_t id;
 
-	while (cmd_getopt(cmd, argc, argv, &status) != -1)
-		;
-	if (status != CMD_CONTINUE)
-		return status;
-	status = cmd_job_id_arg(cmd, argc, argv, &id);
+	status = cmd_job_id_only(cmd, argc, argv, &id);
 	if (status != CMD_CONTINUE)
 		return status;
 

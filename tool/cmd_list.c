@@ -112,5 +112,4 @@ const struct cmd cmd_list = {
 	.synopsis	= "[-j]",
 	.options_help	= CMD_JSON_HELP,
 	.optstring	= "jh",
-	.longopts	= cmd_json_options,
 };

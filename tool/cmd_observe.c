@@ -730,7 +730,6 @@ static const struct option observe_options[] = {
 	{ "interval",	required_argument, NULL, 'i' },
 	{ "duration",	required_argument, NULL, 'd' },
 	{ "prometheus",	required_argument, NULL, 'P' },
-	{ "json",	no_argument,	   NULL, 'j' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -747,45 +746,44 @@ static int parse_seconds(const struct cmd *cmd, const char *what,
 	return CMD_CONTINUE;
 }
 
+static int observe_option(const struct cmd *cmd, int opt, void *arg)
+{
+	struct observe_opts *opts = arg;
+	uint64_t n;
+
+	switch (opt) {
+	case 'c':
+		opts->cgroup = optarg;
+		break;
+	case 'p':
+		if (parse_u64(optarg, &n) || !n || n > INT_MAX)
+			return cmd_usage_error(cmd, "--pid: '%s' is not a process id",
+					       optarg);
+		opts->pid = (pid_t)n;
+		break;
+	case 'f':
+		if (parse_u64(optarg, &n) || n > INT_MAX)
+			return cmd_usage_error(cmd, "--fd: '%s' is not a descriptor number",
+					       optarg);
+		opts->fd = (int)n;
+		break;
+	case 'i':
+		return parse_seconds(cmd, "interval", optarg, &opts->interval);
+	case 'd':
+		return parse_seconds(cmd, "duration", optarg, &opts->duration);
+	case 'P':
+		opts->prometheus = optarg;
+		break;
+	}
+	return CMD_CONTINUE;
+}
+
 static int observe_run(const struct cmd *cmd, int argc, char **argv)
 {
 	struct observe_opts opts = { .fd = -1 };
-	uint64_t n;
-	int opt, status;
+	int status;
 
-	while ((opt = cmd_getopt(cmd, argc, argv, &status)) != -1) {
-		switch (opt) {
-		case 'c':
-			opts.cgroup = optarg;
-			break;
-		case 'p':
-			if (parse_u64(optarg, &n) || !n || n > INT_MAX)
-				return cmd_usage_error(cmd, "--pid: '%s' is not a process id",
-						       optarg);
-			opts.pid = (pid_t)n;
-			break;
-		case 'f':
-			if (parse_u64(optarg, &n) || n > INT_MAX)
-				return cmd_usage_error(cmd, "--fd: '%s' is not a descriptor number",
-						       optarg);
-			opts.fd = (int)n;
-			break;
-		case 'i':
-			status = parse_seconds(cmd, "interval", optarg, &opts.interval);
-			break;
-		case 'd':
-			status = parse_seconds(cmd, "duration", optarg, &opts.duration);
-			break;
-		case 'P':
-			opts.prometheus = optarg;
-			break;
-		case 'j':
-			out_set_json(true);
-			break;
-		}
-		if (status != CMD_CONTINUE)
-			return status;
-	}
+	status = cmd_parse_options(cmd, argc, argv, observe_option, &opts);
 	if (status != CMD_CONTINUE)
 		return status;
 	if (optind < argc)

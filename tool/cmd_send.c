@@ -50,6 +50,7 @@ struct send_opts {
 	uint64_t length;	/* 0: to the end of the file */
 	bool no_wait;
 	bool progress;
+	bool have_mode, all_modes;	/* -m, --all-modes given */
 	const char *file;
 	const char *target;	/* HOST:PORT as given */
 	char target_buf[512];
@@ -606,62 +607,64 @@ static bool report_failure(const struct zcopy_completion *rec, bool all)
 
 /* --- the command -------------------------------------------------------- */
 
+static int send_option(const struct cmd *cmd, int opt, void *arg)
+{
+	struct send_opts *o = arg;
+	const char *name;
+	int err;
+
+	switch (opt) {
+	case 'm':
+		o->mode = job_mode_parse(optarg);
+		if (o->mode < 0)
+			return cmd_usage_error(cmd,
+				"unknown mode '%s' (copy, mmap, sendfile or sg)",
+				optarg);
+		o->have_mode = true;
+		break;
+	case 'o':
+	case 'l':
+		name = opt == 'o' ? "offset" : "length";
+		err = parse_size(optarg, opt == 'o' ? &o->offset : &o->length);
+		if (err == -ERANGE)
+			return cmd_usage_error(cmd,
+				"%s '%s' is too large (more than 64 bits)",
+				name, optarg);
+		if (err)
+			return cmd_usage_error(cmd,
+				"invalid %s '%s' (a number of bytes, with k, M or G for KiB, MiB or GiB)",
+				name, optarg);
+		break;
+	case OPT_NO_WAIT:
+		o->no_wait = true;
+		break;
+	case OPT_PROGRESS:
+		o->progress = true;
+		break;
+	case OPT_ALL_MODES:
+		o->all_modes = true;
+		break;
+	}
+	return CMD_CONTINUE;
+}
+
 static int parse_args(const struct cmd *cmd, int argc, char **argv,
 		      struct send_opts *o)
 {
-	bool have_mode = false, all_modes = false;
-	const char *name;
-	int opt, status, err;
+	int status;
 
 	o->mode = ZCOPY_MODE_SG;
-	while ((opt = cmd_getopt(cmd, argc, argv, &status)) != -1) {
-		switch (opt) {
-		case 'j':
-			out_set_json(true);
-			break;
-		case 'm':
-			o->mode = job_mode_parse(optarg);
-			if (o->mode < 0)
-				return cmd_usage_error(cmd,
-					"unknown mode '%s' (copy, mmap, sendfile or sg)",
-					optarg);
-			have_mode = true;
-			break;
-		case 'o':
-		case 'l':
-			name = opt == 'o' ? "offset" : "length";
-			err = parse_size(optarg, opt == 'o' ? &o->offset :
-					 &o->length);
-			if (err == -ERANGE)
-				return cmd_usage_error(cmd,
-					"%s '%s' is too large (more than 64 bits)",
-					name, optarg);
-			if (err)
-				return cmd_usage_error(cmd,
-					"invalid %s '%s' (a number of bytes, with k, M or G for KiB, MiB or GiB)",
-					name, optarg);
-			break;
-		case OPT_NO_WAIT:
-			o->no_wait = true;
-			break;
-		case OPT_PROGRESS:
-			o->progress = true;
-			break;
-		case OPT_ALL_MODES:
-			all_modes = true;
-			break;
-		}
-	}
+	status = cmd_parse_options(cmd, argc, argv, send_option, o);
 	if (status != CMD_CONTINUE)
 		return status;
 
-	if (all_modes && have_mode)
+	if (o->all_modes && o->have_mode)
 		return cmd_usage_error(cmd, "--all-modes and -m exclude each other");
-	if (all_modes && o->no_wait)
+	if (o->all_modes && o->no_wait)
 		return cmd_usage_error(cmd, "--all-modes and --no-wait exclude each other");
 	if (o->progress && o->no_wait)
 		return cmd_usage_error(cmd, "--progress needs to wait: not with --no-wait");
-	if (all_modes)
+	if (o->all_modes)
 		o->mode = -1;
 	if (o->offset > UINT64_MAX - o->length)
 		return cmd_usage_error(cmd, "offset + length is beyond 2^64");
@@ -785,7 +788,6 @@ static const struct option send_options[] = {
 	{ "no-wait",	no_argument,		NULL, OPT_NO_WAIT },
 	{ "progress",	no_argument,		NULL, OPT_PROGRESS },
 	{ "all-modes",	no_argument,		NULL, OPT_ALL_MODES },
-	{ "json",	no_argument,		NULL, 'j' },
 	{ }
 };
 

@@ -39,7 +39,6 @@ static const struct option serve_options[] = {
 	{ "max-connections",	required_argument, NULL, OPT_MAX_CONNS },
 	{ "access-log",		required_argument, NULL, OPT_ACCESS_LOG },
 	{ "stats",		no_argument,	   NULL, OPT_STATS },
-	{ "json",		no_argument,	   NULL, 'j' },
 	{ }
 };
 
@@ -91,43 +90,41 @@ static int parse_count(const struct cmd *cmd, int opt, struct serve_opts *o)
 	return CMD_CONTINUE;
 }
 
+static int serve_option(const struct cmd *cmd, int opt, void *arg)
+{
+	struct serve_opts *o = arg;
+
+	switch (opt) {
+	case 'p':
+		if (parse_port(optarg, true, &o->port))
+			return cmd_usage_error(cmd, "invalid port '%s'", optarg);
+		break;
+	case 'b':
+		if (!valid_bind_addr(optarg))
+			return cmd_usage_error(cmd,
+				"invalid address '%s' (a numeric IPv4 or IPv6 address)",
+				optarg);
+		o->bind = optarg;
+		break;
+	case OPT_ACCESS_LOG:
+		o->access_log = optarg;
+		break;
+	case OPT_STATS:
+		o->stats = true;
+		break;
+	case OPT_HEADER_TIMEOUT:
+	case OPT_IDLE_TIMEOUT:
+	case OPT_MAX_CONNS:
+		return parse_count(cmd, opt, o);
+	}
+	return CMD_CONTINUE;
+}
+
 static int serve_parse(const struct cmd *cmd, int argc, char **argv,
 		       struct serve_opts *o)
 {
-	int opt, status;
+	int status = cmd_parse_options(cmd, argc, argv, serve_option, o);
 
-	while ((opt = cmd_getopt(cmd, argc, argv, &status)) != -1) {
-		switch (opt) {
-		case 'p':
-			if (parse_port(optarg, true, &o->port))
-				return cmd_usage_error(cmd, "invalid port '%s'",
-						       optarg);
-			break;
-		case 'b':
-			if (!valid_bind_addr(optarg))
-				return cmd_usage_error(cmd,
-					"invalid address '%s' (a numeric IPv4 or IPv6 address)",
-					optarg);
-			o->bind = optarg;
-			break;
-		case OPT_HEADER_TIMEOUT:
-		case OPT_IDLE_TIMEOUT:
-		case OPT_MAX_CONNS:
-			status = parse_count(cmd, opt, o);
-			break;
-		case OPT_ACCESS_LOG:
-			o->access_log = optarg;
-			break;
-		case OPT_STATS:
-			o->stats = true;
-			break;
-		case 'j':
-			out_set_json(true);
-			break;
-		}
-		if (status != CMD_CONTINUE)
-			return status;
-	}
 	if (status != CMD_CONTINUE)
 		return status;
 	if (optind == argc)

@@ -16,16 +16,10 @@ static int show_run(const struct cmd *cmd, int argc, char **argv)
 {
 	struct zcopy_completion rec;
 	struct nl_ctx ctx;
-	int opt, status, err;
+	int status, err;
 	uint64_t id;
 
-	while ((opt = cmd_getopt(cmd, argc, argv, &status)) != -1) {
-		if (opt == 'j')
-			out_set_json(true);
-	}
-	if (status != CMD_CONTINUE)
-		return status;
-	status = cmd_job_id_arg(cmd, argc, argv, &id);
+	status = cmd_job_id_only(cmd, argc, argv, &id);
 	if (status != CMD_CONTINUE)
 		return status;
 
@@ -57,5 +51,4 @@ const struct cmd cmd_show = {
 	.synopsis	= "[-j] ID",
 	.options_help	= CMD_JSON_HELP,
 	.optstring	= "jh",
-	.longopts	= cmd_json_options,
 };

@@ -373,39 +373,42 @@ static int sink_loop(struct sink *s)
 
 /* --- the command --------------------------------------------------------- */
 
+static int sink_option(const struct cmd *cmd, int opt, void *arg)
+{
+	struct sink_opts *o = arg;
+
+	switch (opt) {
+	case 'p':
+		if (parse_port(optarg, true, &o->port))
+			return cmd_usage_error(cmd, "invalid port '%s' (0-65535)",
+					       optarg);
+		break;
+	case 'b':
+		o->bind = optarg;
+		if (parse_bind(o))
+			return cmd_usage_error(cmd,
+				"invalid address '%s' (a name, or an IPv4 or IPv6 address)",
+				optarg);
+		break;
+	case OPT_COUNT:
+		if (parse_u64(optarg, &o->count) || !o->count)
+			return cmd_usage_error(cmd, "invalid count '%s' (a number from 1)",
+					       optarg);
+		break;
+	case OPT_SHA256:
+		o->sha256 = true;
+		break;
+	}
+	return CMD_CONTINUE;
+}
+
 static int parse_args(const struct cmd *cmd, int argc, char **argv,
 		      struct sink_opts *o)
 {
-	int opt, status;
+	int status;
 
 	o->port = SINK_DEFAULT_PORT;
-	while ((opt = cmd_getopt(cmd, argc, argv, &status)) != -1) {
-		switch (opt) {
-		case 'j':
-			out_set_json(true);
-			break;
-		case 'p':
-			if (parse_port(optarg, true, &o->port))
-				return cmd_usage_error(cmd, "invalid port '%s' (0-65535)",
-						       optarg);
-			break;
-		case 'b':
-			o->bind = optarg;
-			if (parse_bind(o))
-				return cmd_usage_error(cmd,
-					"invalid address '%s' (a name, or an IPv4 or IPv6 address)",
-					optarg);
-			break;
-		case OPT_COUNT:
-			if (parse_u64(optarg, &o->count) || !o->count)
-				return cmd_usage_error(cmd, "invalid count '%s' (a number from 1)",
-						       optarg);
-			break;
-		case OPT_SHA256:
-			o->sha256 = true;
-			break;
-		}
-	}
+	status = cmd_parse_options(cmd, argc, argv, sink_option, o);
 	if (status != CMD_CONTINUE)
 		return status;
 	/* A usage error: this build cannot do what was asked. */
@@ -459,7 +462,6 @@ static const struct option sink_options[] = {
 	{ "bind",	required_argument,	NULL, 'b' },
 	{ "count",	required_argument,	NULL, OPT_COUNT },
 	{ "sha256",	no_argument,		NULL, OPT_SHA256 },
-	{ "json",	no_argument,		NULL, 'j' },
 	{ }
 };
 

@@ -141,23 +141,26 @@ static int read_stats(struct module_stats *s)
 }
 
 static const struct option stats_options[] = {
-	{ "json",	no_argument,	   NULL, 'j' },
 	{ "prometheus",	required_argument, NULL, 'P' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* -P FILE: *prometheus = FILE. */
+static int stats_option(const struct cmd *cmd, int opt, void *prometheus)
+{
+	(void)cmd;
+	if (opt == 'P')
+		*(const char **)prometheus = optarg;
+	return CMD_CONTINUE;
+}
 
 static int stats_run(const struct cmd *cmd, int argc, char **argv)
 {
 	const char *prometheus = NULL;
 	struct module_stats s;
-	int opt, status, err;
+	int status, err;
 
-	while ((opt = cmd_getopt(cmd, argc, argv, &status)) != -1) {
-		if (opt == 'j')
-			out_set_json(true);
-		else if (opt == 'P')
-			prometheus = optarg;
-	}
+	status = cmd_parse_options(cmd, argc, argv, stats_option, &prometheus);
 	if (status != CMD_CONTINUE)
 		return status;
 	if (optind < argc)

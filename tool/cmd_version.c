@@ -165,5 +165,4 @@ const struct cmd cmd_version = {
 	.synopsis	= "[-j]",
 	.options_help	= CMD_JSON_HELP,
 	.optstring	= "jh",
-	.longopts	= cmd_json_options,
 };

@@ -122,5 +122,4 @@ const struct cmd cmd_watch = {
 	.options_help	= "  -j, --json   one JSON object per line\n",
 	.notes		= "Needs CAP_NET_ADMIN: events carry every user's jobs.\n",
 	.optstring	= "jh",
-	.longopts	= cmd_json_options,
 };

@@ -67,8 +67,7 @@ static int help_run(const struct cmd *cmd, int argc, char **argv)
 	const struct cmd *topic;
 	int status;
 
-	while (cmd_getopt(cmd, argc, argv, &status) != -1)
-		;
+	status = cmd_parse_options(cmd, argc, argv, NULL, NULL);
 	if (status != CMD_CONTINUE)
 		return status;
 	if (optind == argc) {

@@ -970,6 +970,21 @@ make_bench_files() { # SIZE...
 	assert_stderr --partial "zcopyctl bench: invalid seed 'x'"
 }
 
+@test "bench: --pretty after the command: the bench document, indented, as -j" {
+	local files
+
+	files=$(make_bench_files 4096)
+	start_sink -b 127.0.0.1
+	run --separate-stderr "$ZCOPYCTL" bench --target "lo=127.0.0.1:$SINK_PORT" \
+		--files "$files" --method read_write --size 4k --cache hot \
+		--runs 1 --warmup 0 --pretty
+	assert_success
+	assert_json_document
+	assert_line --index 0 '{'
+	assert_line --index 1 '  "schema_version": 1,'
+	assert_jq '.schema == 1 and .runs == 1 and (.cells | length) == 1 and .cells[0].method == "read_write"'
+}
+
 @test "bench: module methods without /dev/zcopy: an error per cell, -o FILE, text table" {
 	local files
 
