@@ -223,6 +223,7 @@ static bool conn_grow_input(struct conn *c)
 
 static void conn_readable(struct server *s, struct conn *c, double now)
 {
+	size_t room;
 	ssize_t n;
 
 	while (c->state == CONN_OPEN || c->state == CONN_LINGER) {
@@ -230,11 +231,19 @@ static void conn_readable(struct server *s, struct conn *c, double now)
 			c->in_len = 0;	/* discarded */
 		if (!conn_grow_input(c))
 			break;
-		n = read(c->fd, c->in + c->in_len, c->in_cap - c->in_len);
+		room = c->in_cap - c->in_len;
+		n = read(c->fd, c->in + c->in_len, room);
 		if (n > 0) {
 			if (!c->in_len && !conn_busy(c) && c->state == CONN_OPEN)
 				c->deadline = now + s->opts->header_timeout;
 			c->in_len += (size_t)n;
+			/*
+			 * The socket had no more: the interest is level-
+			 * triggered, so what comes later is another event,
+			 * not a read() that says EAGAIN now.
+			 */
+			if ((size_t)n < room)
+				break;
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -556,6 +565,7 @@ static int serve_loop(struct server *s)
 	static struct epoll_event events[EVENTS_PER_WAIT];
 	sigset_t saved, wait_mask;
 	double now, last_sweep = 0;
+	size_t inflight;
 	int i, n;
 
 	stop_signals_catch(&saved, &wait_mask);
@@ -583,7 +593,17 @@ static int serve_loop(struct server *s)
 					   events[i].events, now);
 			}
 		}
+		inflight = s->jobs_inflight;
 		serve_submit(s, now);
+		/*
+		 * A response that fit its socket ended in the submit call:
+		 * its record is there now, not one epoll round later.
+		 */
+		if (s->jobs_inflight > inflight) {
+			if (serve_read_completions(s))
+				return -1;
+			serve_submit(s, now);
+		}
 		if (now - last_sweep >= SWEEP_S) {
 			sweep_timeouts(s, now);
 			last_sweep = now;
