@@ -271,26 +271,6 @@ cell_error() { # SERVER SIZE CONNS WHY
 	rc=1
 }
 
-# ZCOPY_BENCH_PERF=1 (an experiment; the profile costs the cell's
-# numbers): the whole machine sampled around wrk, per server, size and
-# connections into perf-http-NAME.txt (symbols by command). cpu-clock
-# ticks on the guest clock: under instruction counting every 20,000.
-perf_pid=''
-perf_start() {
-	[[ ${ZCOPY_BENCH_PERF:-0} == 1 ]] && command -v perf >/dev/null || return 0
-	perf record -q -a -g -F 50000 -o "$work/perf.data" &
-	perf_pid=$!
-}
-perf_stop() { # NAME
-	[[ -n $perf_pid ]] || return 0
-	kill -INT "$perf_pid" 2>/dev/null || true
-	wait "$perf_pid" 2>/dev/null || true
-	perf_pid=''
-	perf report -i "$work/perf.data" --stdio --no-children \
-		--sort comm,sym -g none --percent-limit 0.2 \
-		>"$outdir/perf-http-$1.txt" 2>&1 || true
-}
-
 # One cell: wrk for $secs seconds with CONNS connections, the server's
 # cgroup observed, the machine's and the harness's CPU around it.
 run_cell() { # SERVER CGROUP SIZE CONNS HEADER
@@ -304,13 +284,11 @@ run_cell() { # SERVER CGROUP SIZE CONNS HEADER
 	# Idle: under instruction counting the guest clock jumps over it.
 	sleep 0.2
 	t0=$(now_us) i0=$(idle_us) h0=$(cg_usage_us "$harness") p0=$(cg_usage_us "$scg")
-	perf_start
 	(in_cgroup "$harness" ip netns exec "${ZCOPY_PEER_NETNS:-peer}" \
 		${client_pin[@]+"${client_pin[@]}"} timeout $((secs + 60)) wrk -t 1 -c "$c" -d "${secs}s" \
 		--timeout 30s -s "$work/done.lua" "http://$addr:$port/bench-$size") \
 		>"$wrk_out" 2>&1 || wrc=$?
 	t1=$(now_us) i1=$(idle_us) h1=$(cg_usage_us "$harness") p1=$(cg_usage_us "$scg")
-	perf_stop "$s-$size-$c"
 	kill -TERM "$obs_pid" 2>/dev/null || true
 	wait "$obs_pid" || orc=$?
 	obs_pid=''
